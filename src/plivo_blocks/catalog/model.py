@@ -1,0 +1,178 @@
+"""What a block is: its arguments, how they are validated, and the Plivo request they become."""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import quote
+
+from plivo_blocks.catalog.types import Invalid, ValueType
+from plivo_blocks.errors import Problem, ValidationError
+
+_PLACEHOLDER = re.compile(r"\{(\w+)\}")
+_CAMEL_BOUNDARY = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
+
+#: A rule over several arguments at once (e.g. "aleg_url is needed when legs is aleg").
+#: It sees the parsed values and returns the problems it finds.
+CrossCheck = Callable[[Mapping[str, Any]], list[Problem]]
+
+
+def snake_case(name: str) -> str:
+    return _CAMEL_BOUNDARY.sub("_", name).lower()
+
+
+@dataclass(frozen=True, slots=True)
+class Arg:
+    """One argument of a block.
+
+    ``name`` is the public camelCase name (the seed's), ``param`` the name Plivo knows it by.
+    ``datatype`` is the type the RapidAPI metadata shows; by default the value type's.
+    """
+
+    name: str
+    type: ValueType
+    required: bool = False
+    param: str = ""
+    info: str = ""
+    datatype: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.param:
+            object.__setattr__(self, "param", snake_case(self.name))
+        if not self.datatype:
+            object.__setattr__(self, "datatype", self.type.datatype)
+
+
+@dataclass(frozen=True, slots=True)
+class PlivoRequest:
+    """A request ready to send: ``path`` is relative to ``/v1/Account/{auth_id}/`` and already encoded."""
+
+    method: str
+    path: str
+    query: dict[str, Any]
+    body: dict[str, Any] | None
+
+    def url_path(self, auth_id: str) -> str:
+        return f"/v1/Account/{quote(auth_id, safe='')}/{self.path}"
+
+
+def encode_segment(value: str) -> str:
+    """Percent-encode one path segment so that no value can leave it: ``/``, ``?``, ``#``, ``%``,
+    CR/LF and spaces are encoded, and a segment of only dots cannot climb the path."""
+    encoded = quote(value, safe="")
+    if set(encoded) == {"."}:
+        encoded = encoded.replace(".", "%2E")
+    return encoded
+
+
+@dataclass(frozen=True)
+class Block:
+    """One named operation: the seed's block, mapped onto the real Plivo call."""
+
+    name: str
+    group: str
+    description: str
+    method: str
+    path: str
+    status: int
+    args: tuple[Arg, ...] = ()
+    fixed_params: Mapping[str, Any] = field(default_factory=dict)
+    checks: tuple[CrossCheck, ...] = ()
+
+    def __post_init__(self) -> None:
+        names = [a.name for a in self.args]
+        if len(set(names)) != len(names):
+            raise ValueError(f"{self.name}: duplicate argument names")
+        for placeholder in _PLACEHOLDER.findall(self.path):
+            arg = self.arg(placeholder)
+            if arg is None or not arg.required:
+                raise ValueError(f"{self.name}: path placeholder {placeholder} must be a required argument")
+
+    # -- introspection ---------------------------------------------------------------------
+
+    @property
+    def python_name(self) -> str:
+        return snake_case(self.name)
+
+    @property
+    def path_args(self) -> tuple[str, ...]:
+        return tuple(_PLACEHOLDER.findall(self.path))
+
+    @property
+    def paginated(self) -> bool:
+        return self.arg("limit") is not None and self.arg("offset") is not None
+
+    @property
+    def required(self) -> tuple[str, ...]:
+        return tuple(a.name for a in self.args if a.required)
+
+    def arg(self, name: str) -> Arg | None:
+        for a in self.args:
+            if a.name == name:
+                return a
+        return None
+
+    # -- validation and mapping ------------------------------------------------------------
+
+    def validate(self, raw: Mapping[str, Any]) -> dict[str, Any]:
+        """Check every argument; answer the parsed values by camelCase name, or raise
+        :class:`ValidationError` listing every problem at once. ``None`` and ``""`` count as not given
+        (RapidAPI clients send empty strings for fields left blank)."""
+        problems: list[Problem] = []
+        known = {a.name for a in self.args}
+        for name in raw:
+            if name not in known:
+                close = difflib.get_close_matches(str(name), known, n=1)
+                hint = f"; did you mean {close[0]}?" if close else ""
+                problems.append(Problem(str(name), "unknown", f"is not an argument of {self.name}{hint}"))
+        values: dict[str, Any] = {}
+        for arg in self.args:
+            value = raw.get(arg.name)
+            if value is None or (isinstance(value, str) and not value.strip()):
+                if arg.required:
+                    problems.append(Problem(arg.name, "required", "is required"))
+                continue
+            try:
+                values[arg.name] = arg.type.parse(value)
+            except Invalid as exc:
+                problems.append(Problem(arg.name, exc.rule, exc.message))
+        if not problems:
+            for check in self.checks:
+                problems.extend(check(values))
+        if problems:
+            raise ValidationError(self.name, problems)
+        return values
+
+    def to_request(self, values: Mapping[str, Any]) -> PlivoRequest:
+        """Map validated values onto Plivo's request: path parameters into the (encoded) path,
+        the rest into the query string (GET, DELETE) or a JSON body (POST)."""
+        path = _PLACEHOLDER.sub(lambda m: encode_segment(str(values[m.group(1)])), self.path)
+        params: dict[str, Any] = {}
+        in_path = set(self.path_args)
+        for arg in self.args:
+            if arg.name in values and arg.name not in in_path:
+                params[arg.param] = values[arg.name]
+        params.update(self.fixed_params)
+        if self.method == "POST":
+            return PlivoRequest(self.method, path, {}, params)
+        return PlivoRequest(self.method, path, params, None)
+
+    def prepare(self, raw: Mapping[str, Any]) -> PlivoRequest:
+        return self.to_request(self.validate(raw))
+
+
+def requires_when(
+    when: str, among: tuple[str, ...], needed: str, *, default: str | None = None
+) -> CrossCheck:
+    """``needed`` must be given when the argument ``when`` (or its Plivo ``default``) is one of ``among``."""
+
+    def check(values: Mapping[str, Any]) -> list[Problem]:
+        current = values.get(when, default)
+        if current in among and needed not in values:
+            return [Problem(needed, "required", f"is required when {when} is {current}")]
+        return []
+
+    return check
