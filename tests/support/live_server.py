@@ -13,13 +13,13 @@ import socket
 import threading
 import time
 from types import TracebackType
-from typing import Any
+from typing import Any, Literal
 
 import uvicorn
 
 
 class LiveServer:
-    def __init__(self, app: Any, *, lifespan: str = "on") -> None:
+    def __init__(self, app: Any, *, lifespan: Literal["auto", "on", "off"] = "on") -> None:
         self._app = app
         self._lifespan = lifespan
         self._server: uvicorn.Server | None = None
@@ -32,7 +32,8 @@ class LiveServer:
         return f"http://127.0.0.1:{self.port}"
 
     def __enter__(self) -> LiveServer:
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        # IPPROTO_TCP explicitly: with proto=0 asyncio skips TCP_NODELAY, adding ~40 ms per keep-alive request.
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind(("127.0.0.1", 0))
         self._socket = sock
