@@ -138,3 +138,12 @@ def test_non_string_junk_is_refused_not_crashed() -> None:
     for junk in ({"a": 1}, [1, [2]], object(), 1.5):
         with pytest.raises(ValidationError):
             get_block("sendMessage").validate({"src": junk, "destination": "1415", "text": "x"})
+
+
+def test_a_flood_of_unknown_arguments_is_summarised() -> None:
+    flood = {f"junk{i}": "x" for i in range(5000)}
+    with pytest.raises(ValidationError) as caught:
+        get_block("getAccountDetails").validate(flood)
+    problems = caught.value.problems
+    assert len(problems) == 21
+    assert problems[-1].argument == "args" and "4980 more" in problems[-1].message

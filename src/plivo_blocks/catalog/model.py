@@ -12,6 +12,7 @@ from urllib.parse import quote
 from plivo_blocks.catalog.types import Invalid, ValueType
 from plivo_blocks.errors import Problem, ValidationError
 
+_MAX_UNKNOWN_REPORTED = 20
 _PLACEHOLDER = re.compile(r"\{(\w+)\}")
 _CAMEL_BOUNDARY = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 
@@ -123,11 +124,15 @@ class Block:
         (RapidAPI clients send empty strings for fields left blank)."""
         problems: list[Problem] = []
         known = {a.name for a in self.args}
-        for name in raw:
-            if name not in known:
-                close = difflib.get_close_matches(str(name), known, n=1)
-                hint = f"; did you mean {close[0]}?" if close else ""
-                problems.append(Problem(str(name), "unknown", f"is not an argument of {self.name}{hint}"))
+        unknown = [str(name) for name in raw if name not in known]
+        # Name at most a few: a hostile caller can send thousands of keys, and difflib is not cheap.
+        for name in unknown[:_MAX_UNKNOWN_REPORTED]:
+            close = difflib.get_close_matches(name[:100], known, n=1)
+            hint = f"; did you mean {close[0]}?" if close else ""
+            problems.append(Problem(name[:100], "unknown", f"is not an argument of {self.name}{hint}"))
+        if len(unknown) > _MAX_UNKNOWN_REPORTED:
+            more = len(unknown) - _MAX_UNKNOWN_REPORTED
+            problems.append(Problem("args", "unknown", f"{more} more arguments are not arguments of {self.name}"))
         values: dict[str, Any] = {}
         for arg in self.args:
             value = raw.get(arg.name)

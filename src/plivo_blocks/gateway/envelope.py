@@ -1,0 +1,59 @@
+"""The RapidAPI callback envelope: ``{"callback": ..., "contextWrites": {<to>: ...}}``."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Any
+
+from plivo_blocks.errors import APIError, ValidationError
+
+DEFAULT_CONTEXT_KEY = "to"
+
+
+class ErrorCode(StrEnum):
+    """``status_code`` values of an error callback."""
+
+    JSON_VALIDATION = "JSON_VALIDATION"
+    REQUIRED_FIELDS = "REQUIRED_FIELDS"
+    INVALID_FIELDS = "INVALID_FIELDS"
+    API_ERROR = "API_ERROR"
+    INTERNAL_PACKAGE_ERROR = "INTERNAL_PACKAGE_ERROR"
+
+
+def success(payload: Any, key: str = DEFAULT_CONTEXT_KEY) -> dict[str, Any]:
+    # An empty upstream answer (204, or an empty object) reads as a plain success, as in the original.
+    if payload is None or payload == {} or payload == "":
+        payload = {"status": "success"}
+    return {"callback": "success", "contextWrites": {key: payload}}
+
+
+def error(code: ErrorCode, message: str, key: str = DEFAULT_CONTEXT_KEY, **extra: Any) -> dict[str, Any]:
+    return {
+        "callback": "error",
+        "contextWrites": {key: {"status_code": code.value, "status_msg": message, **extra}},
+    }
+
+
+def validation_error(exc: ValidationError, key: str = DEFAULT_CONTEXT_KEY) -> dict[str, Any]:
+    """REQUIRED_FIELDS when anything required is missing (other problems ride along under
+    ``invalid``), else INVALID_FIELDS. Messages name arguments and rules, never values."""
+    missing = list(dict.fromkeys(exc.missing))
+    invalid = exc.invalid
+    if missing:
+        message = "Required fields are missing: " + ", ".join(missing)
+        extra: dict[str, Any] = {"fields": missing}
+        if invalid:
+            extra["invalid"] = invalid
+            message += "; and some fields are invalid: " + ", ".join(invalid)
+        return error(ErrorCode.REQUIRED_FIELDS, message, key, **extra)
+    return error(
+        ErrorCode.INVALID_FIELDS, "Some fields are invalid: " + ", ".join(invalid), key, fields=invalid
+    )
+
+
+def api_error(exc: APIError, key: str = DEFAULT_CONTEXT_KEY) -> dict[str, Any]:
+    detail = exc.error if isinstance(exc.error, str) and exc.error else None
+    message = f"Plivo answered HTTP {exc.status_code}" + (f": {detail}" if detail else "")
+    return error(
+        ErrorCode.API_ERROR, message, key, status=exc.status_code, error=exc.error, api_id=exc.api_id
+    )

@@ -1,0 +1,376 @@
+"""Serving on uvicorn: the gateway alone (optionally several worker processes), the sandbox alone,
+or both composed into one app on one port (``plivo-blocks serve --sandbox``).
+
+uvicorn is hardened for hostile clients: an idle or trickling connection must deliver its request
+head within ``header_timeout`` (uvicorn itself only times out idle keep-alive connections), request
+heads are bounded in size, concurrency is capped (503 beyond it), and keep-alive is short. Request
+bodies are bounded by the gateway itself (413, 408).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+import json
+import logging
+import os
+import socket
+from collections.abc import Callable, Mapping
+from contextlib import AsyncExitStack
+from dataclasses import dataclass, replace
+from typing import Any
+
+import h11
+import uvicorn
+from starlette.applications import Starlette
+from starlette.types import ASGIApp, Receive, Scope, Send
+from uvicorn.config import LOGGING_CONFIG
+from uvicorn.protocols.http.h11_impl import H11Protocol
+
+from plivo_blocks.errors import ConfigurationError
+from plivo_blocks.gateway import GatewaySettings, create_app
+
+LOG = logging.getLogger("plivo_blocks.serving")
+
+#: Paths the composed app hands to the sandbox; everything else goes to the gateway.
+SANDBOX_PREFIXES = ("/v1", "/_sandbox")
+DEFAULT_HEADER_TIMEOUT = 10.0
+
+
+def _env_number(env: Mapping[str, str], name: str, default: float, *, minimum: float) -> float:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ConfigurationError(f"{name} must be a number, got {raw!r}") from None
+    if value < minimum:
+        raise ConfigurationError(f"{name} must be at least {minimum}, got {raw!r}")
+    return value
+
+
+@dataclass(frozen=True, slots=True)
+class ServerSettings:
+    """uvicorn's limits, from the environment:
+
+    - ``PLIVO_BLOCKS_HEADER_TIMEOUT``: seconds a connection may take to send a request head (10).
+    - ``PLIVO_BLOCKS_KEEP_ALIVE``: seconds an idle keep-alive connection stays open (5).
+    - ``PLIVO_BLOCKS_LIMIT_CONCURRENCY``: connections/requests at once before 503s (1000;
+      ``none`` for no limit).
+    - ``PLIVO_BLOCKS_MAX_HEADER_BYTES``: largest request line plus headers (16 KiB).
+    - ``PLIVO_BLOCKS_BACKLOG``: listen backlog (2048).
+    - ``PLIVO_BLOCKS_GRACEFUL_SHUTDOWN``: seconds to finish in-flight requests on shutdown (10).
+    """
+
+    header_timeout: float = DEFAULT_HEADER_TIMEOUT
+    timeout_keep_alive: int = 5
+    limit_concurrency: int | None = 1000
+    max_header_bytes: int = 16 * 1024
+    backlog: int = 2048
+    timeout_graceful_shutdown: int = 10
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> ServerSettings:
+        source = os.environ if env is None else env
+        unlimited = source.get("PLIVO_BLOCKS_LIMIT_CONCURRENCY", "").strip().lower() in ("none", "off")
+        return cls(
+            header_timeout=_env_number(source, "PLIVO_BLOCKS_HEADER_TIMEOUT", 10.0, minimum=0.01),
+            timeout_keep_alive=int(_env_number(source, "PLIVO_BLOCKS_KEEP_ALIVE", 5, minimum=1)),
+            limit_concurrency=None
+            if unlimited
+            else int(_env_number(source, "PLIVO_BLOCKS_LIMIT_CONCURRENCY", 1000, minimum=1)),
+            max_header_bytes=int(_env_number(source, "PLIVO_BLOCKS_MAX_HEADER_BYTES", 16384, minimum=1024)),
+            backlog=int(_env_number(source, "PLIVO_BLOCKS_BACKLOG", 2048, minimum=1)),
+            timeout_graceful_shutdown=int(
+                _env_number(source, "PLIVO_BLOCKS_GRACEFUL_SHUTDOWN", 10, minimum=0)
+            ),
+        )
+
+
+# -- uvicorn, hardened ------------------------------------------------------------------------
+
+
+class GuardedConfig(uvicorn.Config):
+    """uvicorn's config plus the request-head deadline (an attribute, so it travels to workers)."""
+
+    header_timeout: float = DEFAULT_HEADER_TIMEOUT
+
+
+class GuardedH11Protocol(H11Protocol):
+    """uvicorn's h11 protocol with a deadline for the request head: a connection that sends
+    nothing, or trickles its headers (slow loris), is closed once ``header_timeout`` passes
+    without a complete request head. Armed when the connection opens and after each response."""
+
+    _head_deadline: asyncio.TimerHandle | None = None
+
+    def _header_timeout(self) -> float:
+        return float(getattr(self.config, "header_timeout", DEFAULT_HEADER_TIMEOUT))
+
+    def _arm_head_deadline(self) -> None:
+        self._disarm_head_deadline()
+        self._head_deadline = self.loop.call_later(self._header_timeout(), self._head_deadline_passed)
+
+    def _disarm_head_deadline(self) -> None:
+        if self._head_deadline is not None:
+            self._head_deadline.cancel()
+            self._head_deadline = None
+
+    def _head_deadline_passed(self) -> None:
+        self._head_deadline = None
+        waiting_for_head = self.conn.their_state is h11.IDLE and (
+            self.cycle is None or self.cycle.response_complete
+        )
+        if waiting_for_head and not self.transport.is_closing():
+            self.transport.close()
+
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        super().connection_made(transport)
+        self._arm_head_deadline()
+
+    def data_received(self, data: bytes) -> None:
+        super().data_received(data)
+        if self.conn.their_state is not h11.IDLE:
+            self._disarm_head_deadline()
+
+    def on_response_complete(self) -> None:
+        super().on_response_complete()
+        if not self.transport.is_closing() and self.conn.their_state is h11.IDLE:
+            self._arm_head_deadline()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._disarm_head_deadline()
+        super().connection_lost(exc)
+
+
+def log_config(level: str = "info") -> dict[str, Any]:
+    """uvicorn's logging config plus our loggers (the gateway's access log among them)."""
+    config = copy.deepcopy(LOGGING_CONFIG)
+    # Propagating too, so that handlers an embedding application put on the root logger see it.
+    config["loggers"]["plivo_blocks"] = {"handlers": ["default"], "level": level.upper(), "propagate": True}
+    return config
+
+
+def uvicorn_config(
+    app: ASGIApp | str,
+    *,
+    settings: ServerSettings | None = None,
+    log_level: str = "info",
+    workers: int = 1,
+    factory: bool = False,
+    configure_logging: bool = True,
+) -> GuardedConfig:
+    """uvicorn's config with our limits. ``configure_logging=False`` leaves the process's logging
+    alone (for embedding, and for tests: uvicorn applies its config process-wide)."""
+    settings = settings or ServerSettings.from_env()
+    config = GuardedConfig(
+        app,
+        http=GuardedH11Protocol,
+        lifespan="on",
+        workers=workers,
+        factory=factory,
+        log_config=log_config(log_level) if configure_logging else None,
+        log_level=log_level,
+        # Our access log replaces uvicorn's, which would print query strings.
+        access_log=False,
+        server_header=False,
+        timeout_keep_alive=settings.timeout_keep_alive,
+        limit_concurrency=settings.limit_concurrency,
+        h11_max_incomplete_event_size=settings.max_header_bytes,
+        backlog=settings.backlog,
+        timeout_graceful_shutdown=settings.timeout_graceful_shutdown,
+    )
+    config.header_timeout = settings.header_timeout
+    return config
+
+
+def bind_socket(host: str, port: int) -> socket.socket:
+    """Bind before building the app, so that ``port=0`` works and the app can know its own URL."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    # proto must say TCP: asyncio sets TCP_NODELAY only on sockets whose proto is IPPROTO_TCP, and
+    # accepted sockets inherit it. With proto 0, Nagle holds the response body (written after the
+    # head) until the client's delayed ACK: ~40 ms per request on a keep-alive connection.
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as exc:
+        sock.close()
+        raise ConfigurationError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+    sock.set_inheritable(True)
+    return sock
+
+
+def local_url(host: str, port: int) -> str:
+    """A URL this machine can reach the server at (a wildcard address becomes loopback)."""
+    if host in ("0.0.0.0", ""):
+        host = "127.0.0.1"
+    elif host == "::":
+        host = "::1"
+    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+
+
+# -- the gateway alone ------------------------------------------------------------------------
+
+
+def gateway_factory() -> Starlette:
+    """The gateway as configured by the environment: uvicorn's factory in every worker process."""
+    return create_app(GatewaySettings.from_env())
+
+
+def serve_gateway(
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    *,
+    workers: int = 1,
+    log_level: str = "info",
+    settings: ServerSettings | None = None,
+    announce: Callable[[str], None] = print,
+) -> None:
+    """Run the gateway until interrupted; with ``workers > 1``, in that many processes sharing the
+    socket (the gateway holds no state, so any worker can answer any request)."""
+    gateway_settings = GatewaySettings.from_env()  # fail fast, before forking, on a bad setting
+    sock = bind_socket(host, port)
+    url = local_url(host, sock.getsockname()[1])
+    announce(f"plivo-blocks gateway on {url} -> {gateway_settings.api_url} ({workers} worker(s))")
+    announce(f"  metadata {url}/api/Plivo   docs {url}/docs   OpenAPI {url}/openapi.json")
+    if workers > 1:
+        from uvicorn.supervisors import Multiprocess
+
+        config = uvicorn_config(
+            "plivo_blocks.serving:gateway_factory",
+            settings=settings,
+            log_level=log_level,
+            workers=workers,
+            factory=True,
+        )
+        Multiprocess(config, sockets=[sock]).run()
+    else:
+        config = uvicorn_config(create_app(gateway_settings), settings=settings, log_level=log_level)
+        uvicorn.Server(config).run(sockets=[sock])
+
+
+# -- the sandbox, alone or composed with the gateway -------------------------------------------
+
+
+class ComposedApp:
+    """The gateway and the sandbox as one ASGI app: ``/v1/...`` and ``/_sandbox/...`` go to the
+    sandbox (paths unchanged), the rest to the gateway. Both apps' lifespans run: startup enters
+    the sandbox's then the gateway's (the gateway calls the sandbox), shutdown leaves them in
+    reverse. A Starlette ``Mount`` would not do either."""
+
+    def __init__(self, gateway: Starlette, sandbox: Starlette) -> None:
+        self.gateway = gateway
+        self.sandbox = sandbox
+
+    def _target(self, path: str) -> ASGIApp:
+        for prefix in SANDBOX_PREFIXES:
+            if path == prefix or path.startswith(prefix + "/"):
+                return self.sandbox
+        return self.gateway
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "lifespan":
+            await self._lifespan(scope, receive, send)
+        else:
+            await self._target(scope["path"])(scope, receive, send)
+
+    async def _lifespan(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await receive()  # lifespan.startup
+        stack = AsyncExitStack()
+        try:
+            for app in (self.sandbox, self.gateway):
+                state = await stack.enter_async_context(app.router.lifespan_context(app))
+                if state:
+                    scope.setdefault("state", {}).update(state)
+        except Exception as exc:
+            LOG.exception("startup failed")
+            await stack.aclose()
+            await send({"type": "lifespan.startup.failed", "message": f"{type(exc).__name__}: {exc}"})
+            return
+        await send({"type": "lifespan.startup.complete"})
+        await receive()  # lifespan.shutdown
+        try:
+            await stack.aclose()
+        except Exception as exc:
+            LOG.exception("shutdown failed")
+            await send({"type": "lifespan.shutdown.failed", "message": f"{type(exc).__name__}: {exc}"})
+            return
+        await send({"type": "lifespan.shutdown.complete"})
+
+
+@dataclass(frozen=True, slots=True)
+class SandboxStack:
+    """The composed app and what a user needs to call it."""
+
+    app: ComposedApp
+    url: str
+    auth_id: str
+    auth_token: str
+
+
+def build_sandbox_stack(url: str, db_path: str) -> SandboxStack:
+    """The sandbox at ``db_path`` and a gateway pointed at ``url`` (where the composed app will be
+    served), with the sandbox's main account credentials."""
+    from plivo_blocks.sandbox import create_app as create_sandbox
+
+    sandbox = create_sandbox(db_path)
+    account = sandbox.state.sandbox
+    gateway = create_app(replace(GatewaySettings.from_env(), api_url=url))
+    return SandboxStack(ComposedApp(gateway, sandbox), url, account.main_auth_id, account.main_auth_token)
+
+
+def curl_example(url: str, auth_id: str, auth_token: str) -> str:
+    body = json.dumps({"args": {"authId": auth_id, "authToken": auth_token}}, separators=(",", ":"))
+    return (
+        f"curl -s -X POST {url}/api/Plivo/getAccountDetails -H 'Content-Type: application/json' -d '{body}'"
+    )
+
+
+def serve_with_sandbox(
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    *,
+    db_path: str = "plivo-sandbox.db",
+    log_level: str = "info",
+    settings: ServerSettings | None = None,
+    announce: Callable[[str], None] = print,
+) -> None:
+    """Gateway and sandbox in one process on one port; prints the (local, demo) sandbox
+    credentials and a curl example. Always a single worker: the sandbox's state and background
+    workers live in this process."""
+    sock = bind_socket(host, port)
+    stack = build_sandbox_stack(local_url(host, sock.getsockname()[1]), db_path)
+    announce(f"plivo-blocks gateway + sandbox on {stack.url} (database {db_path})")
+    announce(f"  sandbox auth id:    {stack.auth_id}")
+    announce(f"  sandbox auth token: {stack.auth_token}")
+    announce(f"  docs: {stack.url}/docs")
+    announce("  try:")
+    announce("  " + curl_example(stack.url, stack.auth_id, stack.auth_token))
+    uvicorn.Server(uvicorn_config(stack.app, settings=settings, log_level=log_level)).run(sockets=[sock])
+
+
+def serve_sandbox(
+    host: str = "127.0.0.1",
+    port: int = 8100,
+    *,
+    db_path: str = "plivo-sandbox.db",
+    log_level: str = "info",
+    settings: ServerSettings | None = None,
+    announce: Callable[[str], None] = print,
+) -> None:
+    """The sandbox alone: a fake Plivo API at ``/v1`` (and its control API at ``/_sandbox``)."""
+    from plivo_blocks.sandbox import create_app as create_sandbox
+
+    sock = bind_socket(host, port)
+    url = local_url(host, sock.getsockname()[1])
+    sandbox = create_sandbox(db_path)
+    account = sandbox.state.sandbox
+    announce(f"plivo-blocks sandbox (a local fake Plivo API) on {url} (database {db_path})")
+    announce(f"  main auth id:    {account.main_auth_id}")
+    announce(f"  main auth token: {account.main_auth_token}")
+    announce(
+        f"  try: curl -s -u '{account.main_auth_id}:{account.main_auth_token}' {url}/v1/Account/{account.main_auth_id}/"
+    )
+    announce(f"  point a client at it: PLIVO_API_URL={url}")
+    uvicorn.Server(uvicorn_config(sandbox, settings=settings, log_level=log_level)).run(sockets=[sock])

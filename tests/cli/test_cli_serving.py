@@ -1,0 +1,261 @@
+"""Serving: the composed gateway + sandbox app (both lifespans, path dispatch), and
+``plivo-blocks serve --sandbox`` end to end in a subprocess."""
+
+from __future__ import annotations
+
+import json
+import os
+import queue
+import re
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import uvicorn
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from plivo_blocks.serving import (
+    ComposedApp,
+    bind_socket,
+    build_sandbox_stack,
+    curl_example,
+    local_url,
+    uvicorn_config,
+)
+
+PATIENCE = 20.0
+
+
+def _recording_app(name: str, events: list[str], *, fail: bool = False) -> Starlette:
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[dict[str, Any]]:
+        if fail:
+            raise RuntimeError(f"{name} cannot start")
+        events.append(f"{name} up")
+        yield {f"{name}_ready": True}
+        events.append(f"{name} down")
+
+    async def where(request: Request) -> JSONResponse:
+        return JSONResponse({"app": name, "path": request.url.path, "ready": request.state._state})
+
+    return Starlette(routes=[Route("/{rest:path}", where)], lifespan=lifespan)
+
+
+@contextmanager
+def serve_in_thread(app: Any, sock: socket.socket) -> Iterator[str]:
+    server = uvicorn.Server(uvicorn_config(app, log_level="critical", configure_logging=False))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + PATIENCE
+    while not server.started:
+        assert thread.is_alive() and time.monotonic() < deadline, "the server did not start"
+        time.sleep(0.005)
+    try:
+        yield local_url(*sock.getsockname())
+    finally:
+        server.should_exit = True
+        thread.join(PATIENCE)
+        sock.close()
+
+
+def _loopback_socket() -> socket.socket:
+    return bind_socket("127.0.0.1", 0)
+
+
+def test_composed_app_runs_both_lifespans_and_dispatches_by_path() -> None:
+    events: list[str] = []
+    composed = ComposedApp(_recording_app("gateway", events), _recording_app("sandbox", events))
+    with serve_in_thread(composed, _loopback_socket()) as url:
+        assert events == ["sandbox up", "gateway up"]  # the gateway depends on the sandbox
+        seen = {
+            path: httpx.get(url + path, timeout=PATIENCE).json()["app"]
+            for path in (
+                "/v1/Account/MA1/",
+                "/v1",
+                "/_sandbox/health",
+                "/api/Plivo",
+                "/healthz",
+                "/v10",
+                "/docs",
+            )
+        }
+        state = httpx.get(url + "/api/Plivo", timeout=PATIENCE).json()["ready"]
+    assert seen == {
+        "/v1/Account/MA1/": "sandbox",
+        "/v1": "sandbox",
+        "/_sandbox/health": "sandbox",
+        "/api/Plivo": "gateway",
+        "/healthz": "gateway",
+        "/v10": "gateway",
+        "/docs": "gateway",
+    }
+    assert state == {"sandbox_ready": True, "gateway_ready": True}  # lifespan state reaches requests
+    assert events == ["sandbox up", "gateway up", "gateway down", "sandbox down"]
+
+
+@pytest.mark.anyio
+async def test_composed_app_reports_a_failed_startup_and_unwinds() -> None:
+    events: list[str] = []
+    composed = ComposedApp(_recording_app("gateway", events, fail=True), _recording_app("sandbox", events))
+    sent: list[dict[str, Any]] = []
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "lifespan.startup"}
+
+    async def send(message: Any) -> None:
+        sent.append(message)
+
+    await composed({"type": "lifespan", "state": {}}, receive, send)
+    assert [m["type"] for m in sent] == ["lifespan.startup.failed"]
+    assert "gateway cannot start" in sent[0]["message"]
+    assert events == ["sandbox up", "sandbox down"]
+
+
+def test_sandbox_stack_serves_gateway_and_sandbox_on_one_port(tmp_path: Path) -> None:
+    sock = _loopback_socket()
+    stack = build_sandbox_stack(local_url(*sock.getsockname()), str(tmp_path / "sandbox.db"))
+    assert re.fullmatch(r"MA[A-Z0-9]{18}", stack.auth_id)
+    with serve_in_thread(stack.app, sock) as url:
+        assert url == stack.url
+        credentials = {"authId": stack.auth_id, "authToken": stack.auth_token}
+        answer = httpx.post(
+            f"{url}/api/Plivo/getAccountDetails", json={"args": credentials}, timeout=PATIENCE
+        ).json()
+        direct = httpx.get(
+            f"{url}/v1/Account/{stack.auth_id}/", auth=(stack.auth_id, stack.auth_token), timeout=PATIENCE
+        )
+        health = httpx.get(f"{url}/_sandbox/health", timeout=PATIENCE)
+    assert answer["callback"] == "success", answer
+    assert answer["contextWrites"]["to"]["auth_id"] == stack.auth_id
+    assert direct.status_code == 200
+    assert health.json() == {"status": "ok"}
+
+
+def test_curl_example_is_valid_shell_and_json() -> None:
+    line = curl_example("http://127.0.0.1:8000", "MAABCDEFGHIJKLMNOPQR", "tok123")
+    assert line == (
+        "curl -s -X POST http://127.0.0.1:8000/api/Plivo/getAccountDetails -H 'Content-Type: application/json' "
+        """-d '{"args":{"authId":"MAABCDEFGHIJKLMNOPQR","authToken":"tok123"}}'"""
+    )
+
+
+def _console_script() -> str:
+    script = Path(sys.executable).with_name("plivo-blocks")
+    assert script.exists(), "the plivo-blocks console script is not installed"
+    return str(script)
+
+
+@contextmanager
+def running_command(argv: list[str], env: dict[str, str], cwd: Path, *, health: str) -> Iterator[str]:
+    """Run ``plivo-blocks argv``; yield its banner (stdout up to the curl example) once ``health``
+    (a path on the URL the banner names) answers 200; then SIGTERM it and check it went quietly."""
+    stderr_path = cwd / "stderr.txt"
+    with stderr_path.open("w") as stderr_file:
+        process = subprocess.Popen(
+            [_console_script(), *argv],
+            stdout=subprocess.PIPE,
+            stderr=stderr_file,
+            text=True,
+            env={**env, "PYTHONUNBUFFERED": "1", "COLUMNS": "200"},
+            cwd=cwd,
+        )
+    lines: queue.Queue[str] = queue.Queue()
+    assert process.stdout is not None
+    stdout = process.stdout
+
+    def pump() -> None:
+        for line in stdout:
+            lines.put(line)
+
+    threading.Thread(target=pump, daemon=True).start()
+    banner: list[str] = []
+    try:
+        deadline = time.monotonic() + PATIENCE
+        while not any("curl " in line for line in banner):
+            assert time.monotonic() < deadline and process.poll() is None, "".join(banner)
+            try:
+                banner.append(lines.get(timeout=0.5))
+            except queue.Empty:
+                continue
+        text = "".join(banner)
+        url = _found(r" on (http://127\.0\.0\.1:\d+)", text)
+        while True:  # the banner comes just before uvicorn starts serving
+            try:
+                if httpx.get(url + health, timeout=PATIENCE).status_code == 200:
+                    break
+            except httpx.TransportError:
+                assert time.monotonic() < deadline and process.poll() is None, stderr_path.read_text()
+                time.sleep(0.05)
+        yield text
+    finally:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(PATIENCE)
+        finally:
+            if process.poll() is None:
+                process.kill()
+    # uvicorn shuts down gracefully, then re-raises the signal it caught (exit by SIGTERM).
+    assert process.returncode in (0, -signal.SIGTERM)
+    assert "Traceback" not in stderr_path.read_text()
+
+
+def _found(pattern: str, text: str) -> str:
+    match = re.search(pattern, text)
+    assert match, f"{pattern!r} not in {text!r}"
+    return match.group(1)
+
+
+def _env_without_plivo() -> dict[str, str]:
+    return {k: v for k, v in os.environ.items() if not k.startswith("PLIVO_")}
+
+
+def test_serve_sandbox_end_to_end(tmp_path: Path) -> None:
+    """`plivo-blocks serve --sandbox` starts, prints the credentials and a curl example, answers
+    that example's request through the gateway into its own sandbox, and stops on SIGTERM."""
+    # Whatever PLIVO_API_URL says, --sandbox points the gateway at its own sandbox.
+    env = {**_env_without_plivo(), "PLIVO_API_URL": "http://127.0.0.1:9"}
+    argv = ["serve", "--sandbox", "--port", "0", "--db", str(tmp_path / "s.db"), "--log-level", "warning"]
+    with running_command(argv, env, tmp_path, health="/healthz") as banner:
+        url = _found(r" on (http://127\.0\.0\.1:\d+)", banner)
+        auth_id = _found(r"auth id:\s+(\S+)", banner)
+        auth_token = _found(r"auth token:\s+(\S+)", banner)
+        assert re.fullmatch(r"MA[A-Z0-9]{18}", auth_id)
+        curl = next(line.strip() for line in banner.splitlines() if "curl " in line)
+        assert curl == curl_example(url, auth_id, auth_token)
+        # What the curl example does.
+        response = httpx.post(
+            f"{url}/api/Plivo/getAccountDetails",
+            headers={"Content-Type": "application/json"},
+            content=json.dumps({"args": {"authId": auth_id, "authToken": auth_token}}),
+            timeout=PATIENCE,
+        )
+        answer = response.json()
+        assert answer["callback"] == "success", answer
+        assert answer["contextWrites"]["to"]["auth_id"] == auth_id
+
+
+def test_sandbox_command_uses_the_environments_main_account(tmp_path: Path) -> None:
+    auth_id, auth_token = "MAENVACCOUNT00000001", "env-token-for-the-sandbox"
+    env = {**_env_without_plivo(), "PLIVO_AUTH_ID": auth_id, "PLIVO_AUTH_TOKEN": auth_token}
+    argv = ["sandbox", "--port", "0", "--db", str(tmp_path / "s.db"), "--log-level", "warning"]
+    with running_command(argv, env, tmp_path, health="/_sandbox/health") as banner:
+        url = _found(r" on (http://127\.0\.0\.1:\d+)", banner)
+        assert _found(r"auth id:\s+(\S+)", banner) == auth_id
+        assert _found(r"auth token:\s+(\S+)", banner) == auth_token
+        account = httpx.get(f"{url}/v1/Account/{auth_id}/", auth=(auth_id, auth_token), timeout=PATIENCE)
+        refused = httpx.get(f"{url}/v1/Account/{auth_id}/", auth=(auth_id, "wrong"), timeout=PATIENCE)
+    assert account.status_code == 200
+    assert account.json()["auth_id"] == auth_id
+    assert refused.status_code == 401
