@@ -15,16 +15,16 @@ from urllib.parse import quote
 
 import httpx
 import pytest
-from plivo_reference import BOOLEAN_PARAMS, INTEGER_PARAMS, REFERENCE
-from support.live_server import LiveServer
-from support.upstream import RecordedRequest, RecordingUpstream, Reply, empty_reply
-from validation_cases import REFUSED
 
 from plivo_blocks import AsyncClient, Client
 from plivo_blocks.catalog import BLOCKS, get_block
 from plivo_blocks.catalog.examples import example_args
 from plivo_blocks.gateway import create_app
 from plivo_blocks.gateway.settings import GatewaySettings
+from plivo_reference import BOOLEAN_PARAMS, INTEGER_PARAMS, REFERENCE
+from support.live_server import LiveServer
+from support.upstream import RecordedRequest, RecordingUpstream, Reply, empty_reply
+from validation_cases import REFUSED
 
 AUTH_ID = "MAE2EXXXXXXXXXXXXXXX"
 AUTH_TOKEN = "e2e-token-0123456789abcdef0123456789ab"
@@ -61,7 +61,9 @@ def assert_real_plivo_request(name: str, args: dict[str, str], seen: RecordedReq
     assert seen.raw_path == f"/v1/Account/{AUTH_ID}/{block_path}"
     assert seen.basic_auth == (AUTH_ID, AUTH_TOKEN)
     expected = {
-        plivo: _expected_value(plivo, args[public]) for public, plivo in reference.params.items() if public in args
+        plivo: _expected_value(plivo, args[public])
+        for public, plivo in reference.params.items()
+        if public in args
     }
     expected.update(reference.fixed)
     if reference.method == "POST":
@@ -82,7 +84,9 @@ def _reply_for(name: str) -> Reply:
 
 
 @pytest.mark.parametrize("name", NAMES)
-def test_gateway_sends_the_real_plivo_request(name: str, gateway_and_upstream: tuple[str, RecordingUpstream]) -> None:
+def test_gateway_sends_the_real_plivo_request(
+    name: str, gateway_and_upstream: tuple[str, RecordingUpstream]
+) -> None:
     gateway, upstream = gateway_and_upstream
     upstream.reset()
     upstream.enqueue(_reply_for(name))
@@ -116,7 +120,9 @@ def test_client_sends_the_real_plivo_request(name: str, recording_upstream: Reco
 
 @pytest.mark.anyio
 @pytest.mark.parametrize("name", NAMES)
-async def test_async_client_sends_the_real_plivo_request(name: str, recording_upstream: RecordingUpstream) -> None:
+async def test_async_client_sends_the_real_plivo_request(
+    name: str, recording_upstream: RecordingUpstream
+) -> None:
     recording_upstream.enqueue(_reply_for(name))
     args = example_args(get_block(name))
     async with AsyncClient(AUTH_ID, AUTH_TOKEN, base_url=recording_upstream.url, max_retries=0) as client:
@@ -129,10 +135,22 @@ async def test_async_client_sends_the_real_plivo_request(name: str, recording_up
 def test_typed_methods_send_the_same_request(recording_upstream: RecordingUpstream) -> None:
     with Client(AUTH_ID, AUTH_TOKEN, base_url=recording_upstream.url, max_retries=0) as client:
         client.send_message(src="+14155550199", destination="14155550100<14155550101", text="hi", log="false")
-        client.make_call(call_from="14155550199", call_to="14155550100", answer_url="https://a.example/x", time_limit=60)
+        client.make_call(
+            call_from="14155550199", call_to="14155550100", answer_url="https://a.example/x", time_limit=60
+        )
     message, call = recording_upstream.requests
-    assert message.json == {"src": "14155550199", "dst": "14155550100<14155550101", "text": "hi", "log": False}
-    assert call.json == {"from": "14155550199", "to": "14155550100", "answer_url": "https://a.example/x", "time_limit": 60}
+    assert message.json == {
+        "src": "14155550199",
+        "dst": "14155550100<14155550101",
+        "text": "hi",
+        "log": False,
+    }
+    assert call.json == {
+        "from": "14155550199",
+        "to": "14155550100",
+        "answer_url": "https://a.example/x",
+        "time_limit": 60,
+    }
 
 
 MISSING = [(b.name, arg) for b in BLOCKS for arg in b.required]

@@ -19,8 +19,9 @@ import uvicorn
 
 
 class LiveServer:
-    def __init__(self, app: Any, *, lifespan: Literal["auto", "on", "off"] = "on") -> None:
+    def __init__(self, app: Any, *, lifespan: Literal["auto", "on", "off"] = "on", port: int = 0) -> None:
         self._app = app
+        self._requested_port = port
         self._lifespan = lifespan
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
@@ -35,7 +36,7 @@ class LiveServer:
         # IPPROTO_TCP explicitly: with proto=0 asyncio skips TCP_NODELAY, adding ~40 ms per keep-alive request.
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind(("127.0.0.1", 0))
+        sock.bind(("127.0.0.1", self._requested_port))
         self._socket = sock
         self.port = sock.getsockname()[1]
         config = uvicorn.Config(self._app, lifespan=self._lifespan, log_level="warning", access_log=False)

@@ -1,0 +1,41 @@
+"""Helpers shared by the resource models."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from plivo_blocks.sandbox import ids
+from plivo_blocks.sandbox.store import Conflict, Document, Tx
+
+ACCOUNT = "account"
+
+
+def account_uri(auth_id: str) -> str:
+    return f"/v1/Account/{auth_id}/"
+
+
+def resource_uri(auth_id: str, path: str) -> str:
+    return f"/v1/Account/{auth_id}/{path}"
+
+
+def subaccount_ref(tx: Tx, owner: str) -> str | None:
+    """What ``sub_account`` shows: ``None`` for the main account's resources, else the subaccount's URI."""
+    doc = tx.get(ACCOUNT, owner)
+    parent = doc.data.get("_parent") if doc else None
+    if not parent:
+        return None
+    return resource_uri(str(parent), f"Subaccount/{owner}/")
+
+
+def insert_with_new_id(
+    tx: Tx, kind: str, owner: str, digits: int, build: Callable[[str], Mapping[str, Any]]
+) -> Document:
+    """Insert a document under a fresh numeric id (retrying on the rare collision)."""
+    for _ in range(20):
+        new_id = ids.new_numeric_id(digits)
+        try:
+            return tx.insert(kind, new_id, owner, build(new_id))
+        except Conflict:
+            continue
+    raise RuntimeError(f"could not find a free {kind} id")  # pragma: no cover

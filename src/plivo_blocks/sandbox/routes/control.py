@@ -1,0 +1,196 @@
+"""The control API (``/_sandbox/...``): drive the sandbox from tests. Main account Basic auth.
+
+=========  ==============================  ==========================================================
+Method     Path                            What
+=========  ==============================  ==========================================================
+GET        /_sandbox/health                ``{"status": "ok"}`` (no auth; for readiness checks)
+POST       /_sandbox/reset                 wipe everything but the main account; settings as created
+GET        /_sandbox/settings              current settings
+PATCH      /_sandbox/settings              change settings (JSON object of field: value)
+GET        /_sandbox/messages              messages "sent" (all accounts), with ``text`` and ``url``;
+                                           filters: direction, state, from, to, auth_id, limit, offset
+POST       /_sandbox/messages/inbound      ``{"from", "to", "text"}``: an SMS to a rented number,
+                                           delivered to its application's ``message_url``
+POST       /_sandbox/messages/{uuid}/state ``{"state": delivered|failed|undelivered|rejected|read,
+                                           "error_code"?}``: the message's final state (reported)
+POST       /_sandbox/messages/hold         ``{"state": "queued"|"sent"}``: new messages stop there
+DELETE     /_sandbox/messages/hold         lift the hold; held messages carry on
+GET        /_sandbox/faults                pending injected faults
+POST       /_sandbox/faults                ``{"kind": status|delay|drop, "count", "status",
+                                           "delay_seconds", "methods", "path_prefix", "error"}``
+DELETE     /_sandbox/faults                drop pending faults
+=========  ==============================  ==========================================================
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import BaseRoute, Route
+
+from plivo_blocks.sandbox.faults import parse_fault
+from plivo_blocks.sandbox.models.messages import (
+    MESSAGE,
+    SETTABLE_FINAL_STATES,
+    STATES,
+    receive_inbound,
+    release_held,
+    render_message,
+    set_final_state,
+)
+from plivo_blocks.sandbox.responses import (
+    PlivoError,
+    accepted,
+    bad_request,
+    created,
+    no_content,
+    ok,
+)
+from plivo_blocks.sandbox.routing import ApiContext, control_route
+from plivo_blocks.sandbox.settings import MESSAGE_HOLD_STATES
+from plivo_blocks.sandbox.store import Document
+
+
+def _body(ctx: ApiContext) -> dict[str, Any]:
+    if not isinstance(ctx.body, dict):
+        raise bad_request("the request body must be a JSON object")
+    return ctx.body
+
+
+def _string(body: dict[str, Any], name: str, *, required: bool = True) -> str | None:
+    value = body.get(name)
+    if value is None or value == "":
+        if required:
+            raise bad_request(f"{name} is required")
+        return None
+    if not isinstance(value, str | int):
+        raise bad_request(f"{name} must be a string")
+    return str(value)
+
+
+async def health(request: Request) -> Response:
+    return JSONResponse({"status": "ok"})
+
+
+async def reset(ctx: ApiContext) -> Response:
+    await ctx.state.reset()
+    return ok({"message": "reset"})
+
+
+async def get_settings(ctx: ApiContext) -> Response:
+    return ok({"settings": ctx.state.settings.as_dict()})
+
+
+async def patch_settings(ctx: ApiContext) -> Response:
+    body = _body(ctx)
+    was_holding = ctx.state.settings.message_hold_state
+    try:
+        ctx.state.settings.apply(body)
+    except ValueError as exc:
+        raise bad_request(str(exc)) from None
+    if was_holding and ctx.state.settings.message_hold_state is None:
+        await release_held(ctx.state)
+    return ok({"settings": ctx.state.settings.as_dict()})
+
+
+def _sent_view(doc: Document) -> dict[str, Any]:
+    return {
+        **render_message(doc),
+        "auth_id": doc.owner,
+        "text": doc.data.get("_text", ""),
+        "url": doc.data.get("_url"),
+        "method": doc.data.get("_method"),
+        "held": bool(doc.data.get("_held")),
+    }
+
+
+async def list_sent_messages(ctx: ApiContext) -> Response:
+    filters: dict[str, Any] = {}
+    direction = ctx.choice("direction", ("inbound", "outbound"))
+    if direction:
+        filters["message_direction"] = direction
+    state = ctx.choice("state", STATES)
+    if state:
+        filters["message_state"] = state
+    for param, field in (("from", "from_number"), ("to", "to_number")):
+        value = ctx.text(param)
+        if value:
+            filters[field] = value.lstrip("+")
+    owner = ctx.text("auth_id")
+    limit, offset = ctx.page()
+    docs, total = await ctx.store.page(MESSAGE, [owner] if owner else None, filters, limit, offset)
+    return ctx.list_response([_sent_view(d) for d in docs], total, limit, offset)
+
+
+async def inbound_message(ctx: ApiContext) -> Response:
+    body = _body(ctx)
+    src = _string(body, "from")
+    dst = _string(body, "to")
+    text = _string(body, "text", required=False) or ""
+    assert src is not None and dst is not None
+    doc, delivered_to = await receive_inbound(ctx.state, src, dst, text)
+    return created({"message_uuid": doc.id, "auth_id": doc.owner, "delivered_to": delivered_to})
+
+
+async def set_message_state(ctx: ApiContext) -> Response:
+    body = _body(ctx)
+    state = _string(body, "state")
+    if state not in SETTABLE_FINAL_STATES:
+        raise bad_request(f"state must be one of {', '.join(SETTABLE_FINAL_STATES)}")
+    error_code = _string(body, "error_code", required=False)
+    if error_code is not None and not error_code.isdigit():
+        raise bad_request("error_code must be a number")
+    doc = await set_final_state(ctx.state, ctx.path["message_uuid"], state, error_code)
+    if doc is None:
+        raise PlivoError(404, "message not found")
+    return accepted(_sent_view(doc))
+
+
+async def hold_messages(ctx: ApiContext) -> Response:
+    state = _string(_body(ctx), "state")
+    if state not in MESSAGE_HOLD_STATES:
+        raise bad_request(f"state must be one of {', '.join(MESSAGE_HOLD_STATES)}")
+    ctx.state.settings.message_hold_state = state
+    return accepted({"message": f"new messages are held in {state}"})
+
+
+async def release_messages(ctx: ApiContext) -> Response:
+    ctx.state.settings.message_hold_state = None
+    released = await release_held(ctx.state)
+    return accepted({"message": "released", "released": released})
+
+
+async def list_faults(ctx: ApiContext) -> Response:
+    return ok({"faults": ctx.state.faults.pending()})
+
+
+async def add_fault(ctx: ApiContext) -> Response:
+    try:
+        fault = parse_fault(_body(ctx))
+    except ValueError as exc:
+        raise bad_request(str(exc)) from None
+    ctx.state.faults.add(fault)
+    return created({"faults": ctx.state.faults.pending()})
+
+
+async def clear_faults(ctx: ApiContext) -> Response:
+    ctx.state.faults.clear()
+    return no_content()
+
+
+routes: list[BaseRoute] = [
+    Route("/_sandbox/health", health, methods=["GET"]),
+    control_route("POST", "reset", reset),
+    control_route("GET", "settings", get_settings),
+    control_route("PATCH", "settings", patch_settings),
+    control_route("GET", "messages", list_sent_messages),
+    control_route("POST", "messages/inbound", inbound_message),
+    control_route("POST", "messages/hold", hold_messages),
+    control_route("DELETE", "messages/hold", release_messages),
+    control_route("POST", "messages/{message_uuid}/state", set_message_state),
+    control_route("GET", "faults", list_faults),
+    control_route("POST", "faults", add_fault),
+    control_route("DELETE", "faults", clear_faults),
+]

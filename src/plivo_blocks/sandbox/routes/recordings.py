@@ -1,0 +1,86 @@
+"""``Recording/`` (list with Plivo's filters, get, delete) and the audio behind ``recording_url``.
+
+The audio route, ``GET /_sandbox/recordings/{recording_id}.{mp3|wav}``, needs no credentials, like
+the public file URLs Plivo hands out; it answers silent audio of the recording's length while the
+recording exists, 404 once it is deleted.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
+
+from plivo_blocks.sandbox.auth import sandbox_state
+from plivo_blocks.sandbox.clock import parse_filter_time
+from plivo_blocks.sandbox.responses import bad_request, error_response, no_content, not_found, ok
+from plivo_blocks.sandbox.routing import ApiContext, api_route
+from plivo_blocks.sandbox.voice.audio import MEDIA_TYPES, silent_audio
+from plivo_blocks.sandbox.voice.recordings import AUDIO_ROUTE, RECORDING, render_recording
+
+RECORDING_NOT_FOUND = "recording not found"
+COMPARISONS = ("gt", "gte", "lt", "lte")
+
+
+def _add_time_filters(ctx: ApiContext) -> dict[str, Any]:
+    filters: dict[str, Any] = {}
+    for op in ("", *COMPARISONS):
+        name = f"add_time__{op}" if op else "add_time"
+        raw = ctx.text(name)
+        if raw is None:
+            continue
+        moment = parse_filter_time(raw)
+        if moment is None:
+            raise bad_request(f"{name} must be a date and time like 2016-05-28 00:00:00")
+        if op:
+            filters[f"_time__{op}"] = moment
+        else:  # a time to the second: the whole second matches
+            filters["_time__gte"], filters["_time__lt"] = moment, moment + 1
+    return filters
+
+
+async def list_recordings(ctx: ApiContext) -> Response:
+    filters = _add_time_filters(ctx)
+    for name in ("call_uuid", "conference_name"):
+        if ctx.text(name):
+            filters[name] = ctx.text(name)
+    limit, offset = ctx.page()
+    owners = await ctx.listing_owners()
+    docs, total = await ctx.store.page(RECORDING, owners, filters, limit, offset)
+    return ctx.list_response([render_recording(d) for d in docs], total, limit, offset)
+
+
+async def get_recording(ctx: ApiContext) -> Response:
+    doc = await ctx.store.get(RECORDING, ctx.path["recording_id"], await ctx.owners())
+    if doc is None:
+        raise not_found(RECORDING_NOT_FOUND)
+    return ok(render_recording(doc))
+
+
+async def delete_recording(ctx: ApiContext) -> Response:
+    if not await ctx.store.delete(RECORDING, ctx.path["recording_id"], await ctx.owners()):
+        raise not_found(RECORDING_NOT_FOUND)
+    return no_content()
+
+
+async def recording_audio(request: Request) -> Response:
+    recording_id, _, extension = str(request.path_params["filename"]).rpartition(".")
+    doc = await sandbox_state(request).store.get(RECORDING, recording_id) if recording_id else None
+    if doc is None or doc.data.get("recording_format") != extension:
+        return error_response(404, RECORDING_NOT_FOUND)
+    audio = silent_audio(extension, int(doc.data.get("_duration_ms") or 0))
+    return Response(
+        audio,
+        media_type=MEDIA_TYPES[extension],
+        headers={"Content-Disposition": f'inline; filename="{recording_id}.{extension}"'},
+    )
+
+
+routes: list[BaseRoute] = [
+    api_route("GET", "Recording/", list_recordings),
+    api_route("GET", "Recording/{recording_id}/", get_recording),
+    api_route("DELETE", "Recording/{recording_id}/", delete_recording),
+    Route(AUDIO_ROUTE + "/{filename}", recording_audio, methods=["GET", "HEAD"]),
+]

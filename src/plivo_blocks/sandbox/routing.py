@@ -1,0 +1,212 @@
+"""Declaring sandbox endpoints: one line per route, one ``async def handler(ctx) -> Response``.
+
+::
+
+    from plivo_blocks.sandbox.routing import ApiContext, api_route
+
+    async def get_call(ctx: ApiContext) -> Response:
+        doc = await ctx.store.get("call", ctx.path["call_uuid"], await ctx.owners())
+        ...
+
+    routes = [api_route("GET", "Call/{call_uuid}/", get_call)]
+
+``api_route(method, path, handler)`` serves ``/v1/Account/{auth_id}/<path>`` (paths end with ``/``;
+a request without the trailing slash is accepted too). Before the handler runs, the request is
+authenticated (:func:`plivo_blocks.sandbox.auth.authenticate`) and its parameters read
+(:func:`plivo_blocks.sandbox.responses.read_params`). ``control_route(method, path, handler)``
+serves ``/_sandbox/<path>`` for the main account only; ``ctx.body`` then holds the JSON body as is.
+
+Handlers raise :class:`~plivo_blocks.sandbox.responses.PlivoError` for error answers.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from plivo_blocks.sandbox.auth import authenticate, authenticate_main, sandbox_state
+from plivo_blocks.sandbox.responses import (
+    PlivoError,
+    bad_request,
+    list_response,
+    parse_page,
+    read_params,
+)
+from plivo_blocks.sandbox.state import Account, SandboxState
+from plivo_blocks.sandbox.store import Document, Filters, Store, Tx
+
+#: Shows a document as Plivo does; gets the transaction to resolve links (application URIs, …).
+Renderer = Callable[[Tx, Document], dict[str, Any]]
+
+_TRUE = {"true", "1", "yes", "on"}
+_FALSE = {"false", "0", "no", "off"}
+
+
+@dataclass
+class ApiContext:
+    request: Request
+    state: SandboxState
+    account: Account  # the account the request acts for (the path's auth_id)
+    params: dict[str, str]
+    path: dict[str, str]
+    body: Any = field(default=None)  # control API only: the parsed JSON body
+
+    @property
+    def store(self) -> Store:
+        return self.state.store
+
+    # -- parameters ------------------------------------------------------------------------
+
+    def param(self, name: str, default: str | None = None) -> str | None:
+        value = self.params.get(name)
+        return default if value is None else value
+
+    def text(self, name: str) -> str | None:
+        """The parameter stripped, ``None`` when absent or blank."""
+        value = self.params.get(name)
+        if value is None or not value.strip():
+            return None
+        return value.strip()
+
+    def require(self, name: str) -> str:
+        value = self.text(name)
+        if value is None:
+            raise bad_request(f"{name} is required")
+        return value
+
+    def flag(self, name: str, default: bool) -> bool:
+        value = self.text(name)
+        if value is None:
+            return default
+        if value.lower() in _TRUE:
+            return True
+        if value.lower() in _FALSE:
+            return False
+        raise bad_request(f"{name} must be true or false")
+
+    def choice(self, name: str, options: tuple[str, ...], default: str | None = None) -> str | None:
+        value = self.text(name)
+        if value is None:
+            return default
+        if value not in options:
+            raise bad_request(f"{name} must be one of {', '.join(options)}")
+        return value
+
+    def method(self, name: str, default: str = "POST") -> str:
+        value = self.choice(name, ("GET", "POST", "get", "post"), default)
+        return (value or default).upper()
+
+    def page(self) -> tuple[int, int]:
+        return parse_page(self.params)
+
+    # -- links and ownership ---------------------------------------------------------------
+
+    def uri(self, path: str = "", auth_id: str | None = None) -> str:
+        """``/v1/Account/{auth_id}/{path}`` for this account (or ``auth_id``)."""
+        return f"/v1/Account/{auth_id or self.account.auth_id}/{path}"
+
+    @property
+    def base_path(self) -> str:
+        path = self.request.url.path
+        return path if path.endswith("/") else path + "/"
+
+    def list_response(self, objects: list[dict[str, Any]], total: int, limit: int, offset: int) -> Response:
+        return list_response(self.base_path, objects, total, limit, offset, dict(self.request.query_params))
+
+    async def list_documents(
+        self, kind: str, render: Renderer, filters: Filters | None = None, owners: list[str] | None = None
+    ) -> Response:
+        """A paginated, newest-first list of ``kind`` visible to this request (``owners`` defaults to
+        :meth:`listing_owners`, i.e. honours the ``subaccount`` filter)."""
+        limit, offset = self.page()
+        allowed = owners if owners is not None else await self.listing_owners()
+
+        def read(tx: Tx) -> tuple[list[dict[str, Any]], int]:
+            docs, total = tx.page(kind, allowed, filters, limit, offset)
+            return [render(tx, d) for d in docs], total
+
+        objects, total = await self.store.transaction(read)
+        return self.list_response(objects, total, limit, offset)
+
+    async def get_document(self, kind: str, id: str, what: str) -> Document:
+        """The visible document or 404 ``"{what} not found"``."""
+        doc = await self.store.get(kind, id, await self.owners())
+        if doc is None:
+            raise PlivoError(404, f"{what} not found")
+        return doc
+
+    async def show_document(self, kind: str, id: str, what: str, render: Renderer) -> dict[str, Any]:
+        owners = await self.owners()
+
+        def read(tx: Tx) -> dict[str, Any] | None:
+            doc = tx.get(kind, id, owners)
+            return render(tx, doc) if doc else None
+
+        shown = await self.store.transaction(read)
+        if shown is None:
+            raise PlivoError(404, f"{what} not found")
+        return shown
+
+    async def owners(self) -> list[str]:
+        """Owners whose resources this request may see and change."""
+        return await self.state.visible_owners(self.account)
+
+    async def listing_owners(self, param: str = "subaccount") -> list[str]:
+        """Owners for a list, narrowed by the ``subaccount`` filter when given (which must name a
+        subaccount of this main account, or this subaccount itself)."""
+        sub = self.text(param)
+        if sub is None:
+            return await self.owners()
+        return [await self.subaccount_id(sub, param)]
+
+    async def subaccount_id(self, sub: str, param: str = "subaccount") -> str:
+        """Check that ``sub`` is a subaccount this request may use, and return it."""
+        if sub == self.account.auth_id and not self.account.is_main:
+            return sub
+        target = await self.state.get_account(sub)
+        if target is None or target.parent_id != self.account.auth_id:
+            raise bad_request(f"{param} {sub} is not a subaccount of this account")
+        return sub
+
+
+Handler = Callable[[ApiContext], Awaitable[Response]]
+
+
+def api_route(method: str, path: str, handler: Handler, *, name: str | None = None) -> Route:
+    """A ``/v1/Account/{auth_id}/<path>`` endpoint; ``path`` ends with ``/`` (or is ``""``)."""
+
+    async def endpoint(request: Request) -> Response:
+        account = await authenticate(request)
+        params = await read_params(request)
+        path_params = {k: str(v) for k, v in request.path_params.items() if k != "auth_id"}
+        ctx = ApiContext(request, sandbox_state(request), account, params, path_params)
+        return await handler(ctx)
+
+    return Route(f"/v1/Account/{{auth_id}}/{path}", endpoint, methods=[method], name=name or handler.__name__)
+
+
+def control_route(method: str, path: str, handler: Handler, *, name: str | None = None) -> Route:
+    """A ``/_sandbox/<path>`` endpoint for the main account; ``ctx.body`` is the parsed JSON body
+    (``{}`` when empty) and ``ctx.params`` the query string."""
+
+    async def endpoint(request: Request) -> Response:
+        account = await authenticate_main(request)
+        raw = await request.body()
+        body: Any = {}
+        if raw.strip():
+            try:
+                body = json.loads(raw)
+            except ValueError:
+                raise PlivoError(400, "the request body is not valid JSON") from None
+        params = dict(request.query_params)
+        path_params = {k: str(v) for k, v in request.path_params.items()}
+        ctx = ApiContext(request, sandbox_state(request), account, params, path_params, body)
+        return await handler(ctx)
+
+    return Route(f"/_sandbox/{path}", endpoint, methods=[method], name=name or f"control_{handler.__name__}")

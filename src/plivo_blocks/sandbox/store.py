@@ -1,0 +1,389 @@
+"""The sandbox's state: a generic document store on SQLite.
+
+Every resource is a *document* in one table, so a new resource kind needs no schema work::
+
+    documents(seq INTEGER PRIMARY KEY AUTOINCREMENT,   -- insertion order; lists are newest first
+              kind TEXT, id TEXT,                      -- e.g. ("message", "<uuid>"); unique together
+              owner TEXT,                              -- auth_id of the owning account (MA… or SA…)
+              created REAL,                            -- epoch seconds
+              data TEXT)                               -- the resource as a JSON object
+    meta(key TEXT PRIMARY KEY, value TEXT)             -- sandbox-wide values (main credentials, …)
+
+Conventions for ``data``: the public fields of the resource as Plivo shows them (minus ``api_id``),
+plus hidden fields whose names start with ``_`` (``_app_id``, ``_time``, …) that renderers drop
+(:func:`public`).
+
+Concurrency: one connection (``check_same_thread=False``) guarded by a lock; SQLite runs in WAL
+mode for file databases. All database work runs in a worker thread (``anyio.to_thread``), never
+on the event loop. Each call is one transaction; for several steps that must be atomic use
+:meth:`Store.transaction` with a *synchronous* function of a :class:`Tx`::
+
+    def move(tx: Tx) -> int:
+        return tx.reassign("number", from_owner=sub_id, to_owner=main_id)
+
+    moved = await store.transaction(move)
+
+Async API (all methods of :class:`Tx` are mirrored):
+
+- ``insert(kind, id, owner, data) -> Document`` (raises :class:`Conflict` when ``(kind, id)`` exists)
+- ``get(kind, id, owners=None) -> Document | None``
+- ``update(kind, id, changes, owners=None) -> Document | None`` (shallow merge into ``data``)
+- ``delete(kind, id, owners=None) -> bool``
+- ``list(kind, owners=None, filters=None, limit=None, offset=0, newest_first=True) -> list[Document]``
+- ``count(kind, owners=None, filters=None) -> int``
+- ``page(kind, owners, filters, limit, offset) -> (list[Document], total)`` (one consistent read)
+- ``update_where(kind, changes, owners=None, filters=None) -> int``, ``delete_where(...) -> int``,
+  ``reassign(kind, from_owner, to_owner) -> int``
+- ``get_meta(key) -> str | None``, ``set_meta(key, value)``, ``clear()`` (drops every document)
+
+``owners=None`` means any owner; otherwise a sequence of auth_ids the document's owner must be in
+(this is how subaccount isolation is enforced). ``filters`` maps ``field`` or ``field__op`` to a
+value, ``field`` being a top-level key of ``data`` (or ``id`` for the document id); ops:
+``eq`` (default; ``None`` matches null or missing), ``ne``, ``gt``, ``gte``, ``lt``, ``lte``,
+``startswith``, ``contains`` (case-insensitive), ``in`` (a sequence).
+"""
+
+from __future__ import annotations
+
+import builtins
+import json
+import re
+import sqlite3
+import threading
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+import anyio.to_thread
+
+T = TypeVar("T")
+
+_FIELD = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_OPS = {"eq", "ne", "gt", "gte", "lt", "lte", "startswith", "contains", "in"}
+_COMPARISONS = {"gt": ">", "gte": ">=", "lt": "<", "lte": "<="}
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS documents (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    kind TEXT NOT NULL,
+    id TEXT NOT NULL,
+    owner TEXT NOT NULL,
+    created REAL NOT NULL,
+    data TEXT NOT NULL,
+    UNIQUE (kind, id)
+);
+CREATE INDEX IF NOT EXISTS documents_by_owner ON documents (kind, owner, seq);
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+"""
+
+
+class Conflict(Exception):
+    """A document of that kind and id already exists."""
+
+
+@dataclass(frozen=True, slots=True, repr=False)
+class Document:
+    kind: str
+    id: str
+    owner: str
+    seq: int
+    created: float
+    data: dict[str, Any]
+
+    def public(self) -> dict[str, Any]:
+        return public(self.data)
+
+    def __repr__(self) -> str:
+        # Hidden fields hold secrets (auth tokens, endpoint passwords): name them, never show them.
+        hidden = sorted(k for k in self.data if k.startswith("_"))
+        return (
+            f"Document(kind={self.kind!r}, id={self.id!r}, owner={self.owner!r}, seq={self.seq}, "
+            f"data={self.public()!r}, hidden={hidden!r})"
+        )
+
+
+def public(data: Mapping[str, Any]) -> dict[str, Any]:
+    """The fields a client may see: everything but the hidden ``_`` fields."""
+    return {k: v for k, v in data.items() if not k.startswith("_")}
+
+
+Filters = Mapping[str, Any]
+Documents = list[Document]
+
+
+def _where(
+    kind: str, owners: Sequence[str] | None, filters: Filters | None, id_: str | None = None
+) -> tuple[str, list[Any]]:
+    clauses = ["kind = ?"]
+    args: list[Any] = [kind]
+    if id_ is not None:
+        clauses.append("id = ?")
+        args.append(id_)
+    if owners is not None:
+        if not owners:
+            clauses.append("0")
+        else:
+            clauses.append(f"owner IN ({', '.join('?' for _ in owners)})")
+            args.extend(owners)
+    for key, value in (filters or {}).items():
+        name, _, op = key.partition("__")
+        op = op or "eq"
+        if not _FIELD.match(name) or op not in _OPS:
+            raise ValueError(f"bad filter {key!r}")
+        column = "id" if name == "id" else f"json_extract(data, '$.{name}')"
+        if isinstance(value, bool):
+            value = int(value)
+        if op == "eq":
+            if value is None:
+                clauses.append(f"{column} IS NULL")
+            else:
+                clauses.append(f"{column} = ?")
+                args.append(value)
+        elif op == "ne":
+            if value is None:
+                clauses.append(f"{column} IS NOT NULL")
+            else:
+                clauses.append(f"({column} IS NULL OR {column} != ?)")
+                args.append(value)
+        elif op in _COMPARISONS:
+            clauses.append(f"{column} {_COMPARISONS[op]} ?")
+            args.append(value)
+        elif op == "startswith":
+            clauses.append(f"substr({column}, 1, length(?)) = ?")
+            args.extend([str(value), str(value)])
+        elif op == "contains":
+            clauses.append(f"instr(lower({column}), lower(?)) > 0")
+            args.append(str(value))
+        else:  # in
+            items = list(value)
+            if not items:
+                clauses.append("0")
+            else:
+                clauses.append(f"{column} IN ({', '.join('?' for _ in items)})")
+                args.extend(items)
+    return " AND ".join(clauses), args
+
+
+def _row(row: tuple[Any, ...]) -> Document:
+    seq, kind, id_, owner, created, data = row
+    return Document(kind=kind, id=id_, owner=owner, seq=seq, created=created, data=json.loads(data))
+
+
+_COLUMNS = "seq, kind, id, owner, created, data"
+
+
+class Tx:
+    """Synchronous operations inside one transaction (see the module docstring)."""
+
+    def __init__(self, connection: sqlite3.Connection) -> None:
+        self._db = connection
+
+    def insert(self, kind: str, id: str, owner: str, data: Mapping[str, Any]) -> Document:
+        created = time.time()
+        try:
+            cursor = self._db.execute(
+                "INSERT INTO documents (kind, id, owner, created, data) VALUES (?, ?, ?, ?, ?)",
+                (kind, id, owner, created, json.dumps(dict(data))),
+            )
+        except sqlite3.IntegrityError:
+            raise Conflict(f"{kind} {id} already exists") from None
+        return Document(kind, id, owner, int(cursor.lastrowid or 0), created, dict(data))
+
+    def get(self, kind: str, id: str, owners: Sequence[str] | None = None) -> Document | None:
+        where, args = _where(kind, owners, None, id)
+        row = self._db.execute(f"SELECT {_COLUMNS} FROM documents WHERE {where}", args).fetchone()
+        return _row(row) if row else None
+
+    def update(
+        self, kind: str, id: str, changes: Mapping[str, Any], owners: Sequence[str] | None = None
+    ) -> Document | None:
+        current = self.get(kind, id, owners)
+        if current is None:
+            return None
+        data = {**current.data, **changes}
+        self._db.execute("UPDATE documents SET data = ? WHERE seq = ?", (json.dumps(data), current.seq))
+        return Document(current.kind, current.id, current.owner, current.seq, current.created, data)
+
+    def set_owner(self, kind: str, id: str, owner: str) -> bool:
+        cursor = self._db.execute(
+            "UPDATE documents SET owner = ? WHERE kind = ? AND id = ?", (owner, kind, id)
+        )
+        return cursor.rowcount > 0
+
+    def delete(self, kind: str, id: str, owners: Sequence[str] | None = None) -> bool:
+        where, args = _where(kind, owners, None, id)
+        return self._db.execute(f"DELETE FROM documents WHERE {where}", args).rowcount > 0
+
+    def list(
+        self,
+        kind: str,
+        owners: Sequence[str] | None = None,
+        filters: Filters | None = None,
+        limit: int | None = None,
+        offset: int = 0,
+        newest_first: bool = True,
+    ) -> Documents:
+        where, args = _where(kind, owners, filters)
+        order = "DESC" if newest_first else "ASC"
+        sql = f"SELECT {_COLUMNS} FROM documents WHERE {where} ORDER BY seq {order} LIMIT ? OFFSET ?"
+        rows = self._db.execute(sql, [*args, -1 if limit is None else limit, offset]).fetchall()
+        return [_row(r) for r in rows]
+
+    def count(self, kind: str, owners: Sequence[str] | None = None, filters: Filters | None = None) -> int:
+        where, args = _where(kind, owners, filters)
+        return int(self._db.execute(f"SELECT count(*) FROM documents WHERE {where}", args).fetchone()[0])
+
+    def page(
+        self, kind: str, owners: Sequence[str] | None, filters: Filters | None, limit: int, offset: int
+    ) -> tuple[Documents, int]:
+        return self.list(kind, owners, filters, limit, offset), self.count(kind, owners, filters)
+
+    def update_where(
+        self,
+        kind: str,
+        changes: Mapping[str, Any],
+        owners: Sequence[str] | None = None,
+        filters: Filters | None = None,
+    ) -> int:
+        docs = self.list(kind, owners, filters)
+        for doc in docs:
+            self._db.execute(
+                "UPDATE documents SET data = ? WHERE seq = ?", (json.dumps({**doc.data, **changes}), doc.seq)
+            )
+        return len(docs)
+
+    def delete_where(
+        self, kind: str, owners: Sequence[str] | None = None, filters: Filters | None = None
+    ) -> int:
+        where, args = _where(kind, owners, filters)
+        return self._db.execute(f"DELETE FROM documents WHERE {where}", args).rowcount
+
+    def reassign(self, kind: str, from_owner: str, to_owner: str) -> int:
+        cursor = self._db.execute(
+            "UPDATE documents SET owner = ? WHERE kind = ? AND owner = ?", (to_owner, kind, from_owner)
+        )
+        return cursor.rowcount
+
+    def kinds(self) -> builtins.list[str]:
+        return [r[0] for r in self._db.execute("SELECT DISTINCT kind FROM documents ORDER BY kind")]
+
+    def get_meta(self, key: str) -> str | None:
+        row = self._db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return str(row[0]) if row else None
+
+    def set_meta(self, key: str, value: str) -> None:
+        self._db.execute(
+            "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            (key, value),
+        )
+
+    def clear(self, keep_meta: Iterable[str] = ()) -> None:
+        """Drop every document (and every meta value not in ``keep_meta``)."""
+        self._db.execute("DELETE FROM documents")
+        keep = list(keep_meta)
+        if keep:
+            self._db.execute(f"DELETE FROM meta WHERE key NOT IN ({', '.join('?' for _ in keep)})", keep)
+        else:
+            self._db.execute("DELETE FROM meta")
+
+
+class Store:
+    """SQLite-backed document store; ``path`` is a file or ``":memory:"``."""
+
+    def __init__(self, path: str = ":memory:") -> None:
+        self.path = path
+        self._lock = threading.Lock()
+        # isolation_level=None: transactions are begun and ended explicitly in run_sync.
+        self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+        if path != ":memory:":
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=NORMAL")
+        self._db.executescript(_SCHEMA)
+        self._closed = False
+
+    # -- running work ----------------------------------------------------------------------
+
+    def run_sync(self, fn: Callable[[Tx], T]) -> T:
+        """Run ``fn`` in one transaction on the calling thread (for startup code and worker threads)."""
+        with self._lock:
+            if self._closed:
+                raise RuntimeError("the sandbox store is closed")
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                result = fn(Tx(self._db))
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
+            return result
+
+    async def transaction(self, fn: Callable[[Tx], T]) -> T:
+        """Run the synchronous ``fn`` atomically in a worker thread."""
+        return await anyio.to_thread.run_sync(self.run_sync, fn)
+
+    def close(self) -> None:
+        with self._lock:
+            if not self._closed:
+                self._closed = True
+                self._db.close()
+
+    # -- async mirrors of Tx ---------------------------------------------------------------
+
+    async def insert(self, kind: str, id: str, owner: str, data: Mapping[str, Any]) -> Document:
+        return await self.transaction(lambda tx: tx.insert(kind, id, owner, data))
+
+    async def get(self, kind: str, id: str, owners: Sequence[str] | None = None) -> Document | None:
+        return await self.transaction(lambda tx: tx.get(kind, id, owners))
+
+    async def update(
+        self, kind: str, id: str, changes: Mapping[str, Any], owners: Sequence[str] | None = None
+    ) -> Document | None:
+        return await self.transaction(lambda tx: tx.update(kind, id, changes, owners))
+
+    async def delete(self, kind: str, id: str, owners: Sequence[str] | None = None) -> bool:
+        return await self.transaction(lambda tx: tx.delete(kind, id, owners))
+
+    async def list(
+        self,
+        kind: str,
+        owners: Sequence[str] | None = None,
+        filters: Filters | None = None,
+        limit: int | None = None,
+        offset: int = 0,
+        newest_first: bool = True,
+    ) -> Documents:
+        return await self.transaction(lambda tx: tx.list(kind, owners, filters, limit, offset, newest_first))
+
+    async def count(
+        self, kind: str, owners: Sequence[str] | None = None, filters: Filters | None = None
+    ) -> int:
+        return await self.transaction(lambda tx: tx.count(kind, owners, filters))
+
+    async def page(
+        self, kind: str, owners: Sequence[str] | None, filters: Filters | None, limit: int, offset: int
+    ) -> tuple[Documents, int]:
+        return await self.transaction(lambda tx: tx.page(kind, owners, filters, limit, offset))
+
+    async def update_where(
+        self,
+        kind: str,
+        changes: Mapping[str, Any],
+        owners: Sequence[str] | None = None,
+        filters: Filters | None = None,
+    ) -> int:
+        return await self.transaction(lambda tx: tx.update_where(kind, changes, owners, filters))
+
+    async def delete_where(
+        self, kind: str, owners: Sequence[str] | None = None, filters: Filters | None = None
+    ) -> int:
+        return await self.transaction(lambda tx: tx.delete_where(kind, owners, filters))
+
+    async def reassign(self, kind: str, from_owner: str, to_owner: str) -> int:
+        return await self.transaction(lambda tx: tx.reassign(kind, from_owner, to_owner))
+
+    async def get_meta(self, key: str) -> str | None:
+        return await self.transaction(lambda tx: tx.get_meta(key))
+
+    async def set_meta(self, key: str, value: str) -> None:
+        await self.transaction(lambda tx: tx.set_meta(key, value))

@@ -1,0 +1,76 @@
+"""Fixtures for sandbox tests: a real server on loopback and the official SDK pointed at it.
+
+- ``serve(app) -> Server`` (:mod:`sandbox_server`): runs ``app`` with uvicorn on ``127.0.0.1`` (free port) in a thread,
+  with its lifespan; stopped at teardown. ``server.url`` is ``http://127.0.0.1:PORT``.
+- ``sandbox``: a fresh ``:memory:`` sandbox, served; ``sandbox.state`` is its ``SandboxState``.
+- ``sdk(auth_id, auth_token) -> plivo.RestClient`` aimed at the ``sandbox`` fixture's server
+  (``PLIVO_API_BASE_URI`` and the voice URIs patched for the test).
+- ``main_sdk``: ``sdk`` with the main account's credentials.
+- ``recorder``: a :class:`RecordingWebhookSender` installed as the sandbox's webhook sender.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+
+import plivo
+import plivo.rest.client
+import pytest
+from sandbox_server import Server, start_server
+from starlette.applications import Starlette
+
+from plivo_blocks.sandbox import RecordingWebhookSender, create_app
+
+SDK_BASE_URIS = (
+    "PLIVO_API_BASE_URI",
+    "API_VOICE_BASE_URI",
+    "API_VOICE_BASE_URI_FALLBACK_1",
+    "API_VOICE_BASE_URI_FALLBACK_2",
+)
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+@pytest.fixture
+def serve() -> Iterator[Callable[[Starlette], Server]]:
+    started: list[Server] = []
+
+    def run(app: Starlette) -> Server:
+        server = start_server(app)
+        started.append(server)
+        return server
+
+    yield run
+    for server in reversed(started):
+        server.stop()
+
+
+@pytest.fixture
+def sandbox(serve: Callable[[Starlette], Server]) -> Server:
+    return serve(create_app(":memory:"))
+
+
+@pytest.fixture
+def recorder(sandbox: Server) -> RecordingWebhookSender:
+    sender = RecordingWebhookSender()
+    sandbox.state.webhooks = sender
+    return sender
+
+
+@pytest.fixture
+def sdk(sandbox: Server, monkeypatch: pytest.MonkeyPatch) -> Callable[[str, str], plivo.RestClient]:
+    for name in SDK_BASE_URIS:
+        monkeypatch.setattr(plivo.rest.client, name, f"{sandbox.url}/v1/Account")
+
+    def make(auth_id: str, auth_token: str) -> plivo.RestClient:
+        return plivo.RestClient(auth_id, auth_token)
+
+    return make
+
+
+@pytest.fixture
+def main_sdk(sandbox: Server, sdk: Callable[[str, str], plivo.RestClient]) -> plivo.RestClient:
+    return sdk(sandbox.state.main_auth_id, sandbox.state.main_auth_token)

@@ -1,0 +1,220 @@
+"""Messages through the official SDK: units, prices, lifecycle, status callbacks and filters."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import plivo
+import pytest
+from plivo import exceptions as plivo_errors
+from sandbox_server import Server
+from starlette.applications import Starlette
+
+from plivo_blocks.sandbox import RecordingWebhookSender, SandboxSettings, create_app
+from plivo_blocks.sandbox.models.messages import count_units
+
+SRC = "14155550100"
+US_DST = "14155550111"
+GB_DST = "447700900123"
+
+
+@pytest.mark.parametrize(
+    ("text", "units"),
+    [
+        ("hello", 1),
+        ("a" * 160, 1),
+        ("a" * 161, 2),
+        ("a" * 306, 2),
+        ("a" * 307, 3),
+        ("€" * 80, 1),  # extension characters take two septets: 160
+        ("€" * 81, 2),  # 162 septets; an escape pair never straddles two parts
+        ("a" * 152 + "€" + "a" * 8, 2),
+        ("ą" * 70, 1),  # UCS-2
+        ("ą" * 71, 2),
+        ("ą" * 134, 2),
+        ("ą" * 135, 3),
+        ("😀" * 35, 1),  # surrogate pairs: 70 code units
+        ("😀" * 36, 2),
+    ],
+)
+def test_units_are_counted_as_carriers_do(text: str, units: int) -> None:
+    assert count_units(text) == units
+
+
+def test_one_message_per_destination_priced_from_the_table(main_sdk: plivo.RestClient) -> None:
+    sent = main_sdk.messages.create(src=SRC, dst=f"{US_DST}<{GB_DST}", text="a" * 200)
+    assert sent.message == "message(s) queued" and len(sent.message_uuid) == 2
+    to_us, to_gb = (main_sdk.messages.get(uuid) for uuid in sent.message_uuid)
+    assert (to_us.to_number, to_gb.to_number) == (US_DST, GB_DST)
+    assert to_us.units == 2 and to_us.total_rate == "0.00650" and to_us.total_amount == "0.01300"
+    assert to_gb.total_rate == "0.04000" and to_gb.total_amount == "0.08000"
+    assert to_us.from_number == SRC and to_us.message_direction == "outbound"
+    assert to_us.message_type == "sms" and to_us.resource_uri.endswith(f"/Message/{to_us.message_uuid}/")
+
+
+def test_immediate_lifecycle_and_status_callbacks(
+    main_sdk: plivo.RestClient, recorder: RecordingWebhookSender
+) -> None:
+    sent = main_sdk.messages.create(
+        src=SRC, dst=US_DST, text="ping", url="https://hooks.test/status", method="GET"
+    )
+    uuid = sent.message_uuid[0]
+    message = main_sdk.messages.get(uuid)
+    assert message.message_state == "delivered" and message.error_code == "000"
+    assert message.message_sent_time and message.message_updated_time
+    assert [c.params["Status"] for c in recorder.sent] == ["queued", "sent", "delivered"]
+    first = recorder.sent[0]
+    assert (first.url, first.method, first.kind) == ("https://hooks.test/status", "GET", "message_status")
+    assert first.auth_id == main_sdk.session.auth[0]
+    assert first.params == {
+        "To": US_DST,
+        "From": SRC,
+        "Status": "queued",
+        "MessageUUID": uuid,
+        "ParentMessageUUID": uuid,
+        "PartInfo": "1 of 1",
+        "TotalRate": "0.00650",
+        "TotalAmount": "0.00650",
+        "Units": "1",
+        "MCC": "310",
+        "MNC": first.params["MNC"],
+        "ErrorCode": "",
+    }
+    assert recorder.sent[-1].params["ErrorCode"] == "000"
+
+
+def test_no_callback_without_url(main_sdk: plivo.RestClient, recorder: RecordingWebhookSender) -> None:
+    main_sdk.messages.create(src=SRC, dst=US_DST, text="quiet")
+    assert recorder.sent == []
+
+
+def test_send_validation(main_sdk: plivo.RestClient, sandbox: Server) -> None:
+    with pytest.raises(plivo_errors.ValidationError):
+        main_sdk.messages.create(src=SRC, dst="12345", text="too short a number")
+    with pytest.raises(plivo_errors.ValidationError):
+        main_sdk.messages.create(src=SRC, dst="9991234567890", text="no route")
+    with pytest.raises(plivo_errors.ValidationError):
+        main_sdk.messages.create(src=SRC, dst=US_DST, text="x" * 1601)
+    base = f"/v1/Account/{sandbox.state.main_auth_id}/Message/"
+    with sandbox.main_client() as main:
+        assert main.post(base, json={"src": SRC, "text": "no dst"}).status_code == 400
+        assert main.post(base, json={"src": SRC, "dst": US_DST}).status_code == 400  # no text
+        assert main.post(base, json={"src": SRC, "dst": SRC, "text": "loop"}).status_code == 400
+        assert (
+            main.post(base, json={"src": SRC, "dst": US_DST, "text": "x", "type": "fax"}).status_code == 400
+        )
+        assert main.get(f"{base}00000000-0000-0000-0000-000000000000/").status_code == 404
+
+
+def test_list_filters(
+    main_sdk: plivo.RestClient, sdk: Callable[[str, str], plivo.RestClient], sandbox: Server
+) -> None:
+    sub = main_sdk.subaccounts.create(name="texts")
+    as_sub = sdk(sub.auth_id, sub.auth_token)
+    main_uuid = main_sdk.messages.create(src=SRC, dst=US_DST, text="main").message_uuid[0]
+    sub_uuid = as_sub.messages.create(src=SRC, dst=GB_DST, text="sub").message_uuid[0]
+
+    # Fail one message so the state and error filters have something to tell apart.
+    with sandbox.main_client() as control:
+        answer = control.post(
+            f"/_sandbox/messages/{main_uuid}/state", json={"state": "undelivered", "error_code": "80"}
+        )
+        assert answer.status_code == 202
+
+    def uuids(client: plivo.RestClient = main_sdk, **filters: Any) -> list[str]:
+        return [m.message_uuid for m in client.messages.list(**filters)]
+
+    assert uuids() == [sub_uuid, main_uuid]
+    assert uuids(as_sub) == [sub_uuid]
+    assert uuids(subaccount=sub.auth_id) == [sub_uuid]
+    assert uuids(message_state="undelivered") == [main_uuid]
+    assert uuids(message_state="delivered") == [sub_uuid]
+    assert uuids(error_code=80) == [main_uuid]
+    assert uuids(message_direction="inbound") == []
+    assert uuids(message_direction="outbound", limit=1) == [sub_uuid]
+    sent_at = main_sdk.messages.get(main_uuid).message_time[:19]
+    assert main_uuid in uuids(message_time=sent_at)
+    assert set(uuids(message_time__gte=sent_at)) == {main_uuid, sub_uuid}
+    assert uuids(message_time__lt="2000-01-01 00:00:00") == []
+    assert uuids(message_time__gt="2000-01-01 00:00:00", message_time__lte="2999-01-01 00:00:00") == [
+        sub_uuid,
+        main_uuid,
+    ]
+
+    with sandbox.main_client() as raw:
+        base = f"/v1/Account/{sandbox.state.main_auth_id}/Message/"
+        assert raw.get(base, params={"message_state": "lost"}).status_code == 400
+        assert raw.get(base, params={"message_time__gt": "yesterday"}).status_code == 400
+        assert raw.get(base, params={"message_direction": "sideways"}).status_code == 400
+
+
+def test_hold_and_release(
+    main_sdk: plivo.RestClient, sandbox: Server, recorder: RecordingWebhookSender
+) -> None:
+    with sandbox.main_client() as control:
+        assert control.post("/_sandbox/messages/hold", json={"state": "sent"}).status_code == 202
+        uuid = main_sdk.messages.create(
+            src=SRC, dst=US_DST, text="wait", url="https://hooks.test/s"
+        ).message_uuid[0]
+        assert main_sdk.messages.get(uuid).message_state == "sent"
+        released = control.delete("/_sandbox/messages/hold").json()
+        assert released["released"] == 1
+    assert main_sdk.messages.get(uuid).message_state == "delivered"
+    assert [c.params["Status"] for c in recorder.sent] == ["queued", "sent", "delivered"]
+
+
+def test_delayed_lifecycle_runs_in_the_background(main_sdk: plivo.RestClient, sandbox: Server) -> None:
+    with sandbox.main_client() as control:
+        # A long delay: the send answers while the message is still queued.
+        control.patch("/_sandbox/settings", json={"message_queued_seconds": 600})
+        waiting = main_sdk.messages.create(src=SRC, dst=US_DST, text="later").message_uuid[0]
+        assert main_sdk.messages.get(waiting).message_state == "queued"
+        # Short delays: the background task carries the message through to delivered.
+        control.patch(
+            "/_sandbox/settings", json={"message_queued_seconds": 0.01, "message_sent_seconds": 0.01}
+        )
+    uuid = main_sdk.messages.create(src=SRC, dst=US_DST, text="soon").message_uuid[0]
+    deadline = time.monotonic() + 10
+    while main_sdk.messages.get(uuid).message_state != "delivered":
+        assert time.monotonic() < deadline, "the message never got delivered"
+        time.sleep(0.02)
+    assert main_sdk.messages.get(waiting).message_state == "queued"
+
+
+def test_messages_and_numbers_are_charged_to_the_main_account(
+    main_sdk: plivo.RestClient, sdk: Callable[[str, str], plivo.RestClient]
+) -> None:
+    from decimal import Decimal
+
+    def credits() -> Decimal:
+        return Decimal(main_sdk.account.get().cash_credits)
+
+    start = credits()
+    main_sdk.messages.create(src=SRC, dst=f"{US_DST}<{GB_DST}", text="x")
+    assert credits() == start - Decimal("0.00650") - Decimal("0.04000")
+    sub = main_sdk.subaccounts.create(name="spender")
+    number = main_sdk.numbers.search(country_iso="US").objects[0]["number"]
+    sdk(sub.auth_id, sub.auth_token).numbers.buy(number)  # a subaccount spends its parent's credit
+    assert credits() == start - Decimal("0.04650") - Decimal("0.80000")
+
+
+def test_unfinished_lifecycles_resume_after_a_restart(
+    tmp_path: Path, serve: Callable[[Starlette], Server]
+) -> None:
+    db = str(tmp_path / "sandbox.db")
+    first = serve(create_app(db, settings=SandboxSettings(message_queued_seconds=600)))
+    base = f"/v1/Account/{first.state.main_auth_id}/Message/"
+    with first.main_client() as api:
+        uuid = api.post(base, json={"src": SRC, "dst": US_DST, "text": "survivor"}).json()["message_uuid"][0]
+        assert api.get(f"{base}{uuid}/").json()["message_state"] == "queued"
+    first.stop()
+
+    second = serve(create_app(db))  # immediate timings: the resumed lifecycle completes at once
+    with second.main_client() as api:
+        deadline = time.monotonic() + 10
+        while api.get(f"{base}{uuid}/").json()["message_state"] != "delivered":
+            assert time.monotonic() < deadline, "the queued message was not resumed"
+            time.sleep(0.02)

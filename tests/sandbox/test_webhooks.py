@@ -1,0 +1,214 @@
+"""The webhook outbox: retries with backoff, the delivery log, timeouts, GET callbacks, slow receivers
+that never stall the API, and pending deliveries surviving a restart."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import httpx
+import plivo
+from answer_server import AnswerServer, answers_fixture, settle  # noqa: F401
+from sandbox_server import Server
+from starlette.applications import Starlette
+
+from plivo_blocks.sandbox import SandboxSettings, create_app
+from plivo_blocks.sandbox.webhooks import MAX_ATTEMPTS
+
+FROM, TO = "14155550100", "14155550111"
+HANGUP_XML = "<Response><Hangup/></Response>"
+
+
+def call(client: httpx.Client, sandbox: Server, answers: AnswerServer, **urls: str) -> str:
+    params = {"from": FROM, "to": TO, "answer_url": answers.url("/answer"), **urls}
+    answer = client.post(f"/v1/Account/{sandbox.state.main_auth_id}/Call/", json=params)
+    assert answer.status_code == 201, answer.text
+    return str(answer.json()["request_uuid"])
+
+
+def deliveries(client: httpx.Client, **filters: str) -> list[dict[str, Any]]:
+    answer = client.get("/_sandbox/webhooks", params=filters)
+    assert answer.status_code == 200
+    objects: list[dict[str, Any]] = answer.json()["objects"]
+    return objects
+
+
+def flush(client: httpx.Client) -> None:
+    assert client.post("/_sandbox/webhooks/flush", json={"timeout": 10}).json()["idle"] is True
+
+
+def test_failed_callbacks_are_retried_until_delivered(sandbox: Server, answers: AnswerServer) -> None:
+    answers.reply("/answer", HANGUP_XML)
+    answers.reply("/flaky", statuses=[500, 503])
+    with sandbox.main_client() as client:
+        client.patch("/_sandbox/settings", json={"webhook_retry_seconds": 0.01}).raise_for_status()
+        call(client, sandbox, answers, hangup_url=answers.url("/flaky"))
+        attempts = answers.wait_for("/flaky", 3)
+        flush(client)
+        (logged,) = deliveries(client, kind="hangup")
+    assert [a.params["Event"] for a in attempts] == ["Hangup"] * 3
+    # Each attempt is signed afresh: new nonces, each signature valid.
+    assert len({a.headers["x-plivo-signature-v3-nonce"] for a in attempts}) == 3
+    assert all(a.signed_by(sandbox.state.main_auth_token) for a in attempts)
+    assert logged["status"] == "delivered" and logged["attempts"] == 3 and logged["last_status"] == 200
+    assert logged["url"] == answers.url("/flaky") and logged["params"]["Event"] == "Hangup"
+    assert logged["last_error"] is None and logged["delivered_at"]
+
+
+def test_a_receiver_that_keeps_failing_is_given_up_on(sandbox: Server, answers: AnswerServer) -> None:
+    answers.reply("/answer", HANGUP_XML)
+    answers.reply("/broken", status=500)
+    with sandbox.main_client() as client:
+        client.patch("/_sandbox/settings", json={"webhook_retry_seconds": 0.01}).raise_for_status()
+        call(client, sandbox, answers, hangup_url=answers.url("/broken"))
+        answers.wait_for("/broken", MAX_ATTEMPTS)
+        flush(client)
+        (logged,) = deliveries(client, kind="hangup", status="failed")
+        assert deliveries(client, kind="hangup", status="delivered") == []
+    assert logged["attempts"] == MAX_ATTEMPTS and logged["last_error"] == "HTTP 500"
+    assert len(answers.requests_to("/broken")) == MAX_ATTEMPTS
+
+
+def test_a_slow_receiver_never_stalls_the_api(sandbox: Server, answers: AnswerServer) -> None:
+    release = threading.Event()
+    answers.reply("/answer", HANGUP_XML)
+    answers.reply("/slow", hold=release)
+    try:
+        with sandbox.main_client() as client:
+            call(client, sandbox, answers, ring_url=answers.url("/slow"))
+            answers.wait_for("/slow")  # the ring callback is now stuck in the receiver
+            # Meanwhile the API answers, calls are made and run to their end, other callbacks flow.
+            for _ in range(3):
+                call(client, sandbox, answers, hangup_url=answers.url("/quick"))
+            answers.wait_for("/quick", 3)
+            accounts = client.get(f"/v1/Account/{sandbox.state.main_auth_id}/")
+            assert accounts.status_code == 200
+            (stuck,) = deliveries(client, kind="ring")
+            assert stuck["status"] == "pending" and stuck["attempts"] == 0
+            assert client.post("/_sandbox/webhooks/flush", json={"timeout": 0}).json()["idle"] is False
+            release.set()
+            flush(client)
+            (done,) = deliveries(client, kind="ring")
+            assert done["status"] == "delivered"
+    finally:
+        release.set()
+
+
+def test_a_slow_answer_url_holds_only_its_own_call(sandbox: Server, answers: AnswerServer) -> None:
+    release = threading.Event()
+    answers.reply("/answer", HANGUP_XML, hold=release)
+    try:
+        with sandbox.main_client() as client:
+            request_uuid = call(client, sandbox, answers)
+            answers.wait_for("/answer")
+            (live,) = client.get("/_sandbox/calls", params={"live": "true"}).json()["objects"]
+            assert live["request_uuid"] == request_uuid and live["activity"] == "fetching answer URL"
+            assert client.get(f"/v1/Account/{sandbox.state.main_auth_id}/Call/").status_code == 200
+            release.set()
+            settle(sandbox)
+            assert client.get("/_sandbox/calls", params={"live": "true"}).json()["objects"] == []
+    finally:
+        release.set()
+
+
+def test_a_receiver_past_the_timeout_counts_as_a_failure(sandbox: Server, answers: AnswerServer) -> None:
+    release = threading.Event()
+    answers.reply("/answer", HANGUP_XML)
+    answers.reply("/hanging", hold=release)
+    try:
+        with sandbox.main_client() as client:
+            client.patch(
+                "/_sandbox/settings", json={"webhook_timeout_seconds": 0.2, "webhook_retry_seconds": 3600}
+            ).raise_for_status()
+            call(client, sandbox, answers, hangup_url=answers.url("/hanging"))
+            answers.wait_for("/hanging")
+            for _ in range(200):
+                (logged,) = deliveries(client, kind="hangup")
+                if logged["attempts"] == 1:
+                    break
+                threading.Event().wait(0.02)
+        assert logged["status"] == "pending" and logged["last_error"] == "timeout"
+    finally:
+        release.set()
+
+
+def test_get_callbacks_carry_their_parameters_in_the_query(sandbox: Server, answers: AnswerServer) -> None:
+    answers.reply("/answer", HANGUP_XML)
+    with sandbox.main_client() as client:
+        call(client, sandbox, answers, hangup_url=answers.url("/by-get?source=sandbox"), hangup_method="GET")
+        (hangup,) = answers.wait_for("/by-get")
+    assert (
+        hangup.method == "GET" and hangup.params["Event"] == "Hangup" and hangup.params["source"] == "sandbox"
+    )
+    assert hangup.signed_by(sandbox.state.main_auth_token)
+    assert hangup.signed_by(sandbox.state.main_auth_token, main=True)
+
+
+def test_pending_deliveries_survive_a_restart(
+    tmp_path: Path, serve: Callable[[Starlette], Server], answers: AnswerServer
+) -> None:
+    database = str(tmp_path / "sandbox.db")
+    answers.reply("/answer", HANGUP_XML)
+    answers.reply("/later", statuses=[500])
+    first = serve(create_app(database, settings=SandboxSettings(webhook_retry_seconds=3600)))
+    with first.main_client() as client:
+        call(client, first, answers, hangup_url=answers.url("/later"))
+        answers.wait_for("/later")
+        for _ in range(200):
+            (logged,) = deliveries(client, kind="hangup")
+            if logged["attempts"] == 1:
+                break
+            threading.Event().wait(0.02)
+        assert logged["status"] == "pending"
+    first.stop()
+
+    second = serve(create_app(database))
+    assert second.state.main_auth_id == first.state.main_auth_id
+    answers.wait_for("/later", 2)
+    with second.main_client() as client:
+        flush(client)
+        (logged,) = deliveries(client, kind="hangup")
+    assert logged["status"] == "delivered" and logged["attempts"] == 2
+
+
+def test_the_delivery_log_lists_fetches_and_filters(sandbox: Server, answers: AnswerServer) -> None:
+    answers.reply("/answer", HANGUP_XML)
+    with sandbox.main_client() as client:
+        call(client, sandbox, answers, ring_url=answers.url("/ring"), hangup_url=answers.url("/hangup"))
+        answers.wait_for("/hangup")
+        flush(client)
+        kinds = sorted(d["kind"] for d in deliveries(client))
+        assert kinds == ["answer", "hangup", "ring"]
+        (answer,) = deliveries(client, kind="answer")
+        assert answer["status"] == "delivered" and answer["last_status"] == 200
+        assert [d["kind"] for d in deliveries(client, url="/ring")] == ["ring"]
+        assert deliveries(client, auth_id="SAUNKNOWN00000000000") == []
+        assert client.get("/_sandbox/webhooks", params={"limit": 50}).status_code == 400
+        anonymous = httpx.get(sandbox.url + "/_sandbox/webhooks")
+        assert anonymous.status_code == 401
+
+
+def test_the_sdk_sees_callbacks_signed_for_the_sdk_validator(
+    sandbox: Server, main_sdk: plivo.RestClient, answers: AnswerServer
+) -> None:
+    from plivo.utils import validate_signature, validate_v3_signature
+
+    answers.reply("/answer", HANGUP_XML)
+    main_sdk.calls.create(from_=FROM, to_=TO, answer_url=answers.url("/answer"))
+    settle(sandbox)
+    token = sandbox.state.main_auth_token
+    for received in answers.requests_to("/answer"):
+        headers = received.headers
+        assert validate_signature(
+            received.url, headers["x-plivo-signature-v2-nonce"], headers["x-plivo-signature-v2"], token
+        )
+        assert validate_v3_signature(
+            "POST",
+            received.url,
+            headers["x-plivo-signature-v3-nonce"],
+            token,
+            headers["x-plivo-signature-v3"],
+            dict(received.params),
+        )
