@@ -15,8 +15,21 @@ The exact string signed follows the official SDK (``plivo.utils.validate_signatu
 ``plivo/utils/signature_v3.py``) byte for byte, including its quirks: for a POST with parameters the URL
 gets a ``?`` even when it has no query, a ``.`` separates the query from the parameters, and values are
 not percent-encoded. (The SDK cannot handle a non-ASCII query string at all; here it is read as UTF-8.)
-A signature made
-here validates with the SDK and vice versa (tests check both directions). Comparisons are constant-time.
+A signature made here validates with the SDK and vice versa (tests check both directions).
+Comparisons are constant-time (:func:`hmac.compare_digest`).
+
+Validating in a handler::
+
+    from plivo_blocks.signatures import validate_v3
+
+    ok = validate_v3(
+        url=str(request.url),                      # the URL Plivo called, query included
+        nonce=request.headers["X-Plivo-Signature-V3-Nonce"],
+        signature=request.headers["X-Plivo-Signature-V3"],
+        auth_token=AUTH_TOKEN,
+        method=request.method,
+        params=dict(form) if request.method == "POST" else None,
+    )
 """
 
 from __future__ import annotations

@@ -406,3 +406,22 @@ def test_hangup_on_ring_zero_ends_the_call_while_it_rings(
     assert hangup.params["HangupCauseName"] == "Scheduled Hangup" and hangup.params["Duration"] == "0"
     assert not answers.requests_to("/answer")
     assert main_sdk.calls.get(ring.params["CallUUID"]).answer_time is None
+
+
+def test_the_sandbox_can_serve_the_answer_xml_itself(sandbox: Server, main_sdk: plivo.RestClient) -> None:
+    from urllib.parse import quote
+
+    xml = "<Response><Speak>Hold on</Speak><Conference>self-served</Conference></Response>"
+    answer_url = f"{sandbox.url}/_sandbox/xml?xml={quote(xml)}"
+    served = httpx.get(answer_url)  # no credentials needed, as for any answer_url
+    assert served.status_code == 200 and served.text == xml
+    assert served.headers["content-type"].startswith("application/xml")
+    assert httpx.get(f"{sandbox.url}/_sandbox/xml?xml={quote('<html/>')}").status_code == 400
+
+    main_sdk.calls.create(from_=FROM, to_=TO, answer_url=answer_url)
+    settle(sandbox)
+    (member,) = main_sdk.conferences.get("self-served").members
+    assert member.call_uuid in main_sdk.live_calls.list_ids().calls
+    main_sdk.conferences.hangup("self-served")
+    settle(sandbox)
+    assert main_sdk.calls.get(member.call_uuid).hangup_source == "API Request"

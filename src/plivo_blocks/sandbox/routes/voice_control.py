@@ -24,22 +24,31 @@ GET        /_sandbox/conferences               live conferences of every account
 GET        /_sandbox/webhooks                  the webhook delivery log; filters: kind, status, url
                                                (contains), auth_id, limit, offset
 POST       /_sandbox/webhooks/flush            ``{"timeout"?}``: wait until no callback is pending
+GET, POST  /_sandbox/xml?xml=<Response>...     no auth: answers the Plivo XML given in ``xml``, so an
+                                               ``answer_url`` can point at the sandbox itself (no
+                                               server of your own needed); 400 unless it is valid
 =========  ==================================  ======================================================
+
+For example, a call that stays live in a conference until it is hung up::
+
+    answer_url = "http://127.0.0.1:8000/_sandbox/xml?xml=<Response><Conference>demo</Conference></Response>"
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import BaseRoute
+from starlette.routing import BaseRoute, Route
 
 from plivo_blocks.sandbox.models.numbers import application_for_number
-from plivo_blocks.sandbox.responses import PlivoError, accepted, bad_request, created, ok
+from plivo_blocks.sandbox.responses import PlivoError, accepted, bad_request, created, error_response, ok
 from plivo_blocks.sandbox.routes.calls import CALL_NOT_FOUND, engine, public_base, render_cdr
 from plivo_blocks.sandbox.routes.conferences import render_member
 from plivo_blocks.sandbox.routing import ApiContext, control_route
 from plivo_blocks.sandbox.store import Tx
+from plivo_blocks.sandbox.voice import xml as px
 from plivo_blocks.sandbox.voice.engine import ADVANCE_TARGETS, CALL
 from plivo_blocks.sandbox.voice.runtime import NORMAL_API, Call, remote_hangup
 from plivo_blocks.sandbox.webhooks import WEBHOOK, outbox
@@ -284,7 +293,19 @@ async def flush_webhooks(ctx: ApiContext) -> Response:
     return ok({"idle": idle, "pending": box.pending})
 
 
+async def echo_xml(request: Request) -> Response:
+    document = request.query_params.get("xml", "")
+    try:
+        px.parse(document)
+    except px.InvalidXML as exc:
+        return error_response(400, f"xml is not valid Plivo XML: {exc}")
+    # Served as data, never as a page: no scripts, no sniffing.
+    headers = {"Content-Security-Policy": "default-src 'none'", "X-Content-Type-Options": "nosniff"}
+    return Response(document, media_type="application/xml", headers=headers)
+
+
 routes: list[BaseRoute] = [
+    Route("/_sandbox/xml", echo_xml, methods=["GET", "POST"]),
     control_route("GET", "calls", list_calls),
     control_route("POST", "calls/inbound", inbound_call),
     control_route("POST", "calls/hold", hold_calls),

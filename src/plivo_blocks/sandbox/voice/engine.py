@@ -111,7 +111,7 @@ def speak_seconds(text: str) -> float:
     return max(1.0, math.ceil(len(text) / SPEAK_CHARS_PER_SECOND))
 
 
-def rate_for(direction: str, to: str, from_: str) -> str:
+def rate_for(direction: str, to: str) -> str:
     """Per-minute rate from the pricing table: outbound by destination (SIP as ``ip``), inbound by
     the called number."""
     if direction == "outbound":
@@ -147,9 +147,10 @@ class VoiceEngine:
         """Calls still live in the store were cut by a stop of the sandbox: close their records."""
         stale = await self.state.store.list(CALL, filters={"_live": True})
         for doc in stale:
-            await self.state.store.update(CALL, doc.id, self._end_fields_for_stale(doc.data))
+            await self.state.store.update(CALL, doc.id, self._closed_by_restart())
 
-    def _end_fields_for_stale(self, data: Mapping[str, Any]) -> dict[str, Any]:
+    @staticmethod
+    def _closed_by_restart() -> dict[str, Any]:
         cause = SANDBOX_RESTART
         return {
             "_live": False,
@@ -243,7 +244,7 @@ class VoiceEngine:
                 parent_call_uuid=config.get("parent_call_uuid"),
                 send_digits=config.get("send_digits"),
                 public_base=str(config.get("public_base") or ""),
-                rate=rate_for("outbound", to, str(config["from"])),
+                rate=rate_for("outbound", to),
             )
             calls.append(call)
         await self.state.store.transaction(lambda tx: self._insert_all(tx, calls))
@@ -274,7 +275,7 @@ class VoiceEngine:
             fallback_url=str(application.get("fallback_answer_url") or "") or None,
             fallback_method=str(application.get("fallback_method") or "POST"),
             public_base=public_base,
-            rate=rate_for("inbound", to, from_),
+            rate=rate_for("inbound", to),
         )
         await self.state.store.transaction(lambda tx: self._insert_all(tx, [call]))
         self.calls[call.uuid] = call
@@ -635,9 +636,6 @@ class VoiceEngine:
         url = call.hangup_url or call.answer_url
         if url:
             self.send(url, call.hangup_method, self.hangup_params(call), auth_id=call.owner, kind="hangup")
-
-    async def cancel(self, call: Call, cause: HangupCause) -> None:
-        await self.hangup(call, cause)
 
     # -- actions on live calls (API and control API) ---------------------------------------
 
