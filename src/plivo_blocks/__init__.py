@@ -5,8 +5,9 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from plivo_blocks._version import __version__
-from plivo_blocks.client import AsyncClient, Client
 from plivo_blocks.errors import (
     APIError,
     AuthenticationError,
@@ -24,6 +25,22 @@ from plivo_blocks.errors import (
     UnknownBlockError,
     ValidationError,
 )
+
+if TYPE_CHECKING:
+    from plivo_blocks.client import AsyncClient, Client
+
+
+def __getattr__(name: str) -> Any:
+    # The clients import httpx (over 100 ms): loaded on first use, so that the CLI (whose --help
+    # needs no client) and `import plivo_blocks.errors` start fast.
+    if name in ("Client", "AsyncClient"):
+        from plivo_blocks import client
+
+        value = getattr(client, name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "APIError",

@@ -27,6 +27,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from uvicorn.config import LOGGING_CONFIG
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
+from plivo_blocks._env import env_float, env_int
 from plivo_blocks.errors import ConfigurationError
 from plivo_blocks.gateway import GatewaySettings, create_app
 
@@ -35,19 +36,6 @@ LOG = logging.getLogger("plivo_blocks.serving")
 #: Paths the composed app hands to the sandbox; everything else goes to the gateway.
 SANDBOX_PREFIXES = ("/v1", "/_sandbox")
 DEFAULT_HEADER_TIMEOUT = 10.0
-
-
-def _env_number(env: Mapping[str, str], name: str, default: float, *, minimum: float) -> float:
-    raw = env.get(name, "").strip()
-    if not raw:
-        return default
-    try:
-        value = float(raw)
-    except ValueError:
-        raise ConfigurationError(f"{name} must be a number, got {raw!r}") from None
-    if value < minimum:
-        raise ConfigurationError(f"{name} must be at least {minimum}, got {raw!r}")
-    return value
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,16 +63,14 @@ class ServerSettings:
         source = os.environ if env is None else env
         unlimited = source.get("PLIVO_BLOCKS_LIMIT_CONCURRENCY", "").strip().lower() in ("none", "off")
         return cls(
-            header_timeout=_env_number(source, "PLIVO_BLOCKS_HEADER_TIMEOUT", 10.0, minimum=0.01),
-            timeout_keep_alive=int(_env_number(source, "PLIVO_BLOCKS_KEEP_ALIVE", 5, minimum=1)),
+            header_timeout=env_float(source, "PLIVO_BLOCKS_HEADER_TIMEOUT", 10.0, minimum=0.01),
+            timeout_keep_alive=env_int(source, "PLIVO_BLOCKS_KEEP_ALIVE", 5, minimum=1),
             limit_concurrency=None
             if unlimited
-            else int(_env_number(source, "PLIVO_BLOCKS_LIMIT_CONCURRENCY", 1000, minimum=1)),
-            max_header_bytes=int(_env_number(source, "PLIVO_BLOCKS_MAX_HEADER_BYTES", 16384, minimum=1024)),
-            backlog=int(_env_number(source, "PLIVO_BLOCKS_BACKLOG", 2048, minimum=1)),
-            timeout_graceful_shutdown=int(
-                _env_number(source, "PLIVO_BLOCKS_GRACEFUL_SHUTDOWN", 10, minimum=0)
-            ),
+            else env_int(source, "PLIVO_BLOCKS_LIMIT_CONCURRENCY", 1000, minimum=1),
+            max_header_bytes=env_int(source, "PLIVO_BLOCKS_MAX_HEADER_BYTES", 16384, minimum=1024),
+            backlog=env_int(source, "PLIVO_BLOCKS_BACKLOG", 2048, minimum=1),
+            timeout_graceful_shutdown=env_int(source, "PLIVO_BLOCKS_GRACEFUL_SHUTDOWN", 10, minimum=0),
         )
 
 
@@ -95,6 +81,13 @@ class GuardedConfig(uvicorn.Config):
     """uvicorn's config plus the request-head deadline (an attribute, so it travels to workers)."""
 
     header_timeout: float = DEFAULT_HEADER_TIMEOUT
+
+
+_H11_DEFAULT_HEAD_LIMIT = 16 * 1024  # h11's own default
+_HEAD_TOO_LARGE = (
+    b"HTTP/1.1 431 Request Header Fields Too Large\r\ncontent-type: text/plain; charset=utf-8\r\n"
+    b"connection: close\r\ncontent-length: 31\r\n\r\nRequest header fields too large"
+)
 
 
 class GuardedH11Protocol(H11Protocol):
@@ -129,9 +122,22 @@ class GuardedH11Protocol(H11Protocol):
         self._arm_head_deadline()
 
     def data_received(self, data: bytes) -> None:
+        if self.conn.their_state is h11.IDLE and self._head_too_large(data):
+            # h11 bounds a head only while it is incomplete; one that arrives whole in a single
+            # read would pass, whatever its size. Refuse it as h11 refuses a growing one.
+            self._disarm_head_deadline()
+            self.transport.write(_HEAD_TOO_LARGE)
+            self.transport.close()
+            return
         super().data_received(data)
         if self.conn.their_state is not h11.IDLE:
             self._disarm_head_deadline()
+
+    def _head_too_large(self, data: bytes) -> bool:
+        limit = self.config.h11_max_incomplete_event_size or _H11_DEFAULT_HEAD_LIMIT
+        # An incomplete head is h11's to bound (it answers 400); only a complete one is checked here.
+        end = data.find(b"\r\n\r\n")
+        return end + 4 > limit if end >= 0 else False
 
     def on_response_complete(self) -> None:
         super().on_response_complete()

@@ -171,3 +171,11 @@ def test_fault_requests_are_validated(sandbox: Server) -> None:
         client.post("/_sandbox/faults", json={"kind": "status"})
         assert client.delete("/_sandbox/faults").status_code == 204
         assert client.get("/_sandbox/faults").json()["faults"] == []
+
+
+def test_settings_refuse_an_unknown_call_hold_state(sandbox: Server) -> None:
+    with sandbox.main_client() as api:
+        refused = api.patch("/_sandbox/settings", json={"call_hold_state": "answered"})
+        assert refused.status_code == 400 and "call_hold_state" in refused.json()["error"]
+        assert api.patch("/_sandbox/settings", json={"call_hold_state": "ringing"}).status_code == 200
+        assert api.get("/_sandbox/settings").json()["settings"]["call_hold_state"] == "ringing"

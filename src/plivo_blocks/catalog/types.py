@@ -45,6 +45,12 @@ def _as_text(value: Any) -> str:
     text = str(value)
     if len(text) > _MAX_TEXT:
         raise Invalid("max_length", f"must be at most {_MAX_TEXT} characters")
+    if not text.isascii():
+        # JSON can carry a lone surrogate ("\ud800"), but no request can: refuse it here, not on the wire.
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError:
+            raise Invalid("encoding", "must be valid Unicode text (it contains a lone surrogate)") from None
     return text
 
 
@@ -96,7 +102,8 @@ class Text(ValueType):
             raise Invalid("min_length", "must not be empty")
         if self.max_length is not None and len(text) > self.max_length:
             raise Invalid("max_length", f"must be at most {self.max_length} characters")
-        if self.pattern is not None and not re.fullmatch(self.pattern, text):
+        # ASCII: \d means 0-9 here, as in the JSON schema, not any script's digits.
+        if self.pattern is not None and not re.fullmatch(self.pattern, text, re.ASCII):
             raise Invalid("pattern", f"must be {self.pattern_help or 'of the form ' + self.pattern}")
         return text
 
@@ -199,7 +206,10 @@ class Select(Choice):
 class Url(ValueType):
     def parse(self, value: Any) -> str:
         text = _as_text(value).strip()
-        parts = urlsplit(text)
+        try:
+            parts = urlsplit(text)
+        except ValueError:  # e.g. an unclosed IPv6 bracket
+            raise Invalid("url", f"must be an absolute http(s) URL, got {_describe(value)}") from None
         if parts.scheme not in ("http", "https") or not parts.hostname or any(c.isspace() for c in text):
             raise Invalid("url", f"must be an absolute http(s) URL, got {_describe(value)}")
         return text
@@ -211,7 +221,7 @@ class Url(ValueType):
         return {"type": "string", "format": "uri", "pattern": "^https?://"}
 
 
-_PHONE = re.compile(r"\+?\d{3,16}")
+_PHONE = re.compile(r"\+?[0-9]{3,16}")  # ASCII digits only: \d would take ٣ or １ too
 _SIP = re.compile(r"sip:[^\s<>@]+@[^\s<>@]+")
 
 

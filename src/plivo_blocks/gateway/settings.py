@@ -6,35 +6,10 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from plivo_blocks._env import env_float, env_int
 from plivo_blocks.errors import ConfigurationError
 
 DEFAULT_API_URL = "https://api.plivo.com"
-
-
-def _env_float(env: Mapping[str, str], name: str, default: float, *, minimum: float) -> float:
-    raw = env.get(name, "").strip()
-    if not raw:
-        return default
-    try:
-        value = float(raw)
-    except ValueError:
-        raise ConfigurationError(f"{name} must be a number, got {raw!r}") from None
-    if value < minimum:
-        raise ConfigurationError(f"{name} must be at least {minimum}, got {raw!r}")
-    return value
-
-
-def _env_int(env: Mapping[str, str], name: str, default: int, *, minimum: int) -> int:
-    raw = env.get(name, "").strip()
-    if not raw:
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise ConfigurationError(f"{name} must be an integer, got {raw!r}") from None
-    if value < minimum:
-        raise ConfigurationError(f"{name} must be at least {minimum}, got {raw!r}")
-    return value
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,10 +58,10 @@ class GatewaySettings:
         return cls(
             api_url=(source.get("PLIVO_API_URL", "").strip() or DEFAULT_API_URL).rstrip("/"),
             proxy_secret=source.get("PLIVO_BLOCKS_PROXY_SECRET") or None,
-            timeout=_env_float(source, "PLIVO_BLOCKS_TIMEOUT", 30.0, minimum=0.001),
-            max_retries=_env_int(source, "PLIVO_BLOCKS_MAX_RETRIES", 2, minimum=0),
-            max_connections=_env_int(source, "PLIVO_BLOCKS_MAX_CONNECTIONS", 100, minimum=1),
-            max_keepalive_connections=_env_int(source, "PLIVO_BLOCKS_MAX_KEEPALIVE", 20, minimum=0),
-            max_body_bytes=_env_int(source, "PLIVO_BLOCKS_MAX_BODY_BYTES", 1024 * 1024, minimum=64),
-            body_timeout=_env_float(source, "PLIVO_BLOCKS_BODY_TIMEOUT", 10.0, minimum=0.001),
+            timeout=env_float(source, "PLIVO_BLOCKS_TIMEOUT", 30.0, minimum=0.001),
+            max_retries=env_int(source, "PLIVO_BLOCKS_MAX_RETRIES", 2, minimum=0),
+            max_connections=env_int(source, "PLIVO_BLOCKS_MAX_CONNECTIONS", 100, minimum=1),
+            max_keepalive_connections=env_int(source, "PLIVO_BLOCKS_MAX_KEEPALIVE", 20, minimum=0),
+            max_body_bytes=env_int(source, "PLIVO_BLOCKS_MAX_BODY_BYTES", 1024 * 1024, minimum=64),
+            body_timeout=env_float(source, "PLIVO_BLOCKS_BODY_TIMEOUT", 10.0, minimum=0.001),
         )

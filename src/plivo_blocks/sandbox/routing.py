@@ -178,6 +178,25 @@ class ApiContext:
 Handler = Callable[[ApiContext], Awaitable[Response]]
 
 
+def json_object(ctx: ApiContext) -> dict[str, Any]:
+    """The control API's JSON body, which must be an object."""
+    if not isinstance(ctx.body, dict):
+        raise bad_request("the request body must be a JSON object")
+    return ctx.body
+
+
+def body_text(body: dict[str, Any], name: str, *, required: bool = True) -> str | None:
+    """A string (or number, as a string) field of a control API body."""
+    value = body.get(name)
+    if value is None or value == "":
+        if required:
+            raise bad_request(f"{name} is required")
+        return None
+    if not isinstance(value, str | int):
+        raise bad_request(f"{name} must be a string")
+    return str(value)
+
+
 def api_route(method: str, path: str, handler: Handler, *, name: str | None = None) -> Route:
     """A ``/v1/Account/{auth_id}/<path>`` endpoint; ``path`` ends with ``/`` (or is ``""``)."""
 

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 MESSAGE_HOLD_STATES = ("queued", "sent")
+CALL_HOLD_STATES = ("ringing",)
 
 
 @dataclass
@@ -77,11 +78,12 @@ def _coerce(name: str, value: Any) -> Any:
         if not 0 <= seconds <= 3600:
             raise ValueError(f"{name} must be between 0 and 3600")
         return seconds
-    if name == "message_hold_state":
+    holds = {"message_hold_state": MESSAGE_HOLD_STATES, "call_hold_state": CALL_HOLD_STATES}
+    if name in holds:
         if value in (None, "", "none"):
             return None
-        if value not in MESSAGE_HOLD_STATES:
-            raise ValueError(f"message_hold_state must be one of {', '.join(MESSAGE_HOLD_STATES)} or null")
+        if value not in holds[name]:
+            raise ValueError(f"{name} must be one of {', '.join(holds[name])} or null")
         return value
     if name == "extra":
         if not isinstance(value, dict):

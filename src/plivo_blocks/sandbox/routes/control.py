@@ -48,26 +48,9 @@ from plivo_blocks.sandbox.responses import (
     no_content,
     ok,
 )
-from plivo_blocks.sandbox.routing import ApiContext, control_route
+from plivo_blocks.sandbox.routing import ApiContext, body_text, control_route, json_object
 from plivo_blocks.sandbox.settings import MESSAGE_HOLD_STATES
 from plivo_blocks.sandbox.store import Document
-
-
-def _body(ctx: ApiContext) -> dict[str, Any]:
-    if not isinstance(ctx.body, dict):
-        raise bad_request("the request body must be a JSON object")
-    return ctx.body
-
-
-def _string(body: dict[str, Any], name: str, *, required: bool = True) -> str | None:
-    value = body.get(name)
-    if value is None or value == "":
-        if required:
-            raise bad_request(f"{name} is required")
-        return None
-    if not isinstance(value, str | int):
-        raise bad_request(f"{name} must be a string")
-    return str(value)
 
 
 async def health(request: Request) -> Response:
@@ -84,7 +67,7 @@ async def get_settings(ctx: ApiContext) -> Response:
 
 
 async def patch_settings(ctx: ApiContext) -> Response:
-    body = _body(ctx)
+    body = json_object(ctx)
     was_holding = ctx.state.settings.message_hold_state
     try:
         ctx.state.settings.apply(body)
@@ -125,21 +108,21 @@ async def list_sent_messages(ctx: ApiContext) -> Response:
 
 
 async def inbound_message(ctx: ApiContext) -> Response:
-    body = _body(ctx)
-    src = _string(body, "from")
-    dst = _string(body, "to")
-    text = _string(body, "text", required=False) or ""
+    body = json_object(ctx)
+    src = body_text(body, "from")
+    dst = body_text(body, "to")
+    text = body_text(body, "text", required=False) or ""
     assert src is not None and dst is not None
     doc, delivered_to = await receive_inbound(ctx.state, src, dst, text)
     return created({"message_uuid": doc.id, "auth_id": doc.owner, "delivered_to": delivered_to})
 
 
 async def set_message_state(ctx: ApiContext) -> Response:
-    body = _body(ctx)
-    state = _string(body, "state")
+    body = json_object(ctx)
+    state = body_text(body, "state")
     if state not in SETTABLE_FINAL_STATES:
         raise bad_request(f"state must be one of {', '.join(SETTABLE_FINAL_STATES)}")
-    error_code = _string(body, "error_code", required=False)
+    error_code = body_text(body, "error_code", required=False)
     if error_code is not None and not error_code.isdigit():
         raise bad_request("error_code must be a number")
     doc = await set_final_state(ctx.state, ctx.path["message_uuid"], state, error_code)
@@ -149,7 +132,7 @@ async def set_message_state(ctx: ApiContext) -> Response:
 
 
 async def hold_messages(ctx: ApiContext) -> Response:
-    state = _string(_body(ctx), "state")
+    state = body_text(json_object(ctx), "state")
     if state not in MESSAGE_HOLD_STATES:
         raise bad_request(f"state must be one of {', '.join(MESSAGE_HOLD_STATES)}")
     ctx.state.settings.message_hold_state = state
@@ -168,7 +151,7 @@ async def list_faults(ctx: ApiContext) -> Response:
 
 async def add_fault(ctx: ApiContext) -> Response:
     try:
-        fault = parse_fault(_body(ctx))
+        fault = parse_fault(json_object(ctx))
     except ValueError as exc:
         raise bad_request(str(exc)) from None
     ctx.state.faults.add(fault)

@@ -46,7 +46,8 @@ from plivo_blocks.sandbox.models.numbers import application_for_number
 from plivo_blocks.sandbox.responses import PlivoError, accepted, bad_request, created, error_response, ok
 from plivo_blocks.sandbox.routes.calls import CALL_NOT_FOUND, engine, public_base, render_cdr
 from plivo_blocks.sandbox.routes.conferences import render_member
-from plivo_blocks.sandbox.routing import ApiContext, control_route
+from plivo_blocks.sandbox.routing import ApiContext, body_text, control_route, json_object
+from plivo_blocks.sandbox.settings import CALL_HOLD_STATES
 from plivo_blocks.sandbox.store import Tx
 from plivo_blocks.sandbox.voice import xml as px
 from plivo_blocks.sandbox.voice.engine import ADVANCE_TARGETS, CALL
@@ -54,24 +55,6 @@ from plivo_blocks.sandbox.voice.runtime import NORMAL_API, Call, remote_hangup
 from plivo_blocks.sandbox.webhooks import WEBHOOK, outbox
 
 MAX_WAIT_SECONDS = 60.0
-CALL_HOLD_STATES = ("ringing",)
-
-
-def _body(ctx: ApiContext) -> dict[str, Any]:
-    if not isinstance(ctx.body, dict):
-        raise bad_request("the request body must be a JSON object")
-    return ctx.body
-
-
-def _text(body: dict[str, Any], name: str, *, required: bool = True) -> str | None:
-    value = body.get(name)
-    if value is None or value == "":
-        if required:
-            raise bad_request(f"{name} is required")
-        return None
-    if not isinstance(value, str | int):
-        raise bad_request(f"{name} must be a string")
-    return str(value)
 
 
 def _timeout(ctx: ApiContext, default: float = 5.0) -> float:
@@ -172,9 +155,9 @@ async def get_call(ctx: ApiContext) -> Response:
 
 
 async def inbound_call(ctx: ApiContext) -> Response:
-    body = _body(ctx)
-    from_ = _text(body, "from")
-    to = _text(body, "to")
+    body = json_object(ctx)
+    from_ = body_text(body, "from")
+    to = body_text(body, "to")
     assert from_ is not None and to is not None
     to = to.lstrip("+")
 
@@ -207,7 +190,7 @@ async def end_call(ctx: ApiContext) -> Response:
 
 async def advance_call(ctx: ApiContext) -> Response:
     call = _live_call(ctx)
-    target = _text(ctx.body if isinstance(ctx.body, dict) else {}, "to", required=False) or "answered"
+    target = body_text(ctx.body if isinstance(ctx.body, dict) else {}, "to", required=False) or "answered"
     if target not in ADVANCE_TARGETS:
         raise bad_request(f"to must be one of {', '.join(ADVANCE_TARGETS)}")
     if not engine(ctx).advance(call, target):
@@ -217,14 +200,14 @@ async def advance_call(ctx: ApiContext) -> Response:
 
 async def type_digits(ctx: ApiContext) -> Response:
     call = _live_call(ctx)
-    digits = _text(_body(ctx), "digits")
+    digits = body_text(json_object(ctx), "digits")
     assert digits is not None
     taken = engine(ctx).send_digits(call, digits)
     return accepted({"message": "digits sent", "taken": taken})
 
 
 async def hold_calls(ctx: ApiContext) -> Response:
-    state = _text(_body(ctx), "state")
+    state = body_text(json_object(ctx), "state")
     if state not in CALL_HOLD_STATES:
         raise bad_request(f"state must be one of {', '.join(CALL_HOLD_STATES)}")
     ctx.state.settings.call_hold_state = state
