@@ -57,7 +57,8 @@ class PlivoRequest:
     body: dict[str, Any] | None
 
     def url_path(self, auth_id: str) -> str:
-        return f"/v1/Account/{quote(auth_id, safe='')}/{self.path}"
+        # encode_segment, not quote: an auth id of ".." must not climb to /v1/<path>.
+        return f"/v1/Account/{encode_segment(auth_id)}/{self.path}"
 
 
 def encode_segment(value: str) -> str:
