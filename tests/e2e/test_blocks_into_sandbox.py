@@ -293,6 +293,10 @@ def _members(stack: Stack, room: str) -> dict[str, dict[str, Any]]:
     return {m["call_uuid"]: m for m in conference["members"]}
 
 
+def _members_if_any(stack: Stack, room: str) -> dict[str, dict[str, Any]]:
+    return _members(stack, room) if room in stack.call("getConferences")["conferences"] else {}
+
+
 def test_voice(stack: Stack, rented: str) -> None:
     room = "Sales Room"
     stack.answers.xml["/conf"] = f"<Response><Conference>{room}</Conference></Response>"
@@ -310,7 +314,7 @@ def test_voice(stack: Stack, rented: str) -> None:
     live = stack.call("getSingleLiveCallDetails", callUuid=first)
     assert live["call_uuid"] == first and live["call_status"] == "in-progress"
 
-    assert stack.call("getConferences")["conferences"] == [room]
+    eventually(lambda: stack.call("getConferences")["conferences"] == [room], "the room")
     members = eventually(lambda: len(m := _members(stack, room)) == 2 and m, "two members")
     member = members[first]["member_id"]
     stack.call("muteMember", conferenceName=room, memberId=member)
@@ -385,12 +389,13 @@ def test_hangups(stack: Stack, rented: str) -> None:
     stack.call(
         "makeCall", callFrom=rented, callTo="14155550302<14155550303", answerUrl=f"{stack.answers.url}/conf"
     )
-    eventually(lambda: len(_live(stack)) == 2, "two live calls")
+    # Live is not enough: a call joins the room only once its answer_url has answered.
+    eventually(lambda: len(_members_if_any(stack, "Bulk Room")) == 2, "two members")
     stack.call("hangupSingleConference", conferenceName="Bulk Room")
     eventually(lambda: not _live(stack), "the conference's calls to end")
 
     stack.call("makeCall", callFrom=rented, callTo="14155550304", answerUrl=f"{stack.answers.url}/conf")
-    eventually(lambda: _live(stack), "a live call")
+    eventually(lambda: _members_if_any(stack, "Bulk Room"), "a member")
     stack.call("hangupConferences")
     eventually(lambda: not stack.call("getConferences")["conferences"], "no conference")
 
