@@ -147,3 +147,14 @@ def test_a_flood_of_unknown_arguments_is_summarised() -> None:
     problems = caught.value.problems
     assert len(problems) == 21
     assert problems[-1].argument == "args" and "4980 more" in problems[-1].message
+
+
+def test_values_too_long_for_a_url_are_refused_with_the_longest_named() -> None:
+    with pytest.raises(ValidationError) as caught:
+        get_block("getRentedNumbers").validate({"alias": "a" * 3000, "numberStartsWith": "1" * 1500})
+    assert [(p.argument, p.rule) for p in caught.value.problems] == [("alias", "max_length")]
+    assert "URL" in caught.value.problems[0].message
+    with pytest.raises(ValidationError):
+        get_block("getSingleConference").validate({"conferenceName": "x" * 5000})
+    # The same length in a POST body is fine: only the URL is bounded.
+    get_block("sendMessage").validate({"src": "14155550100", "destination": "14155550101", "text": "x" * 5000})

@@ -7,12 +7,15 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 from plivo_blocks.catalog.types import Invalid, ValueType
 from plivo_blocks.errors import Problem, ValidationError
 
 _MAX_UNKNOWN_REPORTED = 20
+#: Longest URL path + query a request may have: servers refuse longer request lines (Plivo's
+#: limit is not documented; 4,000 characters is well within what HTTP servers accept).
+MAX_URL_CHARACTERS = 4000
 _PLACEHOLDER = re.compile(r"\{(\w+)\}")
 _CAMEL_BOUNDARY = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 
@@ -133,7 +136,9 @@ class Block:
             problems.append(Problem(name[:100], "unknown", f"is not an argument of {self.name}{hint}"))
         if len(unknown) > _MAX_UNKNOWN_REPORTED:
             more = len(unknown) - _MAX_UNKNOWN_REPORTED
-            problems.append(Problem("args", "unknown", f"{more} more arguments are not arguments of {self.name}"))
+            problems.append(
+                Problem("args", "unknown", f"{more} more arguments are not arguments of {self.name}")
+            )
         values: dict[str, Any] = {}
         for arg in self.args:
             value = raw.get(arg.name)
@@ -148,9 +153,28 @@ class Block:
         if not problems:
             for check in self.checks:
                 problems.extend(check(values))
+            problems.extend(self._url_length_problems(values))
         if problems:
             raise ValidationError(self.name, problems)
         return values
+
+    def _url_length_problems(self, values: Mapping[str, Any]) -> list[Problem]:
+        """Values that travel in the URL (path segments, GET/DELETE parameters) must fit in one."""
+        request = self.to_request(values)
+        length = len(request.path) + len(urlencode(request.query))
+        if length <= MAX_URL_CHARACTERS:
+            return []
+        in_url = [
+            a for a in self.args if a.name in values and (self.method != "POST" or a.name in self.path_args)
+        ]
+        longest = max(in_url, key=lambda a: len(str(values[a.name])))
+        return [
+            Problem(
+                longest.name,
+                "max_length",
+                f"is too long to send in a URL (the URL would be {length} characters; at most {MAX_URL_CHARACTERS})",
+            )
+        ]
 
     def to_request(self, values: Mapping[str, Any]) -> PlivoRequest:
         """Map validated values onto Plivo's request: path parameters into the (encoded) path,

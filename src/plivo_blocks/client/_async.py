@@ -20,6 +20,7 @@ from plivo_blocks.client._core import (
     PlannedCall,
 )
 from plivo_blocks.client._generated import AsyncBlockMethods
+from plivo_blocks.client.transport import new_async_pool
 from plivo_blocks.errors import ConfigurationError
 
 
@@ -44,7 +45,7 @@ class AsyncClient(AsyncBlockMethods, BaseClient):
         self._core = ClientCore.configure(
             auth_id, auth_token, base_url=base_url, timeout=timeout, max_retries=max_retries
         )
-        self._http = http_client if http_client is not None else httpx.AsyncClient(timeout=self._core.timeout)
+        self._http = http_client if http_client is not None else new_async_pool(self._core.timeout)
         self._owns_http = http_client is None
         self._sleep = sleep
 

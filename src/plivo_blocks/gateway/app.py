@@ -96,13 +96,13 @@ class GatewayState:
             from plivo_blocks.client import AsyncClient
 
             settings = self.settings
-            self._pool = httpx.AsyncClient(
-                limits=httpx.Limits(
-                    max_connections=settings.max_connections,
-                    max_keepalive_connections=settings.max_keepalive_connections,
-                ),
-                timeout=httpx.Timeout(settings.timeout),
+            from plivo_blocks.client.transport import new_async_pool
+
+            limits = httpx.Limits(
+                max_connections=settings.max_connections,
+                max_keepalive_connections=settings.max_keepalive_connections,
             )
+            self._pool = new_async_pool(httpx.Timeout(settings.timeout), limits)
             self._client = AsyncClient(
                 base_url=settings.api_url,
                 timeout=settings.timeout,
