@@ -157,4 +157,6 @@ def test_values_too_long_for_a_url_are_refused_with_the_longest_named() -> None:
     with pytest.raises(ValidationError):
         get_block("getSingleConference").validate({"conferenceName": "x" * 5000})
     # The same length in a POST body is fine: only the URL is bounded.
-    get_block("sendMessage").validate({"src": "14155550100", "destination": "14155550101", "text": "x" * 5000})
+    get_block("sendMessage").validate(
+        {"src": "14155550100", "destination": "14155550101", "text": "x" * 5000}
+    )
