@@ -180,3 +180,16 @@ def test_log_config_routes_our_loggers_through_uvicorns_handler() -> None:
     assert config["loggers"]["plivo_blocks"]["level"] == "DEBUG"
     assert config["loggers"]["plivo_blocks"]["handlers"] == ["default"]
     assert "uvicorn.access" in config["loggers"]  # uvicorn's own config is kept
+
+
+def test_the_listening_socket_is_tcp_so_asyncio_sets_nodelay() -> None:
+    # With proto 0 asyncio skips TCP_NODELAY and every keep-alive answer waits ~40 ms for a delayed ACK.
+    import socket
+
+    from plivo_blocks.serving import bind_socket
+
+    sock = bind_socket("127.0.0.1", 0)
+    try:
+        assert sock.proto == socket.IPPROTO_TCP
+    finally:
+        sock.close()
