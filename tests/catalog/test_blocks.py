@@ -12,7 +12,7 @@ from plivo_blocks.catalog.examples import example_args
 from plivo_blocks.errors import UnknownBlockError
 from plivo_reference import REFERENCE, REQUIRED
 
-SEED = Path(__file__).resolve().parents[3] / "shared" / "seed" / "plivo-package.md"
+SEED = Path(__file__).resolve().parents[1] / "data" / "plivo-package.md"
 
 
 def _seed_blocks() -> dict[str, list[str]]:

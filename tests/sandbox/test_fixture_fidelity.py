@@ -1,4 +1,4 @@
-"""Each sandbox answer has the fields of Plivo's real answer (``../shared/plivo-fixtures``), with
+"""Each sandbox answer has the fields of Plivo's real answer (``tests/data/plivo-fixtures``), with
 values of the same format (a UUID where Plivo has a UUID, ``0.00650``-style rates, dates, URIs …).
 
 Single objects must have exactly the sample's fields (plus ``api_id``, which every answer carries
@@ -20,9 +20,7 @@ from sandbox_server import Server, start_server
 
 from plivo_blocks.sandbox import create_app
 
-FIXTURES = Path(__file__).resolve().parents[3] / "shared" / "plivo-fixtures"
-if not FIXTURES.is_dir():  # the fixtures live next to the repository
-    FIXTURES = Path("/work/shared/plivo-fixtures")
+FIXTURES = Path(__file__).resolve().parents[1] / "data" / "plivo-fixtures"
 
 _FORMATS: list[tuple[str, re.Pattern[str]]] = [
     ("uuid", re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")),

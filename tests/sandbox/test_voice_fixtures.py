@@ -1,5 +1,5 @@
 """Every voice answer (calls, live calls, conferences, recordings) has the fields and value formats of
-Plivo's real answer in ``../shared/plivo-fixtures``, compared with the same rules as the non-voice
+Plivo's real answer in ``tests/data/plivo-fixtures``, compared with the same rules as the non-voice
 resources (:mod:`test_fixture_fidelity`).
 
 Two documented differences: call detail records also carry ``hangup_cause_name``,
