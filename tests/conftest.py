@@ -2,9 +2,18 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
+from hypothesis import settings
 
 pytest_plugins = ["support.fixtures"]
+
+# CI explores the same examples on every run (a red CI must mean a change broke something, not that
+# a new random example was drawn); local runs draw new ones and keep exploring.
+settings.register_profile("ci", derandomize=True, print_blob=True)
+if os.environ.get("CI"):
+    settings.load_profile("ci")
 
 
 @pytest.fixture
