@@ -81,3 +81,15 @@ async def test_async_client_uses_the_sharded_pool_by_default() -> None:
                 group.start_soon(client.call, "getAccountDetails")
         assert len(app.ports) == 30
         assert app.most_in_flight == 30  # 100 connections in 13 shards: nothing waits at 30
+
+
+def test_a_proxy_in_the_environment_keeps_httpx_default_transport(monkeypatch: pytest.MonkeyPatch) -> None:
+    from plivo_blocks.client.transport import new_async_pool
+
+    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    assert isinstance(new_async_pool(httpx.Timeout(5))._transport, ShardedAsyncTransport)
+    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.internal:3128")
+    pool = new_async_pool(httpx.Timeout(5))
+    assert not isinstance(pool._transport, ShardedAsyncTransport)
+    assert any(key.pattern.startswith("https") for key in pool._mounts)  # httpx mounted the proxy

@@ -12,6 +12,7 @@ from __future__ import annotations
 import itertools
 import math
 from typing import Any
+from urllib.request import getproxies
 
 import httpx
 
@@ -47,5 +48,8 @@ DEFAULT_LIMITS = httpx.Limits(max_connections=100, max_keepalive_connections=20)
 
 
 def new_async_pool(timeout: httpx.Timeout, limits: httpx.Limits = DEFAULT_LIMITS) -> httpx.AsyncClient:
-    """An ``httpx.AsyncClient`` over a :class:`ShardedAsyncTransport`."""
+    """An ``httpx.AsyncClient`` over a :class:`ShardedAsyncTransport`; a plain one when the
+    environment names a proxy (httpx applies ``HTTP(S)_PROXY`` only to its own transports)."""
+    if any(scheme in getproxies() for scheme in ("http", "https", "all")):
+        return httpx.AsyncClient(timeout=timeout, limits=limits)
     return httpx.AsyncClient(transport=ShardedAsyncTransport(limits), timeout=timeout)
