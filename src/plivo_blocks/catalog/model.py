@@ -126,6 +126,13 @@ class Block:
         """Check every argument; answer the parsed values by camelCase name, or raise
         :class:`ValidationError` listing every problem at once. ``None`` and ``""`` count as not given
         (RapidAPI clients send empty strings for fields left blank)."""
+        return self._check(raw)[0]
+
+    def prepare(self, raw: Mapping[str, Any]) -> PlivoRequest:
+        """:meth:`validate`, then :meth:`to_request`: the request is built once."""
+        return self._check(raw)[1]
+
+    def _check(self, raw: Mapping[str, Any]) -> tuple[dict[str, Any], PlivoRequest]:
         problems: list[Problem] = []
         known = {a.name for a in self.args}
         unknown = [str(name) for name in raw if name not in known]
@@ -150,17 +157,18 @@ class Block:
                 values[arg.name] = arg.type.parse(value)
             except Invalid as exc:
                 problems.append(Problem(arg.name, exc.rule, exc.message))
+        request: PlivoRequest | None = None
         if not problems:
             for check in self.checks:
                 problems.extend(check(values))
-            problems.extend(self._url_length_problems(values))
-        if problems:
+            request = self.to_request(values)
+            problems.extend(self._url_length_problems(values, request))
+        if problems or request is None:
             raise ValidationError(self.name, problems)
-        return values
+        return values, request
 
-    def _url_length_problems(self, values: Mapping[str, Any]) -> list[Problem]:
+    def _url_length_problems(self, values: Mapping[str, Any], request: PlivoRequest) -> list[Problem]:
         """Values that travel in the URL (path segments, GET/DELETE parameters) must fit in one."""
-        request = self.to_request(values)
         length = len(request.path) + len(urlencode(request.query))
         if length <= MAX_URL_CHARACTERS:
             return []
@@ -189,9 +197,6 @@ class Block:
         if self.method == "POST":
             return PlivoRequest(self.method, path, {}, params)
         return PlivoRequest(self.method, path, params, None)
-
-    def prepare(self, raw: Mapping[str, Any]) -> PlivoRequest:
-        return self.to_request(self.validate(raw))
 
 
 def requires_when(
