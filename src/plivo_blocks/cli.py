@@ -255,6 +255,14 @@ HostOption = Annotated[str, typer.Option("--host", help="Address to listen on.")
 DbOption = Annotated[
     str, typer.Option("--db", help="Sandbox SQLite database file (':memory:' for a throwaway one).")
 ]
+ClockOption = Annotated[
+    str,
+    typer.Option(
+        "--clock",
+        help="Sandbox time: real (calls last as long as on Plivo), scaled:N (N times faster) or manual "
+        "(moves only with POST /_sandbox/clock/advance).",
+    ),
+]
 LogLevelOption = Annotated[
     str, typer.Option("--log-level", help="critical, error, warning, info, debug.", case_sensitive=False)
 ]
@@ -282,6 +290,7 @@ def serve(
         ),
     ] = False,
     db: DbOption = "plivo-sandbox.db",
+    clock: ClockOption = "real",
     workers: Annotated[
         int,
         typer.Option("--workers", "-w", min=1, help="Worker processes for the gateway (not with --sandbox)."),
@@ -298,25 +307,50 @@ def serve(
                 "to scale out, run `plivo-blocks sandbox` once and `plivo-blocks serve --workers N` "
                 "with PLIVO_API_URL pointing at it"
             )
-        _run_server(serving.serve_with_sandbox, host=host, port=port, db_path=db, log_level=log_level.lower())
+        _run_server(
+            serving.serve_with_sandbox,
+            host=host,
+            port=port,
+            db_path=db,
+            clock=_clock(clock),
+            log_level=log_level.lower(),
+        )
     else:
         _run_server(serving.serve_gateway, host=host, port=port, workers=workers, log_level=log_level.lower())
 
 
+def _clock(text: str) -> Any:
+    from plivo_blocks.sandbox.clock import ClockSpec
+
+    try:
+        return ClockSpec.parse(text)
+    except ValueError as exc:
+        _fail(f"--clock: {exc}")
+
+
 @app.command(
     "sandbox",
-    epilog="The main account is PLIVO_AUTH_ID / PLIVO_AUTH_TOKEN when set, else generated once and stored.",
+    epilog="The main account is PLIVO_SANDBOX_AUTH_ID / PLIVO_SANDBOX_AUTH_TOKEN when set (the token is "
+    "then never printed), else generated once and stored in the database.",
 )
 def sandbox_command(
     host: HostOption = "127.0.0.1",
     port: Annotated[int, typer.Option("--port", "-p", help="Port to listen on (0: any free port).")] = 8100,
     db: DbOption = "plivo-sandbox.db",
+    clock: ClockOption = "real",
     log_level: LogLevelOption = "info",
 ) -> None:
     """Serve the sandbox alone: a local, stateful fake of Plivo's REST API at /v1/Account/<auth_id>/."""
     from plivo_blocks import serving
 
-    _run_server(serving.serve_sandbox, host=host, port=port, db_path=db, log_level=log_level.lower())
+    _run_server(
+        serving.serve_sandbox,
+        host=host,
+        port=port,
+        db_path=db,
+        clock=_clock(clock),
+        log_level=log_level.lower(),
+    )
 
 
 def main() -> None:

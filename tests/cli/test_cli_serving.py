@@ -26,6 +26,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
+from plivo_blocks.sandbox.accounts import MainCredentials
 from plivo_blocks.serving import (
     ComposedApp,
     bind_socket,
@@ -144,11 +145,26 @@ def test_sandbox_stack_serves_gateway_and_sandbox_on_one_port(tmp_path: Path) ->
 
 
 def test_curl_example_is_valid_shell_and_json() -> None:
-    line = curl_example("http://127.0.0.1:8000", "MAABCDEFGHIJKLMNOPQR", "tok123")
+    line = curl_example(
+        "http://127.0.0.1:8000", MainCredentials("MAABCDEFGHIJKLMNOPQR", "tok123", "generated")
+    )
     assert line == (
         "curl -s -X POST http://127.0.0.1:8000/api/Plivo/getAccountDetails -H 'Content-Type: application/json' "
         """-d '{"args":{"authId":"MAABCDEFGHIJKLMNOPQR","authToken":"tok123"}}'"""
     )
+    # A token the user gave is never echoed: the example names the variable, for the shell to expand.
+    given = curl_example(
+        "http://127.0.0.1:8000", MainCredentials("MAABCDEFGHIJKLMNOPQR", "secret", "environment")
+    )
+    assert "secret" not in given
+    expanded = subprocess.run(
+        ["bash", "-c", "echo " + given.split(" -d ", 1)[1]],
+        env={"PLIVO_SANDBOX_AUTH_TOKEN": "secret"},
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert json.loads(expanded) == {"args": {"authId": "MAABCDEFGHIJKLMNOPQR", "authToken": "secret"}}
 
 
 def _console_script() -> str:
@@ -233,7 +249,7 @@ def test_serve_sandbox_end_to_end(tmp_path: Path) -> None:
         auth_token = _found(r"auth token:\s+(\S+)", banner)
         assert re.fullmatch(r"MA[A-Z0-9]{18}", auth_id)
         curl = next(line.strip() for line in banner.splitlines() if "curl " in line)
-        assert curl == curl_example(url, auth_id, auth_token)
+        assert curl == curl_example(url, MainCredentials(auth_id, auth_token, "generated"))
         # What the curl example does.
         response = httpx.post(
             f"{url}/api/Plivo/getAccountDetails",
@@ -246,16 +262,47 @@ def test_serve_sandbox_end_to_end(tmp_path: Path) -> None:
         assert answer["contextWrites"]["to"]["auth_id"] == auth_id
 
 
-def test_sandbox_command_uses_the_environments_main_account(tmp_path: Path) -> None:
+def test_sandbox_command_uses_its_own_variables_and_never_prints_their_token(tmp_path: Path) -> None:
     auth_id, auth_token = "MAENVACCOUNT00000001", "env-token-for-the-sandbox"
-    env = {**_env_without_plivo(), "PLIVO_AUTH_ID": auth_id, "PLIVO_AUTH_TOKEN": auth_token}
-    argv = ["sandbox", "--port", "0", "--db", str(tmp_path / "s.db"), "--log-level", "warning"]
+    real_token = "a-real-plivo-token-never-to-be-shown"
+    env = {
+        **_env_without_plivo(),
+        "PLIVO_SANDBOX_AUTH_ID": auth_id,
+        "PLIVO_SANDBOX_AUTH_TOKEN": auth_token,
+        "PLIVO_AUTH_ID": "MAREALACCOUNT0000001",
+        "PLIVO_AUTH_TOKEN": real_token,
+    }
+    database = tmp_path / "s.db"
+    argv = ["sandbox", "--port", "0", "--db", str(database), "--log-level", "warning"]
     with running_command(argv, env, tmp_path, health="/_sandbox/health") as banner:
         url = _found(r" on (http://127\.0\.0\.1:\d+)", banner)
         assert _found(r"auth id:\s+(\S+)", banner) == auth_id
-        assert _found(r"auth token:\s+(\S+)", banner) == auth_token
+        assert auth_token not in banner and real_token not in banner
+        assert "PLIVO_SANDBOX_AUTH_TOKEN" in banner
         account = httpx.get(f"{url}/v1/Account/{auth_id}/", auth=(auth_id, auth_token), timeout=PATIENCE)
         refused = httpx.get(f"{url}/v1/Account/{auth_id}/", auth=(auth_id, "wrong"), timeout=PATIENCE)
     assert account.status_code == 200
     assert account.json()["auth_id"] == auth_id
     assert refused.status_code == 401
+    stored = database.read_bytes()
+    assert auth_token.encode() not in stored and real_token.encode() not in stored
+
+
+def test_a_subaccount_id_for_the_sandbox_is_a_clear_error(tmp_path: Path) -> None:
+    env = {
+        **_env_without_plivo(),
+        "PLIVO_SANDBOX_AUTH_ID": "SAENVACCOUNT00000001",
+        "PLIVO_SANDBOX_AUTH_TOKEN": "whatever-token",
+    }
+    for command in (["sandbox"], ["serve", "--sandbox"]):
+        done = subprocess.run(
+            [_console_script(), *command, "--port", "0", "--db", str(tmp_path / "s.db")],
+            env=env,
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=PATIENCE,
+        )
+        assert done.returncode == 2, done.stderr
+        assert done.stderr.startswith("error: PLIVO_SANDBOX_AUTH_ID is a subaccount auth id"), done.stderr
+        assert "Traceback" not in done.stderr and "whatever-token" not in done.stderr + done.stdout

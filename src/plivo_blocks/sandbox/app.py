@@ -1,14 +1,14 @@
 """The sandbox ASGI app.
 
-``create_app(db_path="plivo-sandbox.db", *, auth_id=None, auth_token=None, settings=None)``
-opens (or creates) the SQLite database, settles the main account's credentials (arguments, else
-``PLIVO_AUTH_ID``/``PLIVO_AUTH_TOKEN``, else stored demo credentials, else new ones, stored) and
-returns a Starlette app whose ``app.state.sandbox`` is the :class:`SandboxState`.
+``create_app(db_path="plivo-sandbox.db", *, auth_id=None, auth_token=None, settings=None,
+clock=None, webhook_transport=None)`` opens (or creates) the SQLite database, settles the main
+account's credentials (:func:`plivo_blocks.sandbox.accounts.resolve_main_credentials`), builds the
+:class:`~plivo_blocks.sandbox.state.SandboxState` and returns a Starlette app whose
+``app.state.sandbox`` is that state. ``clock`` is a :class:`~plivo_blocks.sandbox.clock.ClockSpec`
+(default ``real``); ``webhook_transport`` is the httpx transport callbacks go through (default: the
+network), which is how ``mock_plivo`` hands them to an app in the same process.
 
-Extensions: after the state is built, each module in :data:`EXTENSIONS` that exists and defines
-``install(state: SandboxState) -> None`` is called (in order). That is where the webhook outbox
-replaces ``state.webhooks`` and the voice engine registers its startup/background/reset hooks.
-Routes come from :func:`plivo_blocks.sandbox.routes.all_routes`.
+Routes are the route modules' ``routes`` lists, named one by one below.
 
 Middleware (outermost first): path normalisation (``/v1/...`` gets its trailing slash,
 ``/_sandbox/...`` loses it), then fault injection (:mod:`plivo_blocks.sandbox.faults`).
@@ -24,29 +24,61 @@ mounted app's lifespan, so the host runs it from its own::
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
 import anyio
+import httpx
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
+from starlette.routing import BaseRoute
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from plivo_blocks.sandbox.accounts import resolve_main_credentials
+from plivo_blocks.sandbox.clock import ClockSpec, SandboxClock
 from plivo_blocks.sandbox.faults import FaultMiddleware
 from plivo_blocks.sandbox.responses import PlivoError, http_exception_handler, plivo_error_handler
-from plivo_blocks.sandbox.routes import all_routes
+from plivo_blocks.sandbox.routes import (
+    account,
+    applications,
+    calls,
+    carriers,
+    clock,
+    conferences,
+    control,
+    endpoints,
+    messages,
+    numbers,
+    pricing,
+    recordings,
+    subaccounts,
+    voice_control,
+)
 from plivo_blocks.sandbox.settings import SandboxSettings
-from plivo_blocks.sandbox.state import SandboxState, resolve_main_credentials
+from plivo_blocks.sandbox.state import SandboxState
 from plivo_blocks.sandbox.store import Store
 
-EXTENSIONS: tuple[str, ...] = (
-    "plivo_blocks.sandbox.webhooks",
-    "plivo_blocks.sandbox.voice",
-    "plivo_blocks.sandbox.models.messages",
-)
+
+def all_routes() -> list[BaseRoute]:
+    """Plivo's API (``/v1/...``), then the control API (``/_sandbox/...``)."""
+    return [
+        *account.routes,
+        *subaccounts.routes,
+        *applications.routes,
+        *endpoints.routes,
+        *carriers.routes,
+        *numbers.routes,
+        *pricing.routes,
+        *messages.routes,
+        *calls.routes,
+        *conferences.routes,
+        *recordings.routes,
+        *control.routes,
+        *clock.routes,
+        *voice_control.routes,
+    ]
 
 
 class PathNormalizer:
@@ -67,30 +99,21 @@ class PathNormalizer:
         await self.app(scope, receive, send)
 
 
-def _install_extensions(state: SandboxState) -> None:
-    for name in EXTENSIONS:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name == name:
-                continue
-            raise
-        install = getattr(module, "install", None)
-        if callable(install):
-            install(state)
-
-
 def create_app(
     db_path: str = "plivo-sandbox.db",
     *,
     auth_id: str | None = None,
     auth_token: str | None = None,
     settings: SandboxSettings | None = None,
+    clock: ClockSpec | None = None,
+    webhook_transport: httpx.AsyncBaseTransport | None = None,
 ) -> Starlette:
-    store = Store(db_path)
-    main_id, main_token = resolve_main_credentials(store, auth_id, auth_token)
-    state = SandboxState(store, settings or SandboxSettings(), main_id, main_token)
-    _install_extensions(state)
+    sandbox_clock = SandboxClock(clock)
+    store = Store(db_path, now=sandbox_clock.now)
+    main = resolve_main_credentials(store, auth_id, auth_token)
+    state = SandboxState(
+        store, settings or SandboxSettings(), sandbox_clock, main, webhook_transport=webhook_transport
+    )
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:

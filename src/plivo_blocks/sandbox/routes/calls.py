@@ -13,7 +13,6 @@ from starlette.routing import BaseRoute
 
 from plivo_blocks.catalog import get_block
 from plivo_blocks.errors import ValidationError
-from plivo_blocks.sandbox.clock import parse_filter_time
 from plivo_blocks.sandbox.responses import (
     accepted,
     bad_request,
@@ -24,17 +23,13 @@ from plivo_blocks.sandbox.responses import (
     ok,
 )
 from plivo_blocks.sandbox.routing import ApiContext, api_route
-from plivo_blocks.sandbox.voice import voice_engine
-from plivo_blocks.sandbox.voice.engine import CALL, CDR_FIELDS, VoiceEngine
+from plivo_blocks.sandbox.times import parse_filter_time
+from plivo_blocks.sandbox.voice.engine import CALL, CDR_FIELDS
 from plivo_blocks.sandbox.voice.runtime import CANCELED_API, IN_PROGRESS, NORMAL_API, QUEUED, Call
 
 CALL_NOT_FOUND = "call not found"
 LIVE_STATUSES = ("live", "queued")
 COMPARISONS = ("gt", "gte", "lt", "lte")
-
-
-def engine(ctx: ApiContext) -> VoiceEngine:
-    return voice_engine(ctx.state)
 
 
 def public_base(ctx: ApiContext) -> str:
@@ -64,7 +59,7 @@ def validated(block_name: str, ctx: ApiContext) -> dict[str, Any]:
 
 async def live_call(ctx: ApiContext, *, answered: bool = False) -> Call:
     """The live call of the path, or 404 (also when ``answered`` is asked and it still rings)."""
-    call = engine(ctx).live_call(ctx.path["call_uuid"], await ctx.owners())
+    call = ctx.state.voice.live_call(ctx.path["call_uuid"], await ctx.owners())
     if call is None or (answered and call.status != IN_PROGRESS):
         raise not_found(CALL_NOT_FOUND)
     return call
@@ -82,7 +77,7 @@ async def make_call(ctx: ApiContext) -> Response:
     if (
         values.get("error_if_parent_not_found")
         and parent
-        and engine(ctx).live_call(parent, await ctx.owners()) is None
+        and ctx.state.voice.live_call(parent, await ctx.owners()) is None
     ):
         raise not_found("parent call not found")
     sip_headers: dict[str, str] = {}
@@ -91,7 +86,7 @@ async def make_call(ctx: ApiContext) -> Response:
             key, _, value = pair.partition("=")
             sip_headers[key.strip()] = value.strip()
     config = {**values, "sip_headers": sip_headers, "public_base": public_base(ctx)}
-    calls = await engine(ctx).place_calls(ctx.account.auth_id, destinations, config)
+    calls = await ctx.state.voice.place_calls(ctx.account.auth_id, destinations, config)
     request_uuids = [c.request_uuid for c in calls]
     return created(
         {"message": "call fired", "request_uuid": request_uuids[0] if len(calls) == 1 else request_uuids}
@@ -144,7 +139,7 @@ def render_cdr(data: dict[str, Any]) -> dict[str, Any]:
 async def list_calls(ctx: ApiContext) -> Response:
     status = ctx.choice("status", LIVE_STATUSES)
     if status is not None:
-        calls = engine(ctx).live_calls(await ctx.owners())
+        calls = ctx.state.voice.live_calls(await ctx.owners())
         if status == "queued":
             calls = [c for c in calls if c.status == QUEUED]
         return ok({"calls": _live_ids(ctx, calls)})
@@ -208,19 +203,19 @@ async def get_call(ctx: ApiContext) -> Response:
 
 async def hangup_call(ctx: ApiContext) -> Response:
     call = await live_call(ctx)
-    await engine(ctx).hangup(call, NORMAL_API if call.status == IN_PROGRESS else CANCELED_API)
+    await ctx.state.voice.hangup(call, NORMAL_API if call.status == IN_PROGRESS else CANCELED_API)
     return no_content()
 
 
 async def hangup_all(ctx: ApiContext) -> Response:
-    voice = engine(ctx)
+    voice = ctx.state.voice
     for call in voice.live_calls(await ctx.owners()):
         await voice.hangup(call, NORMAL_API if call.status == IN_PROGRESS else CANCELED_API)
     return no_content()
 
 
 async def cancel_request(ctx: ApiContext) -> Response:
-    voice = engine(ctx)
+    voice = ctx.state.voice
     call = voice.call_for_request(ctx.path["request_uuid"], await ctx.owners())
     if call is None or call.answered is not None:
         raise not_found("request not found")
@@ -239,7 +234,7 @@ async def transfer_call(ctx: ApiContext) -> Response:
         raise bad_request("aleg_url is required to transfer the aleg")
     if legs == "bleg":
         raise bad_request("this call has no bleg: the sandbox does not simulate Dial")
-    engine(ctx).transfer(call, str(values["aleg_url"]), str(values.get("aleg_method", "POST")))
+    ctx.state.voice.transfer(call, str(values["aleg_url"]), str(values.get("aleg_method", "POST")))
     return accepted({"message": "call transfered"})
 
 
@@ -247,7 +242,7 @@ async def record_call(ctx: ApiContext) -> Response:
     values = validated("recordCall", ctx)
     call = await live_call(ctx, answered=True)
     api_id = new_api_id()
-    recording = await engine(ctx).start_recording(
+    recording = await ctx.state.voice.start_recording(
         call,
         file_format=str(values.get("file_format", "mp3")),
         time_limit=float(values.get("time_limit", 60)),
@@ -268,7 +263,7 @@ async def record_call(ctx: ApiContext) -> Response:
 
 async def stop_recording(ctx: ApiContext) -> Response:
     call = await live_call(ctx, answered=True)
-    await engine(ctx).stop_recordings(call, ctx.text("URL") or ctx.text("url"))
+    await ctx.state.voice.stop_recordings(call, ctx.text("URL") or ctx.text("url"))
     return no_content()
 
 
@@ -306,7 +301,7 @@ async def stop_speak(ctx: ApiContext) -> Response:
 async def send_digits(ctx: ApiContext) -> Response:
     values = validated("sendDigits", ctx)
     call = await live_call(ctx, answered=True)
-    engine(ctx).send_digits(call, str(values["digits"]))
+    ctx.state.voice.send_digits(call, str(values["digits"]))
     return accepted({"message": "digits sent"})
 
 

@@ -14,9 +14,9 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from plivo_blocks.sandbox.auth import sandbox_state
-from plivo_blocks.sandbox.clock import parse_filter_time
 from plivo_blocks.sandbox.responses import bad_request, error_response, no_content, not_found, ok
 from plivo_blocks.sandbox.routing import ApiContext, api_route
+from plivo_blocks.sandbox.times import parse_filter_time
 from plivo_blocks.sandbox.voice.audio import MEDIA_TYPES, silent_audio
 from plivo_blocks.sandbox.voice.recordings import AUDIO_ROUTE, RECORDING, render_recording
 

@@ -11,7 +11,6 @@ Member ids are numeric strings, unique in the sandbox's run.
 
 from __future__ import annotations
 
-import asyncio
 import itertools
 from typing import TYPE_CHECKING
 
@@ -60,12 +59,14 @@ class ConferenceBridge:
         """Put ``call`` in the room and wait until it leaves. ``None`` when the room was full."""
         key = (call.owner, step.name)
         room = self.rooms.get(key)
+        clock = self.engine.clock
         if room is None:
-            room = Conference(name=step.name, owner=call.owner, uuid=new_uuid())
+            room = Conference(
+                name=step.name, owner=call.owner, uuid=new_uuid(), clock=clock, started_at=clock.now()
+            )
             self.rooms[key] = room
             if step.time_limit > 0:
-                loop = asyncio.get_running_loop()
-                room.timer = loop.call_later(step.time_limit, self._time_up, room)
+                room.timer = clock.call_later(step.time_limit, lambda: self._time_up(room))
         if len(room.members) >= step.max_members:
             call.note("conference_full", conference=step.name)
             return None
@@ -73,6 +74,7 @@ class ConferenceBridge:
             member_id=str(next(self._member_ids)),
             call=call,
             settings=step,
+            joined_at=clock.now(),
             conference_uuid=room.uuid,
             muted=step.muted,
         )
@@ -80,14 +82,14 @@ class ConferenceBridge:
         call.conference, call.member_id = room.name, member.member_id
         call.activity = f"in conference {room.name}"
         call.note("conference_enter", conference=room.name, member_id=member.member_id)
-        self._event(member, room, "enter")
+        await self._event(member, room, "enter")
         if step.record and room.recording is None:
             room.recording = self.engine.recorder.start(
                 owner=room.owner,
                 recording_type="conference",
                 file_format=step.record_file_format,
                 public_base=call.public_base,
-                clock=room.clock(),
+                clock=room.seconds(),
                 call_uuid=call.uuid,
                 conference_name=room.name,
                 callback_url=step.callback_url,
@@ -100,7 +102,8 @@ class ConferenceBridge:
                 "ConferenceUUID": room.uuid,
             }
         try:
-            await call.wait(member.left.wait(), blocked=True)
+            while not member.left:
+                await call.park(waiting_for="conference")
         except Skipped:  # the control API's advance: leave, go on with the XML
             await self.leave(member, CONTINUE)
         except Transferred:  # the call moves to other XML: out of the room first
@@ -111,18 +114,20 @@ class ConferenceBridge:
     async def leave(self, member: Member, reason: str) -> None:
         """Take ``member`` out of its room (idempotent); ends the room when it empties or when an
         ``endConferenceOnExit`` member leaves."""
-        if member.left.is_set():
+        if member.left:
             return
         member.leave_reason = reason
-        member.left.set()
+        member.left = True
         call = member.call
+        if call.waiting_for == "conference":
+            call.wake()
         room = self.get(call.owner, call.conference or "")
         call.conference = None
         if room is None:
             return
         room.members.pop(member.member_id, None)
         call.note("conference_exit", conference=room.name, member_id=member.member_id)
-        self._event(member, room, "exit")
+        await self._event(member, room, "exit")
         if room.ended:
             return
         if not room.members or member.settings.end_conference_on_exit:
@@ -157,13 +162,13 @@ class ConferenceBridge:
         if recording is None:
             return False
         room.recording = None
-        await self.engine.recorder.finish(recording, room.clock())
+        await self.engine.recorder.finish(recording, room.seconds())
         return True
 
     def _time_up(self, room: Conference) -> None:
-        self.engine.spawn(self.end(room, hangup_calls=False))
+        self.engine.clock.spawn(self.end(room, hangup_calls=False))
 
-    def _event(self, member: Member, room: Conference, action: str) -> None:
+    async def _event(self, member: Member, room: Conference, action: str) -> None:
         settings = member.settings
         if not settings.callback_url:
             return
@@ -174,12 +179,13 @@ class ConferenceBridge:
             "ConferenceUUID": room.uuid,
             "ConferenceMemberID": member.member_id,
         }
-        self.engine.send(
+        await self.engine.send(
             settings.callback_url,
             settings.callback_method,
             params,
             auth_id=room.owner,
             kind="conference_callback",
+            ref=member.call.uuid,
         )
 
     @staticmethod

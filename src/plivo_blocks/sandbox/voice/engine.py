@@ -5,13 +5,12 @@ when that fails) with Plivo's parameters, runs the XML it gets, and hangs up at 
 ``<Hangup>``, at ``time_limit``, or when the API or the control API ends it. The hangup writes the call
 detail record (kind ``call``) and notifies ``hangup_url`` (which defaults to ``answer_url``).
 
-Timing: ringing and answering take ``settings.call_ring_seconds`` / ``call_answer_seconds`` (0 by
-default, so calls are answered at once). ``Speak``, ``Play``, ``Wait`` and ``<Record>`` run at once but
-add their length to the call's media clock (:meth:`Call.clock`), so durations, ``time_limit`` and
-recording lengths behave as if they had taken their time. Waiting on the outside world is real: a
-``GetDigits`` waits (its ``timeout``) for digits from ``POST Call/{uuid}/DTMF/``, a member stays in its
-conference until it leaves, and ``settings.call_hold_state = "ringing"`` keeps new calls ringing until
-the control API advances them.
+Timing is the sandbox clock's (:mod:`plivo_blocks.sandbox.clock`): ringing and answering take
+``settings.call_ring_seconds`` / ``call_answer_seconds``; ``Speak``, ``Play``, ``Wait`` and ``<Record>``
+take their length; a ``GetDigits`` waits (its ``timeout``) for digits; ``time_limit`` and scheduled
+hangups are timers. A call's task parks while it waits, so the clock can tell when the sandbox is idle.
+A member stays in its conference until it leaves, and ``settings.call_hold_state = "ringing"`` keeps
+new calls ringing until the control API advances them.
 
 All runtime state lives on the event loop (no locks); documents are written through the store.
 """
@@ -22,16 +21,17 @@ import asyncio
 import contextlib
 import logging
 import math
-import time
-from collections.abc import Coroutine, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from decimal import Decimal
 from typing import Any
 
 from plivo_blocks.sandbox import tariffs
-from plivo_blocks.sandbox.clock import format_time, utc_now
+from plivo_blocks.sandbox.clock import SandboxClock, WaitTimeout
+from plivo_blocks.sandbox.events import EventBus
 from plivo_blocks.sandbox.ids import new_uuid
-from plivo_blocks.sandbox.state import SandboxState
-from plivo_blocks.sandbox.store import Tx
+from plivo_blocks.sandbox.settings import SandboxSettings
+from plivo_blocks.sandbox.store import Store, Tx
+from plivo_blocks.sandbox.times import format_time
 from plivo_blocks.sandbox.voice import xml as px
 from plivo_blocks.sandbox.voice.conferences import HANGUP, ConferenceBridge
 from plivo_blocks.sandbox.voice.recordings import Recorder, record_params
@@ -60,17 +60,15 @@ from plivo_blocks.sandbox.voice.runtime import (
     Skipped,
     Transferred,
 )
-from plivo_blocks.sandbox.webhooks import FetchFailed, Outbox, outbox
+from plivo_blocks.sandbox.webhooks import Callback, FetchFailed, Outbox
 
 log = logging.getLogger("plivo_blocks.sandbox.voice")
 
 CALL = "call"
 
-#: How long instant media counts on the call's clock.
+#: How long media takes on the call's clock.
 SPEAK_CHARS_PER_SECOND = 15
 PLAY_SECONDS = 5.0
-#: Tries of answer_url before fallback_url (Plivo's documented behaviour).
-ANSWER_ATTEMPTS = 3
 #: A call may load at most this many XML documents (a Redirect loop must end somewhere).
 MAX_DOCUMENTS = 500
 
@@ -122,97 +120,77 @@ def rate_for(direction: str, to: str) -> str:
 
 
 class VoiceEngine:
-    def __init__(self, state: SandboxState) -> None:
-        self.state = state
+    def __init__(
+        self,
+        store: Store,
+        clock: SandboxClock,
+        settings: SandboxSettings,
+        outbox: Outbox,
+        events: EventBus,
+    ) -> None:
+        self.store = store
+        self.clock = clock
+        self.settings = settings
+        self.outbox = outbox
+        self.events = events
         self.calls: dict[str, Call] = {}
         self.requests: dict[str, str] = {}  # request_uuid -> call_uuid, until the call is answered
         self.bridge = ConferenceBridge(self)
         self.recorder = Recorder(self)
-        self._tasks: dict[asyncio.Task[Any], Call | None] = {}
-        self._timers: dict[asyncio.Task[Any], Call | None] = {}
         self._save_locks: dict[str, asyncio.Lock] = {}
 
-    @property
-    def outbox(self) -> Outbox:
-        """The outbox, for fetching XML (callbacks go through ``state.webhooks``, see :meth:`send`)."""
-        return outbox(self.state)
+    def __repr__(self) -> str:
+        return f"VoiceEngine(live={len(self.calls)}, conferences={len(self.bridge.rooms)})"
 
-    def send(self, url: str, method: str, params: Mapping[str, str], *, auth_id: str, kind: str) -> None:
-        """Queue a callback through the state's webhook sender (the outbox, or a test's stand-in)."""
-        self.state.webhooks.send(url, method, params, auth_id=auth_id, kind=kind)
+    async def send(
+        self,
+        url: str | None,
+        method: str,
+        params: Mapping[str, str],
+        *,
+        auth_id: str,
+        kind: str,
+        ref: str | None,
+    ) -> None:
+        """Persist a callback in the outbox (delivered in the background)."""
+        if url:
+            await self.outbox.send(Callback.of(url, method, params, auth_id=auth_id, kind=kind, ref=ref))
 
     # -- lifecycle -------------------------------------------------------------------------
 
     async def start(self) -> None:
         """Calls still live in the store were cut by a stop of the sandbox: close their records."""
-        stale = await self.state.store.list(CALL, filters={"_live": True})
+        stale = await self.store.list(CALL, filters={"_live": True})
         for doc in stale:
-            await self.state.store.update(CALL, doc.id, self._closed_by_restart())
+            await self.store.update(CALL, doc.id, self._closed_by_restart())
 
-    @staticmethod
-    def _closed_by_restart() -> dict[str, Any]:
+    def _closed_by_restart(self) -> dict[str, Any]:
         cause = SANDBOX_RESTART
         return {
             "_live": False,
             "_status": cause.status,
-            "end_time": format_time(utc_now()),
-            "_end": time.time(),
+            "end_time": format_time(self.clock.datetime()),
+            "_end": self.clock.now(),
             "hangup_cause_name": cause.name,
             "hangup_cause_code": cause.code,
             "hangup_source": cause.source,
         }
 
     async def stop(self) -> None:
-        tasks = [*self._tasks, *self._timers]
-        for task in tasks:
-            task.cancel()
-        if tasks:
-            await asyncio.gather(*tasks, return_exceptions=True)
+        """Forget live calls (their tasks are tracked work, which the clock cancels)."""
         for call in self.calls.values():
             self._cancel_timers(call)
         self.calls.clear()
         self.requests.clear()
         self.bridge.rooms.clear()
 
-    async def reset(self) -> None:
-        await self.stop()
-
-    def spawn(
-        self, work: Coroutine[Any, Any, Any], call: Call | None = None, *, timer: bool = False
-    ) -> asyncio.Task[Any]:
-        """Run ``work`` in the background. :meth:`settle` waits for it unless it is a ``timer``
-        (something that sleeps until a deadline, like a call's time limit)."""
-        task = asyncio.create_task(self._guard(work))
-        tracked = self._timers if timer else self._tasks
-        tracked[task] = call
-        task.add_done_callback(lambda done: tracked.pop(done, None))
-        return task
-
-    @staticmethod
-    async def _guard(work: Coroutine[Any, Any, Any]) -> None:
-        try:
-            await work
-        except asyncio.CancelledError:
-            raise
-        except Exception:
-            log.exception("voice task failed")
+    def spawn(self, call: Call) -> None:
+        call.task = self.clock.spawn(self._run(call), name=f"call {call.uuid}")
 
     async def settle(self, timeout: float) -> bool:
-        """Wait until every call waits on the outside world (digits, a hold, a conference) or has
-        ended, and every pending callback is delivered; at most ``timeout`` seconds."""
-        deadline = time.monotonic() + timeout
-        while True:
-            busy = [
-                task
-                for task, call in self._tasks.items()
-                if not task.done() and (call is None or not call.blocked)
-            ]
-            if not busy:
-                break
-            if time.monotonic() >= deadline:
-                return False
-            await asyncio.sleep(0.005)
-        return await self.outbox.wait_idle(max(deadline - time.monotonic(), 0.0))
+        """Wait until every call waits (on time or on the outside world) or has ended, and every
+        due callback is delivered; at most ``timeout`` wall seconds."""
+        return await self.clock.wait_idle(timeout)
 
     # -- creating calls --------------------------------------------------------------------
 
@@ -222,6 +200,7 @@ class VoiceEngine:
         calls: list[Call] = []
         for to in destinations:
             call = Call(
+                clock=self.clock,
                 uuid=new_uuid(),
                 request_uuid=new_uuid(),
                 owner=owner,
@@ -245,13 +224,14 @@ class VoiceEngine:
                 send_digits=config.get("send_digits"),
                 public_base=str(config.get("public_base") or ""),
                 rate=rate_for("outbound", to),
+                initiated_at=self.clock.now(),
             )
             calls.append(call)
-        await self.state.store.transaction(lambda tx: self._insert_all(tx, calls))
+        await self.store.transaction(lambda tx: self._insert_all(tx, calls))
         for call in calls:
             self.calls[call.uuid] = call
             self.requests[call.request_uuid] = call.uuid
-            call.task = self.spawn(self._run(call), call)
+            self.spawn(call)
         return calls
 
     async def receive_call(
@@ -261,6 +241,7 @@ class VoiceEngine:
         call_uuid = new_uuid()
         answer_url = str(application.get("answer_url") or "")
         call = Call(
+            clock=self.clock,
             uuid=call_uuid,
             request_uuid=call_uuid,
             owner=owner,
@@ -276,10 +257,11 @@ class VoiceEngine:
             fallback_method=str(application.get("fallback_method") or "POST"),
             public_base=public_base,
             rate=rate_for("inbound", to),
+            initiated_at=self.clock.now(),
         )
-        await self.state.store.transaction(lambda tx: self._insert_all(tx, [call]))
+        await self.store.transaction(lambda tx: self._insert_all(tx, [call]))
         self.calls[call.uuid] = call
-        call.task = self.spawn(self._run(call), call)
+        self.spawn(call)
         return call
 
     def _insert_all(self, tx: Tx, calls: Iterable[Call]) -> None:
@@ -304,28 +286,28 @@ class VoiceEngine:
             await self.hangup(call, INTERNAL_ERROR)
 
     async def _ring(self, call: Call) -> None:
-        settings = self.state.settings
+        settings = self.settings
         call.status, call.activity = RINGING, "ringing"
         call.note("ringing")
         await self._save(call)
         call.check()
-        if call.ring_url:
-            self.send(
-                call.ring_url,
-                call.ring_method,
-                self.params(call, Event="Ring"),
-                auth_id=call.owner,
-                kind="ring",
-            )
+        await self.send(
+            call.ring_url,
+            call.ring_method,
+            self.params(call, Event="Ring"),
+            auth_id=call.owner,
+            kind="ring",
+            ref=call.uuid,
+        )
         if call.hangup_on_ring is not None:
             if call.hangup_on_ring <= 0:
                 await self.hangup(call, TIME_LIMIT)
                 raise CallEnded
-            self._start_timer(call, self._hangup_after(call, float(call.hangup_on_ring)))
+            self._start_timer(call, float(call.hangup_on_ring), lambda: self._hang_up_later(call, TIME_LIMIT))
         if settings.call_hold_state == "ringing" or call.held:
             call.held, call.activity = True, "held ringing"
             with contextlib.suppress(Skipped):
-                await call.wait(asyncio.Event().wait(), blocked=True)
+                await call.park()
             call.held = False
             outcome = call.advance_to or "answered"
             if outcome != "answered":
@@ -335,23 +317,23 @@ class VoiceEngine:
         ring_seconds = settings.call_ring_seconds
         if ring_seconds > 0:
             if call.ring_timeout < ring_seconds:
-                await call.wait(asyncio.sleep(call.ring_timeout))
+                await call.sleep(call.ring_timeout)
                 await self.hangup(call, _unanswered_cause("ring-timeout"))
                 raise CallEnded
-            await call.wait(asyncio.sleep(ring_seconds))
+            await call.sleep(ring_seconds)
 
     async def _answer(self, call: Call) -> None:
         call.check()
         call.status, call.activity = IN_PROGRESS, "answered"
-        call.answered, call.answered_at = utc_now(), time.monotonic()
+        call.answered_at = self.clock.now()
         self.requests.pop(call.request_uuid, None)
         call.note("answered")
         await self._save(call)
-        self._start_timer(call, self._time_limit_watch(call))
+        self._start_timer(call, call.time_limit, lambda: self._hang_up_later(call, TIME_LIMIT))
         if call.send_digits:
             call.note("send_digits", digits=call.send_digits)
-        if self.state.settings.call_answer_seconds > 0:
-            await call.wait(asyncio.sleep(self.state.settings.call_answer_seconds))
+        if self.settings.call_answer_seconds > 0:
+            await call.sleep(self.settings.call_answer_seconds)
 
     async def _load(
         self, call: Call, url: str, method: str, kind: str, extra: Mapping[str, str] | None = None
@@ -364,20 +346,18 @@ class VoiceEngine:
             raise CallEnded
         params = {**self.params(call), **(extra or {})}
         attempts = [(url, method, kind)]
-        if kind == "answer":
-            # Plivo tries answer_url three times for valid XML, then fallback_url.
-            attempts *= ANSWER_ATTEMPTS
-            if call.fallback_url:
-                attempts.append((call.fallback_url, call.fallback_method, "fallback"))
+        if kind == "answer" and call.fallback_url:
+            # Tries of the answer_url follow its callback policy (Plivo: one retry on connection
+            # failures and timeouts), then Plivo turns to fallback_url.
+            attempts.append((call.fallback_url, call.fallback_method, "fallback"))
         cause: HangupCause = URL_ERRORS[kind]
         for attempt_url, attempt_method, attempt_kind in attempts:
             call.activity = f"fetching {attempt_kind} URL"
             try:
-                result = await call.wait(
-                    self.outbox.fetch(
-                        attempt_url, attempt_method, params, auth_id=call.owner, kind=attempt_kind
-                    )
+                callback = Callback.of(
+                    attempt_url, attempt_method, params, auth_id=call.owner, kind=attempt_kind, ref=call.uuid
                 )
+                result = await call.io(self.outbox.fetch(callback))
             except FetchFailed as exc:
                 call.note(f"{attempt_kind}_url_failed", url=attempt_url, error=exc.reason)
                 cause = URL_ERRORS[kind]
@@ -434,7 +414,7 @@ class VoiceEngine:
             return await self._load(call, step.url, step.method, "redirect", {"Event": "Redirect"})
         if isinstance(step, px.Hangup):
             if step.schedule > 0:
-                call.time_limit = min(call.time_limit, call.clock() + step.schedule)
+                self._start_timer(call, float(step.schedule), lambda: self._hang_up_later(call, TIME_LIMIT))
                 call.note("hangup_scheduled", seconds=step.schedule)
                 return None
             call.note("hangup", reason=step.reason)
@@ -457,28 +437,10 @@ class VoiceEngine:
             call.note("wait", length=step.length)
             loops, seconds = 1, float(step.length)
         if loops == 0:  # loop forever: until the call is hung up, moved or advanced
-            try:
-                await call.wait(asyncio.Event().wait(), blocked=True)
-            except Skipped:
-                return
-        await self.advance_clock(call, seconds * max(loops, 1))
-
-    async def advance_clock(self, call: Call, seconds: float) -> None:
-        """Count ``seconds`` of instant media on the call's clock, enforcing its time limits."""
-        call.media_seconds += seconds
-        overshoot = call.clock() - call.time_limit
-        if overshoot >= 0:
-            call.media_seconds -= overshoot
-            await self.hangup(call, TIME_LIMIT)
-            raise CallEnded
-        for recording in list(call.recordings.values()):
-            if (
-                recording.time_limit is not None
-                and call.clock() - recording.started_clock >= recording.time_limit
-            ):
-                await self.stop_recording(call, recording)
-        await asyncio.sleep(0)
-        call.check()
+            with contextlib.suppress(Skipped):
+                await call.park()
+            return
+        await call.sleep(seconds * loops)
 
     async def _get_digits(self, call: Call, step: px.GetDigits) -> list[px.Instruction] | None:
         digits: str | None = None
@@ -500,36 +462,40 @@ class VoiceEngine:
         params = {"Digits": digits}
         if step.redirect:
             return await self._load(call, step.action, step.method, "action", params)
-        self.send(
-            step.action, step.method, {**self.params(call), **params}, auth_id=call.owner, kind="action"
+        await self.send(
+            step.action,
+            step.method,
+            {**self.params(call), **params},
+            auth_id=call.owner,
+            kind="action",
+            ref=call.uuid,
         )
         return None
 
     async def _collect_digits(self, call: Call, step: px.GetDigits) -> str | None:
         """Digits typed (``POST Call/{uuid}/DTMF/``) until ``numDigits``, ``finishOnKey`` or a timeout.
         ``None`` when an invalid key was pressed."""
-        while not call.digits.empty():
-            call.digits.get_nowait()
-        call.waiting_for_digits, call.activity = True, "waiting for digits"
+        call.typed.clear()
+        call.activity = "waiting for digits"
         collected = ""
         timeout = float(step.timeout)
-        try:
-            while True:
+        while True:
+            if not call.typed:
                 try:
-                    burst = await call.wait(call.digits.get(), timeout=timeout, blocked=True)
-                except TimeoutError:
+                    await call.park(timeout, waiting_for="digits")
+                except WaitTimeout:
                     return collected
-                for key in burst:
-                    if step.finish_on_key and key in step.finish_on_key:
-                        return collected
-                    if key not in step.valid_digits:
-                        return None
-                    collected += key
-                    if len(collected) >= step.num_digits:
-                        return collected
-                timeout = float(step.digit_timeout)
-        finally:
-            call.waiting_for_digits = False
+            burst = "".join(call.typed)
+            call.typed.clear()
+            for key in burst:
+                if step.finish_on_key and key in step.finish_on_key:
+                    return collected
+                if key not in step.valid_digits:
+                    return None
+                collected += key
+                if len(collected) >= step.num_digits:
+                    return collected
+            timeout = float(step.digit_timeout)
 
     async def _record(self, call: Call, step: px.Record) -> list[px.Instruction] | None:
         recording = self.recorder.start(
@@ -537,7 +503,7 @@ class VoiceEngine:
             recording_type="call",
             file_format=step.file_format,
             public_base=call.public_base,
-            clock=call.clock(),
+            clock=call.seconds(),
             call_uuid=call.uuid,
             time_limit=float(step.max_length),
             callback_url=step.callback_url,
@@ -552,7 +518,7 @@ class VoiceEngine:
         call.activity = "recording"
         call.note("record", recording_id=recording.id)
         seconds = float(min(step.timeout, step.max_length))
-        await self.advance_clock(call, seconds)
+        await call.sleep(seconds)
         await self.recorder.save(recording, seconds)
         if step.action is None:
             return None
@@ -562,8 +528,13 @@ class VoiceEngine:
         )
         if step.redirect:
             return await self._load(call, step.action, step.method, "action", params)
-        self.send(
-            step.action, step.method, {**self.params(call), **params}, auth_id=call.owner, kind="action"
+        await self.send(
+            step.action,
+            step.method,
+            {**self.params(call), **params},
+            auth_id=call.owner,
+            kind="action",
+            ref=call.uuid,
         )
         return None
 
@@ -580,34 +551,30 @@ class VoiceEngine:
         params = self.bridge.action_params(member)
         if step.redirect:
             return await self._load(call, step.action, step.method, "action", params)
-        self.send(
-            step.action, step.method, {**self.params(call), **params}, auth_id=call.owner, kind="action"
+        await self.send(
+            step.action,
+            step.method,
+            {**self.params(call), **params},
+            auth_id=call.owner,
+            kind="action",
+            ref=call.uuid,
         )
         return None
 
     # -- timers ----------------------------------------------------------------------------
 
-    def _start_timer(self, call: Call, work: Coroutine[Any, Any, None]) -> None:
-        call.timers.append(self.spawn(work, call, timer=True))
+    def _start_timer(self, call: Call, seconds: float, action: Callable[[], object]) -> None:
+        call.timers.append(self.clock.call_later(seconds, action))
 
     def _cancel_timers(self, call: Call) -> None:
-        current = asyncio.current_task()
         for timer in call.timers:
-            if timer is not current:
-                timer.cancel()
+            timer.cancel()
         call.timers.clear()
 
-    async def _hangup_after(self, call: Call, seconds: float) -> None:
-        await asyncio.sleep(seconds)
-        await self.hangup(call, TIME_LIMIT)
-
-    async def _time_limit_watch(self, call: Call) -> None:
-        while not call.ended:
-            remaining = call.time_limit - call.clock()
-            if remaining <= 0:
-                await self.hangup(call, TIME_LIMIT)
-                return
-            await asyncio.sleep(min(remaining, 3600.0))
+    def _hang_up_later(self, call: Call, cause: HangupCause) -> None:
+        """A timer's action: hang ``call`` up as tracked work."""
+        if not call.ended:
+            self.clock.spawn(self.hangup(call, cause))
 
     # -- ending ----------------------------------------------------------------------------
 
@@ -615,7 +582,8 @@ class VoiceEngine:
         """End ``call`` (idempotent): write its detail record and notify ``hangup_url``."""
         if call.ended:
             return
-        clock = call.clock()
+        call.ended_at = self.clock.now()
+        clock = call.seconds()
         call.ended, call.cause = True, cause
         call.status = cause.status or (COMPLETED if call.answered else CANCELED)
         call.activity = "ended"
@@ -628,14 +596,25 @@ class VoiceEngine:
         for recording in list(call.recordings.values()):
             call.recordings.pop(recording.id, None)
             await self.recorder.finish(recording, clock)
-        end = utc_now()
-        call.ended_at = end
         call.duration = round(clock) if call.answered else 0
         await self._save(call)
         self._save_locks.pop(call.uuid, None)
+        self.events.publish(
+            "call",
+            f"call {call.direction} {call.from_} -> {call.to}: {cause.name}",
+            ref=call.uuid,
+            auth_id=call.owner,
+            status=call.status,
+        )
         url = call.hangup_url or call.answer_url
-        if url:
-            self.send(url, call.hangup_method, self.hangup_params(call), auth_id=call.owner, kind="hangup")
+        await self.send(
+            url,
+            call.hangup_method,
+            self.hangup_params(call),
+            auth_id=call.owner,
+            kind="hangup",
+            ref=call.uuid,
+        )
 
     # -- actions on live calls (API and control API) ---------------------------------------
 
@@ -645,9 +624,10 @@ class VoiceEngine:
     def send_digits(self, call: Call, digits: str) -> bool:
         """Feed typed digits to a waiting ``GetDigits``; answers whether one was waiting."""
         call.note("dtmf", digits=digits)
-        if not call.waiting_for_digits:
+        if call.waiting_for != "digits":
             return False
-        call.digits.put_nowait(digits)
+        call.typed.append(digits)
+        call.wake()
         return True
 
     def advance(self, call: Call, to: str = "answered") -> bool:
@@ -673,7 +653,7 @@ class VoiceEngine:
             recording_type="call",
             file_format=file_format,
             public_base=call.public_base,
-            clock=call.clock(),
+            clock=call.seconds(),
             call_uuid=call.uuid,
             time_limit=time_limit,
             callback_url=callback_url,
@@ -683,19 +663,14 @@ class VoiceEngine:
         )
         call.recordings[recording.id] = recording
         call.note("record_start", recording_id=recording.id)
-        self._start_timer(call, self._stop_recording_after(call, recording, time_limit))
+        self._start_timer(call, time_limit, lambda: self.clock.spawn(self.stop_recording(call, recording)))
         return recording
-
-    async def _stop_recording_after(self, call: Call, recording: ActiveRecording, seconds: float) -> None:
-        await asyncio.sleep(seconds)
-        if recording.id in call.recordings:
-            await self.stop_recording(call, recording)
 
     async def stop_recording(self, call: Call, recording: ActiveRecording) -> None:
         if call.recordings.pop(recording.id, None) is None:
             return
         call.note("record_stop", recording_id=recording.id)
-        await self.recorder.finish(recording, call.clock())
+        await self.recorder.finish(recording, call.seconds())
 
     async def stop_recordings(self, call: Call, url: str | None = None) -> int:
         chosen = [r for r in call.recordings.values() if url is None or r.url == url]
@@ -752,7 +727,7 @@ class VoiceEngine:
             "HangupSource": cause.source,
             "StartTime": format_time(call.initiated).split("+")[0],
             "AnswerTime": format_time(call.answered).split("+")[0] if call.answered else "",
-            "EndTime": format_time(call.ended_at).split("+")[0] if call.ended_at else "",
+            "EndTime": format_time(call.ended_time).split("+")[0] if call.ended_time else "",
             "BillRate": call.rate,
             "TotalCost": amounts["total_amount"],
         }
@@ -777,7 +752,7 @@ class VoiceEngine:
             **self._amounts(call),
             "call_direction": call.direction,
             "call_uuid": call.uuid,
-            "end_time": format_time(call.ended_at) if call.ended_at else None,
+            "end_time": format_time(call.ended_time) if call.ended_time else None,
             "from_number": _plus(call.from_),
             "initiation_time": format_time(call.initiated),
             "parent_call_uuid": call.parent_call_uuid,
@@ -792,8 +767,8 @@ class VoiceEngine:
             "_caller_name": call.caller_name,
             "_from": call.from_.lstrip("+"),
             "_to": call.to.lstrip("+"),
-            "_start": call.initiated.timestamp(),
-            "_end": call.ended_at.timestamp() if call.ended_at else None,
+            "_start": call.initiated_at,
+            "_end": call.ended_at,
             "_log": list(call.log) if call.ended else [],
         }
 
@@ -802,7 +777,7 @@ class VoiceEngine:
         async with lock:
             # The snapshot is taken inside the lock, so the last write always holds the latest state.
             data = self._document(call)
-            await self.state.store.update(CALL, call.uuid, data)
+            await self.store.update(CALL, call.uuid, data)
 
 
 def _unanswered_cause(outcome: str) -> HangupCause:

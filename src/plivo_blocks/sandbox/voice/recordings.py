@@ -10,12 +10,11 @@ demand by :mod:`plivo_blocks.sandbox.voice.audio`, as long as the recording's do
 from __future__ import annotations
 
 import math
-import time
 from typing import TYPE_CHECKING, Any
 
-from plivo_blocks.sandbox.clock import format_time, utc_now
 from plivo_blocks.sandbox.ids import new_uuid
 from plivo_blocks.sandbox.store import Document
+from plivo_blocks.sandbox.times import format_time
 from plivo_blocks.sandbox.voice.runtime import ActiveRecording
 
 if TYPE_CHECKING:
@@ -80,7 +79,7 @@ class Recorder:
         api_id: str | None = None,
     ) -> ActiveRecording:
         recording_id = new_uuid()
-        base = self.engine.state.settings.public_url or public_base
+        base = self.engine.settings.public_url or public_base
         return ActiveRecording(
             id=recording_id,
             owner=owner,
@@ -90,7 +89,7 @@ class Recorder:
             call_uuid=call_uuid,
             conference_name=conference_name,
             started_clock=clock,
-            started_ms=int(time.time() * 1000),
+            started_ms=int(self.engine.clock.now() * 1000),
             time_limit=time_limit,
             callback_url=callback_url,
             callback_method=callback_method,
@@ -110,7 +109,7 @@ class Recorder:
         duration_ms = round(seconds * 1000)
         start_ms = recording.started_ms
         end_ms = start_ms + duration_ms
-        now = utc_now()
+        now = self.engine.clock.datetime()
         data: dict[str, Any] = {
             "add_time": format_time(now, micro=True),
             "call_uuid": recording.call_uuid,
@@ -130,11 +129,11 @@ class Recorder:
             "_time": now.timestamp(),
             "_duration_ms": duration_ms,
         }
-        doc = await self.engine.state.store.insert(RECORDING, recording.id, recording.owner, data)
-        self._notify(recording, duration_ms, start_ms, end_ms)
+        doc = await self.engine.store.insert(RECORDING, recording.id, recording.owner, data)
+        await self._notify(recording, duration_ms, start_ms, end_ms)
         return doc
 
-    def _notify(self, recording: ActiveRecording, duration_ms: int, start_ms: int, end_ms: int) -> None:
+    async def _notify(self, recording: ActiveRecording, duration_ms: int, start_ms: int, end_ms: int) -> None:
         if not recording.callback_url:
             return
         seconds = str(round(duration_ms / 1000))
@@ -166,12 +165,13 @@ class Recorder:
                 **recording.extra,
                 **record_params(recording, duration_ms, start_ms, end_ms),
             }
-        self.engine.send(
+        await self.engine.send(
             recording.callback_url,
             recording.callback_method,
             params,
             auth_id=recording.owner,
             kind="recording_callback",
+            ref=recording.call_uuid,
         )
 
 

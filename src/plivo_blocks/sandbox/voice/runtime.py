@@ -1,21 +1,23 @@
 """The in-memory side of live voice: calls being run, conferences being held, recordings being made.
 
-Live things are runtime objects (they own tasks and events); what outlives them is persisted by
+Live things are runtime objects (they own tasks and waits); what outlives them is persisted by
 the engine as documents (call detail records, recordings). Everything here runs on the event loop:
 no locks are needed, but any ``await`` is a point where another request may have changed things,
-hence :meth:`Call.wait`, which races every wait against the call's interruptions.
+hence :meth:`Call.park` and :meth:`Call.io`, which race every wait against the call's
+interruptions. Time is the sandbox clock's: a call parks (is not busy) while it waits for time or
+for the outside world, so ``POST /_sandbox/clock/advance`` can tell when it is idle.
 """
 
 from __future__ import annotations
 
 import asyncio
-import time
-from collections.abc import Awaitable
+from collections.abc import Coroutine
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, TypeVar
 
-from plivo_blocks.sandbox.clock import utc_now
+from plivo_blocks.sandbox.clock import SandboxClock, Timer, Waiter, WaitTimeout
+from plivo_blocks.sandbox.times import from_epoch
 from plivo_blocks.sandbox.voice import xml as px
 
 T = TypeVar("T")
@@ -120,10 +122,11 @@ class ActiveRecording:
 # -- calls ---------------------------------------------------------------------------------------
 
 
-@dataclass
+@dataclass(eq=False)
 class Call:
     """One call from ``POST Call/`` (or a simulated inbound call) until its hangup."""
 
+    clock: SandboxClock = field(repr=False)
     uuid: str
     request_uuid: str
     owner: str
@@ -149,46 +152,60 @@ class Call:
     rate: str = "0.00000"
 
     status: str = QUEUED
-    initiated: datetime = field(default_factory=utc_now)
-    answered: datetime | None = None
-    answered_at: float | None = None  # monotonic
-    media_seconds: float = 0.0
+    initiated_at: float = 0.0  # sandbox epoch seconds
+    answered_at: float | None = None
+    ended_at: float | None = None
     ended: bool = False
     cause: HangupCause | None = None
     activity: str = "queued"
-    blocked: bool = False  # waiting on the outside world (digits, a hold, a conference)
-    waiting_for_digits: bool = False
     held: bool = False
     playing: list[str] = field(default_factory=list)
     speaking: str | None = None
     log: list[dict[str, Any]] = field(default_factory=list)
-
-    ended_at: datetime | None = None
     duration: int = 0
     documents: int = 0  # XML documents loaded so far
 
     task: asyncio.Task[Any] | None = None
-    timers: list[asyncio.Task[Any]] = field(default_factory=list)
-    interrupt: asyncio.Event = field(default_factory=asyncio.Event)
+    timers: list[Timer] = field(default_factory=list)
     interruption: Interrupted | None = None
     advance_to: str | None = None
-    digits: asyncio.Queue[str] = field(default_factory=asyncio.Queue)
+    waiter: Waiter[Any] | None = None  # the call's current wait, woken by input or interruptions
+    waiting_for: str | None = None  # what the current wait takes as input: "digits", or None
+    typed: list[str] = field(default_factory=list)  # digits typed and not yet read
     recordings: dict[str, ActiveRecording] = field(default_factory=dict)
     conference: str | None = None  # room name while a member
     member_id: str | None = None
+    _interrupted: asyncio.Event = field(default_factory=asyncio.Event, repr=False)
 
     # -- time ------------------------------------------------------------------------------
 
-    def clock(self) -> float:
-        """Seconds of call so far: real time since the answer plus the media the sandbox "played"
-        instantly (Speak, Play, Wait, Record run at once but count as if they took their time)."""
+    @property
+    def initiated(self) -> datetime:
+        return from_epoch(self.initiated_at)
+
+    @property
+    def answered(self) -> datetime | None:
+        return from_epoch(self.answered_at) if self.answered_at is not None else None
+
+    @property
+    def ended_time(self) -> datetime | None:
+        return from_epoch(self.ended_at) if self.ended_at is not None else None
+
+    def seconds(self) -> float:
+        """Seconds since the answer, on the sandbox clock (0 before it)."""
         if self.answered_at is None:
             return 0.0
-        return self.media_seconds + (time.monotonic() - self.answered_at)
+        end = self.ended_at if self.ended_at is not None else self.clock.now()
+        return max(end - self.answered_at, 0.0)
+
+    @property
+    def blocked(self) -> bool:
+        """Waiting on the outside world or on time (parked)."""
+        return self.waiter is not None
 
     def note(self, event: str, **details: Any) -> None:
-        """Add a line to the call's log (shown by the control API)."""
-        self.log.append({"event": event, "at": round(self.clock(), 3), **details})
+        """Add a line to the call's log (shown by the control API and the inspector)."""
+        self.log.append({"event": event, "at": round(self.seconds(), 3), **details})
         del self.log[:-200]
 
     # -- interruptions ---------------------------------------------------------------------
@@ -198,7 +215,9 @@ class Call:
         if isinstance(self.interruption, CallEnded):
             return
         self.interruption = interruption
-        self.interrupt.set()
+        self._interrupted.set()
+        if self.waiter is not None:
+            self.waiter.fail(interruption)
 
     def check(self) -> None:
         """Raise the pending interruption, if any (consuming it unless the call ended)."""
@@ -207,30 +226,50 @@ class Call:
             return
         if not isinstance(pending, CallEnded):
             self.interruption = None
-            self.interrupt.clear()
+            self._interrupted.clear()
         raise pending
 
-    async def wait(
-        self, awaitable: Awaitable[T], *, timeout: float | None = None, blocked: bool = False
-    ) -> T:
-        """Await ``awaitable`` unless the call is interrupted first (then raise the interruption).
-        ``blocked`` marks the call as waiting on the outside world meanwhile; raises
-        :class:`TimeoutError` after ``timeout`` seconds."""
+    async def park(self, timeout: float | None = None, *, waiting_for: str | None = None) -> Any:
+        """Wait (not busy) until woken by input, an interruption (raised) or ``timeout`` seconds of
+        sandbox time (:class:`~plivo_blocks.sandbox.clock.WaitTimeout`)."""
         self.check()
-        work = asyncio.ensure_future(awaitable)
-        stop = asyncio.ensure_future(self.interrupt.wait())
-        self.blocked = blocked
+        waiter: Waiter[Any] = self.clock.waiter()
+        self.waiter, self.waiting_for = waiter, waiting_for
         try:
-            done, _ = await asyncio.wait({work, stop}, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
+            return await waiter.wait(timeout)
+        except Interrupted:
+            self.check()  # raises the pending interruption, consuming it (unless the call ended)
+            raise
         finally:
-            self.blocked = False
-            stop.cancel()
-            if not work.done():
-                work.cancel()
-        if work in done:
-            return work.result()
+            if self.waiter is waiter:
+                self.waiter, self.waiting_for = None, None
+
+    def wake(self, value: Any = None) -> bool:
+        """End the current wait with ``value`` (input arrived, a conference let the call go)."""
+        return self.waiter.wake(value) if self.waiter is not None else False
+
+    async def sleep(self, seconds: float) -> None:
+        """Let ``seconds`` of sandbox time pass on the call (media, ringing), unless interrupted."""
+        try:
+            await self.park(seconds)
+        except WaitTimeout:
+            return
+
+    async def io(self, work: Coroutine[Any, Any, T]) -> T:
+        """Run real I/O (a fetch) unless the call is interrupted first (then raise it)."""
         self.check()
-        raise TimeoutError
+        job = asyncio.ensure_future(work)
+        stop = asyncio.ensure_future(self._interrupted.wait())
+        try:
+            await asyncio.wait({job, stop}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            stop.cancel()
+            if not job.done():
+                job.cancel()
+        if job.done() and not job.cancelled():
+            return job.result()
+        self.check()
+        raise CallEnded
 
 
 @dataclass
@@ -238,13 +277,13 @@ class Member:
     member_id: str
     call: Call
     settings: px.Conference
+    joined_at: float  # sandbox epoch seconds
     conference_uuid: str = ""
-    joined_at: float = field(default_factory=time.monotonic)
     muted: bool = False
     deaf: bool = False
     playing: str | None = None
     speaking: str | None = None
-    left: asyncio.Event = field(default_factory=asyncio.Event)
+    left: bool = False
     leave_reason: str | None = None  # "hangup" (end the call) or "continue" (go on with the XML)
 
 
@@ -253,13 +292,14 @@ class Conference:
     name: str
     owner: str
     uuid: str
-    started_at: float = field(default_factory=time.monotonic)
+    clock: SandboxClock = field(repr=False)
+    started_at: float  # sandbox epoch seconds
     members: dict[str, Member] = field(default_factory=dict)
     recording: ActiveRecording | None = None
     callback_url: str | None = None
     callback_method: str = "POST"
     ended: bool = False
-    timer: asyncio.TimerHandle | None = None
+    timer: Timer | None = None
 
-    def clock(self) -> float:
-        return time.monotonic() - self.started_at
+    def seconds(self) -> float:
+        return max(self.clock.now() - self.started_at, 0.0)
