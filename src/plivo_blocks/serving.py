@@ -14,6 +14,7 @@ import copy
 import json
 import logging
 import os
+import shlex
 import socket
 from collections.abc import Callable, Mapping
 from contextlib import AsyncExitStack
@@ -333,6 +334,12 @@ def curl_example(url: str, auth_id: str, auth_token: str) -> str:
     )
 
 
+def client_env(url: str, auth_id: str, auth_token: str) -> str:
+    """The ``export`` line that points plivo-blocks' client and CLI at the server at ``url``."""
+    pairs = {"PLIVO_API_URL": url, "PLIVO_AUTH_ID": auth_id, "PLIVO_AUTH_TOKEN": auth_token}
+    return "export " + " ".join(f"{name}={shlex.quote(value)}" for name, value in pairs.items())
+
+
 def serve_with_sandbox(
     host: str = "127.0.0.1",
     port: int = 8000,
@@ -350,6 +357,7 @@ def serve_with_sandbox(
     announce(f"plivo-blocks gateway + sandbox on {stack.url} (database {db_path})")
     announce(f"  sandbox auth id:    {stack.auth_id}")
     announce(f"  sandbox auth token: {stack.auth_token}")
+    announce("  client and CLI: " + client_env(stack.url, stack.auth_id, stack.auth_token))
     announce(f"  docs: {stack.url}/docs")
     announce("  try:")
     announce("  " + curl_example(stack.url, stack.auth_id, stack.auth_token))

@@ -7,6 +7,7 @@ import json
 import os
 import queue
 import re
+import shlex
 import signal
 import socket
 import subprocess
@@ -30,6 +31,7 @@ from plivo_blocks.serving import (
     ComposedApp,
     bind_socket,
     build_sandbox_stack,
+    client_env,
     curl_example,
     local_url,
     uvicorn_config,
@@ -143,6 +145,34 @@ def test_sandbox_stack_serves_gateway_and_sandbox_on_one_port(tmp_path: Path) ->
     assert health.json() == {"status": "ok"}
 
 
+README = Path(__file__).resolve().parents[2] / "README.md"
+SAMPLE_ID, SAMPLE_TOKEN = "MAABCDEFGHIJKLMNOPQR", "tok123"
+
+
+def _readme_with_sample_credentials() -> str:
+    """The README with its placeholders (``MA…``, ``…``) filled with sample credentials."""
+    return README.read_text().replace("MA…", SAMPLE_ID).replace("…", SAMPLE_TOKEN)
+
+
+def test_readme_shows_the_banners_curl_and_environment() -> None:
+    """What the README says `make run` prints is what the banner prints (same lines, same curl)."""
+    quickstart = _readme_with_sample_credentials().split("## Quickstart", 1)[1].split("\n## ", 1)[0]
+    lines = [line.strip() for line in quickstart.splitlines()]
+    url = "http://127.0.0.1:8000"
+    assert curl_example(url, SAMPLE_ID, SAMPLE_TOKEN) in lines
+    assert "client and CLI: " + client_env(url, SAMPLE_ID, SAMPLE_TOKEN) in lines
+
+
+def test_client_env_is_one_export_line() -> None:
+    line = client_env("http://127.0.0.1:8000", SAMPLE_ID, "to ken'")
+    assert shlex.split(line) == [
+        "export",
+        "PLIVO_API_URL=http://127.0.0.1:8000",
+        f"PLIVO_AUTH_ID={SAMPLE_ID}",
+        "PLIVO_AUTH_TOKEN=to ken'",
+    ]
+
+
 def test_curl_example_is_valid_shell_and_json() -> None:
     line = curl_example("http://127.0.0.1:8000", "MAABCDEFGHIJKLMNOPQR", "tok123")
     assert line == (
@@ -234,6 +264,21 @@ def test_serve_sandbox_end_to_end(tmp_path: Path) -> None:
         assert re.fullmatch(r"MA[A-Z0-9]{18}", auth_id)
         curl = next(line.strip() for line in banner.splitlines() if "curl " in line)
         assert curl == curl_example(url, auth_id, auth_token)
+        # The banner's environment line, pasted, points the CLI at this server.
+        export = _found(r"client and CLI: (export .*)", banner)
+        assert export == client_env(url, auth_id, auth_token)
+        cli_env = dict(pair.split("=", 1) for pair in shlex.split(export)[1:])
+        assert cli_env["PLIVO_API_URL"] == url
+        called = subprocess.run(
+            [_console_script(), "call", "getAccountDetails"],
+            env={**env, **cli_env},
+            capture_output=True,
+            text=True,
+            timeout=PATIENCE,
+            check=False,
+        )
+        assert called.returncode == 0, called.stderr
+        assert json.loads(called.stdout)["auth_id"] == auth_id
         # What the curl example does.
         response = httpx.post(
             f"{url}/api/Plivo/getAccountDetails",
@@ -259,3 +304,58 @@ def test_sandbox_command_uses_the_environments_main_account(tmp_path: Path) -> N
     assert account.status_code == 200
     assert account.json()["auth_id"] == auth_id
     assert refused.status_code == 401
+
+
+def _readme_cli_example() -> list[str]:
+    """The README's `call` example: the ```sh block that starts a sandbox, then calls it."""
+    blocks = re.findall(r"```sh\n(.*?)```", README.read_text(), re.DOTALL)
+    (example,) = [b for b in blocks if "plivo-blocks sandbox --port 8100 &" in b]
+    return example.splitlines()
+
+
+def test_readme_cli_example_runs_against_a_sandbox(tmp_path: Path) -> None:
+    """The README's CLI example, run as written against a real `plivo-blocks sandbox` process: only
+    the port (any free one) and the placeholders for the sandbox's credentials are filled in."""
+    start, export, *calls = _readme_cli_example()
+    assert start.startswith("plivo-blocks sandbox --port 8100 &")
+    assert export.startswith("export PLIVO_AUTH_ID=MA… PLIVO_AUTH_TOKEN=…")
+    assert calls and all("plivo-blocks call " in line for line in calls)
+    env = _env_without_plivo()
+    argv = ["sandbox", "--port", "0", "--db", str(tmp_path / "s.db"), "--log-level", "warning"]
+    with running_command(argv, env, tmp_path, health="/_sandbox/health") as banner:
+        url = _found(r" on (http://127\.0\.0\.1:\d+)", banner)
+        auth_id = _found(r"auth id:\s+(\S+)", banner)
+        auth_token = _found(r"auth token:\s+(\S+)", banner)
+        script = "\n".join(
+            ["set -euo pipefail", export.replace("MA…", auth_id).replace("…", auth_token), *calls]
+        ).replace("http://127.0.0.1:8100", url)
+        bin_dir = str(Path(_console_script()).parent)
+        ran = subprocess.run(
+            ["bash", "-c", script],
+            env={**env, "PATH": bin_dir + os.pathsep + env.get("PATH", "")},
+            capture_output=True,
+            text=True,
+            timeout=PATIENCE * 2,
+            check=False,
+        )
+        assert ran.returncode == 0, ran.stderr
+        assert auth_token not in ran.stdout + ran.stderr
+        answers = _json_documents(ran.stdout)
+        assert len(answers) == len(calls)
+        account, sent, listed = answers
+        assert account["auth_id"] == auth_id
+        assert len(sent["message_uuid"]) == 1
+        assert sent["message_uuid"][0] in [m["message_uuid"] for m in listed["objects"]]
+
+
+def _json_documents(text: str) -> list[Any]:
+    """The JSON documents printed one after the other (each pretty-printed over several lines)."""
+    decoder = json.JSONDecoder()
+    documents, index = [], 0
+    while index < len(text):
+        if text[index].isspace():
+            index += 1
+            continue
+        document, index = decoder.raw_decode(text, index)
+        documents.append(document)
+    return documents
