@@ -1,5 +1,6 @@
 """The Makefile, by dry runs (``make -n``, nothing executed) against a stand-in virtualenv:
-``make run`` and ``make test`` install again only when pyproject.toml changed. File times are set explicitly, not waited for."""
+``make run`` and ``make test`` install again only when pyproject.toml changed, and ``make test``
+installs Chromium only when it is missing. File times are set explicitly, not waited for."""
 
 from __future__ import annotations
 
@@ -57,3 +58,13 @@ def test_installs_when_pyproject_changed_or_the_venv_is_new(
     commands = _dry_run(target, _venv(tmp_path, stamps=stamps), chromium=Path("/bin/sh"))
     assert f"pip install --quiet {extra}" in commands
 
+
+def test_make_test_installs_chromium_only_when_it_is_missing(tmp_path: Path) -> None:
+    venv = _venv(tmp_path, stamps="fresh")
+    present = tmp_path / "chromium"
+    present.touch()
+    assert "apt-get" not in _dry_run("test", venv, chromium=present)
+    missing = _dry_run("test", venv, chromium=tmp_path / "absent" / "chromium")
+    assert "apt-get install -y -qq chromium" in missing
+    # Installed before pytest runs.
+    assert missing.index("apt-get install") < missing.index("bin/pytest")
