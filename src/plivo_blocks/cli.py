@@ -341,8 +341,11 @@ def call(
     try:
         client = Client(auth_id, auth_token, base_url=api_url)
     except ConfigurationError as exc:
-        # The client's words are about its keyword argument; here the URL came from --api-url.
-        _fail(f"--api-url (or PLIVO_API_URL) {str(exc).removeprefix('base_url ')}")
+        # The client's words are about its keyword arguments; here they came from options.
+        problem = (
+            str(exc).removeprefix("base_url ").replace("auth_id and auth_token", "--auth-id and --auth-token")
+        )
+        _fail(f"--api-url (or PLIVO_API_URL) {problem}")
     try:
         with client:
             answer = client.call_block(block.name, args)

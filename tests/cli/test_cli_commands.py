@@ -281,6 +281,9 @@ def test_call_refuses_a_bad_api_url(
     assert result.exit_code == 2
     assert message in result.stderr
     assert "pw" not in result.stderr
+    named = re.findall(r"--[a-z][a-z-]*", result.stderr)
+    assert set(named) <= _call_options(), result.stderr  # only options that exist
+    assert "auth_id" not in result.stderr  # not the Python client's keyword arguments
 
 
 @pytest.mark.parametrize(
