@@ -4,6 +4,8 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
+SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
+CHROMIUM ?= /usr/bin/chromium
 
 .PHONY: run test lint bench install dev clean
 
@@ -11,11 +13,16 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-install: $(BIN)/python
+# Stamps: pip runs again only when pyproject.toml changed (or the venv is new).
+install: $(VENV)/.installed-run
+$(VENV)/.installed-run: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e .
+	touch $@
 
-dev: $(BIN)/python
+dev: $(VENV)/.installed-dev
+$(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@
 
 run: install
 	$(BIN)/plivo-blocks serve --sandbox --host $(HOST) --port $(PORT)
@@ -24,8 +31,14 @@ lint: dev
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/mypy
 
-test: dev lint
+test: dev lint $(CHROMIUM)
 	$(BIN)/pytest
+
+# The browser tests drive the system's Chromium (Playwright never downloads a browser): installed
+# from Debian when absent.
+$(CHROMIUM):
+	$(SUDO) apt-get update -qq
+	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
 
 bench: dev
 	$(BIN)/python benchmarks/run_all.py

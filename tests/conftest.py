@@ -7,7 +7,7 @@ import os
 import pytest
 from hypothesis import settings
 
-pytest_plugins = ["support.fixtures"]
+pytest_plugins = ["support.fixtures", "support.browser"]
 
 # CI explores the same examples on every run (a red CI must mean a change broke something, not that
 # a new random example was drawn); local runs draw new ones and keep exploring.

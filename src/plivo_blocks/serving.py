@@ -14,6 +14,7 @@ import copy
 import json
 import logging
 import os
+import shlex
 import socket
 from collections.abc import Callable, Mapping
 from contextlib import AsyncExitStack
@@ -362,6 +363,16 @@ def _announce_credentials(announce: Callable[[str], None], credentials: MainCred
         announce(f"  {label} auth token: (from PLIVO_SANDBOX_AUTH_TOKEN, not shown)")
 
 
+def client_env(url: str, credentials: MainCredentials) -> str:
+    """The ``export`` line that points plivo-blocks' client and CLI at the server at ``url``. A token
+    the user gave is not echoed: the line refers to its variable, for the shell to expand."""
+    pairs = {"PLIVO_API_URL": shlex.quote(url), "PLIVO_AUTH_ID": shlex.quote(credentials.auth_id)}
+    token = shlex.quote(credentials.auth_token) if credentials.printable else '"$PLIVO_SANDBOX_AUTH_TOKEN"'
+    return "export " + " ".join(
+        f"{name}={value}" for name, value in {**pairs, "PLIVO_AUTH_TOKEN": token}.items()
+    )
+
+
 def serve_with_sandbox(
     host: str = "127.0.0.1",
     port: int = 8000,
@@ -384,6 +395,7 @@ def serve_with_sandbox(
     clock_label = clock.label if clock else "real"
     announce(f"plivo-blocks gateway + sandbox on {stack.url} (database {db_path}, clock {clock_label})")
     _announce_credentials(announce, stack.credentials, "sandbox")
+    announce("  client and CLI: " + client_env(stack.url, stack.credentials))
     announce(f"  docs: {stack.url}/docs")
     announce("  try:")
     announce("  " + curl_example(stack.url, stack.credentials))

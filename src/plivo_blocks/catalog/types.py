@@ -212,8 +212,15 @@ class Url(ValueType):
             parts = urlsplit(text)
         except ValueError:  # e.g. an unclosed IPv6 bracket
             raise Invalid("url", f"must be an absolute http(s) URL, got {_describe(value)}") from None
-        if parts.scheme not in ("http", "https") or not parts.hostname or any(c.isspace() for c in text):
+        if parts.scheme not in ("http", "https") or not parts.hostname:
             raise Invalid("url", f"must be an absolute http(s) URL, got {_describe(value)}")
+        blank = next((i for i, c in enumerate(text) if c.isspace()), None)
+        if blank is not None:
+            # Said outright: the value, cut to a few characters, would hide where the space is.
+            raise Invalid(
+                "url",
+                f"contains whitespace: percent-encode it (%20 for a space; the first is character {blank + 1})",
+            )
         return text
 
     def describe(self) -> str:

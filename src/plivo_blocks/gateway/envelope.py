@@ -57,3 +57,15 @@ def api_error(exc: APIError, key: str = DEFAULT_CONTEXT_KEY) -> dict[str, Any]:
     return error(
         ErrorCode.API_ERROR, message, key, status=exc.status_code, error=exc.error, api_id=exc.api_id
     )
+
+
+def misplaced_args(keys: list[str]) -> dict[str, Any]:
+    """A body with its arguments at the top level instead of under ``"args"``: names the keys it
+    found (a few, shortened), never their values."""
+    shown = ", ".join(key if len(key) <= 40 else key[:37] + "..." for key in keys[:10])
+    more = f" and {len(keys) - 10} more" if len(keys) > 10 else ""
+    message = (
+        'The arguments must be inside "args": send {"args": {"authId": ..., "authToken": ..., ...}}; '
+        f'this body has {shown}{more} at the top level and no "args"'
+    )
+    return error(ErrorCode.JSON_VALIDATION, message)
