@@ -10,6 +10,7 @@
   ``/v1/Account/{id}/X/?limit=..&offset=..`` (other query parameters follow, so the links keep filters).
 - Parameters (:func:`read_params`): query string, then the body (JSON object or form) on top; values
   become strings (``true``/``false`` for booleans, lists joined with ``,``); ``None`` means absent.
+  A JSON body of ``""`` or ``null`` counts as no body (the Node SDK sends ``""``).
 """
 
 from __future__ import annotations
@@ -174,6 +175,11 @@ async def read_params(request: Request) -> dict[str, str]:
         data = json.loads(body)
     except ValueError:
         raise bad_request("the request body is not valid JSON") from None
+    if data is None or data == "":
+        # What axios makes of "no parameters": the official Node SDK sends the JSON text ``""`` as
+        # the body of parameterless requests (GET Message/{id}/, GET Subaccount/, DELETE
+        # Number/{n}/, ...), and Plivo answers them; ``null`` is the same thing from other clients.
+        return params
     if not isinstance(data, dict):
         raise bad_request("the request body must be a JSON object")
     for key, value in data.items():
@@ -201,3 +207,4 @@ async def http_exception_handler(request: Request, exc: Exception) -> Response:
         message = exc.detail if isinstance(exc.detail, str) else HTTP_ERRORS.get(exc.status_code, "error")
     headers = dict(exc.headers or {})
     return error_response(exc.status_code, message, headers)
+
