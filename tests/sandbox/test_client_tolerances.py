@@ -72,19 +72,28 @@ def test_empty_json_string_body_is_no_parameters(sandbox: Server, main_sdk: pliv
         assert listed.status_code == 200 and [s["auth_id"] for s in listed.json()["objects"]] == [sub]
         read = node.request("GET", base + f"Message/{message}/", headers=NODE_HEADERS, content=EMPTY_JSON)
         assert read.status_code == 200 and read.json()["message_uuid"] == message
-        unrented = node.request("DELETE", base + f"Number/{number}/", headers=NODE_HEADERS, content=EMPTY_JSON)
+        unrented = node.request(
+            "DELETE", base + f"Number/{number}/", headers=NODE_HEADERS, content=EMPTY_JSON
+        )
         assert unrented.status_code == 204
         assert node.get(base + f"Number/{number}/").status_code == 404
         # null is the same "nothing"; other non-objects are still refused.
-        assert node.request("GET", base + "Subaccount/", headers=NODE_HEADERS, content=b"null").status_code == 200
+        assert (
+            node.request("GET", base + "Subaccount/", headers=NODE_HEADERS, content=b"null").status_code
+            == 200
+        )
         refused = node.request("POST", base, headers=NODE_HEADERS, content=b'"city"')
-        assert refused.status_code == 400 and refused.json()["error"] == "the request body must be a JSON object"
+        assert (
+            refused.status_code == 400 and refused.json()["error"] == "the request body must be a JSON object"
+        )
 
 
 def test_live_call_path_without_trailing_slash(sandbox: Server, main_sdk: plivo.RestClient) -> None:
     uuid = live_call(main_sdk, sandbox, "14155550171")
     with sandbox.main_client() as node:
-        got = node.get(f"/v1/Account/{sandbox.state.main_auth_id}/Call/{uuid}?status=live", headers=NODE_HEADERS)
+        got = node.get(
+            f"/v1/Account/{sandbox.state.main_auth_id}/Call/{uuid}?status=live", headers=NODE_HEADERS
+        )
     assert got.status_code == 200 and got.json()["call_uuid"] == uuid
 
 

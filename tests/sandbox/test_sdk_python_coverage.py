@@ -116,7 +116,9 @@ def test_live_call_action_aliases(sandbox: Server, main_sdk: plivo.RestClient) -
     recordings = {r.recording_id: r.recording_format for r in main_sdk.recordings.list(call_uuid=uuid)}
     assert recordings == {first.recording_id: "wav", second.recording_id: "mp3"}
     # update() is the transfer; delete() is the hangup.
-    moved = main_sdk.calls.update(uuid, legs="aleg", aleg_url=conference(sandbox, "py-moved"), aleg_method="GET")
+    moved = main_sdk.calls.update(
+        uuid, legs="aleg", aleg_url=conference(sandbox, "py-moved"), aleg_method="GET"
+    )
     assert moved.message == "call transfered"
     settle(sandbox)
     (member,) = main_sdk.conferences.get("py-moved").members
@@ -150,13 +152,17 @@ def test_conference_object_methods_and_bulk_hangups(sandbox: Server, main_sdk: p
     assert room.member_play(first, "https://example.com/tune.mp3").message == "play queued into conference"
     room.member_play_stop(first)
     # (Conference.member_speak itself is broken in the SDK: it passes member_id twice.)
-    assert main_sdk.conferences.member_speak("py-a", first, "welcome").message == "speak queued into conference"
+    assert (
+        main_sdk.conferences.member_speak("py-a", first, "welcome").message == "speak queued into conference"
+    )
     room.member_speak_stop(first)
     # (Conference.record drops file_format in the SDK: it reads member_speak's arguments.)
     started = main_sdk.conferences.record("py-a", file_format="wav")
     room.record_stop()
     assert started.url.endswith(f"{started.recording_id}.wav")
-    assert [r.recording_id for r in main_sdk.recordings.list(conference_name="py-a")] == [started.recording_id]
+    assert [r.recording_id for r in main_sdk.recordings.list(conference_name="py-a")] == [
+        started.recording_id
+    ]
     assert main_sdk.recordings.list(conference_name="py-b").objects == []
     assert room.member_kick(first).message == "kicked"
     settle(sandbox)
@@ -194,10 +200,14 @@ def test_recording_filters(sandbox: Server, main_sdk: plivo.RestClient) -> None:
     (shown,) = main_sdk.recordings.list(call_uuid=uuid)
     assert shown.recording_storage_duration == 0  # days stored: none yet
     assert [r.recording_id for r in main_sdk.recordings.list(recording_storage_duration=0)] == [recording]
-    assert [r.recording_id for r in main_sdk.recordings.list(recording_storage_duration__lte=0)] == [recording]
+    assert [r.recording_id for r in main_sdk.recordings.list(recording_storage_duration__lte=0)] == [
+        recording
+    ]
     assert main_sdk.recordings.list(recording_storage_duration__gt=0).objects == []
     assert main_sdk.recordings.list(recording_storage_duration__gte=1).objects == []
-    assert [r.recording_id for r in main_sdk.recordings.list(recording_storage_duration__lt=30)] == [recording]
+    assert [r.recording_id for r in main_sdk.recordings.list(recording_storage_duration__lt=30)] == [
+        recording
+    ]
     # Filters the sandbox cannot apply are refused by name, not ignored.
     with pytest.raises(plivo_errors.ValidationError, match="does not simulate the from_number filter"):
         main_sdk.recordings.list(from_number=number)
