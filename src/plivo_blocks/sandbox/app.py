@@ -11,7 +11,8 @@ replaces ``state.webhooks`` and the voice engine registers its startup/backgroun
 Routes come from :func:`plivo_blocks.sandbox.routes.all_routes`.
 
 Middleware (outermost first): path normalisation (``/v1/...`` gets its trailing slash and its
-repeated slashes collapsed, ``/_sandbox/...`` loses it), then fault injection (:mod:`plivo_blocks.sandbox.faults`).
+repeated slashes collapsed, ``/_sandbox/...`` loses it), then fault injection
+(:mod:`plivo_blocks.sandbox.faults`).
 The lifespan runs one task group for background work and closes the store at shutdown.
 
 Embedding (e.g. ``serve --sandbox``): the app may be mounted under a prefix (``Mount("/sandbox",
