@@ -40,6 +40,17 @@ $(CHROMIUM):
 	$(SUDO) apt-get update -qq
 	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
 
+# The Node compatibility suite's pinned npm packages (tests/compat/node): installed with `npm ci`
+# when node_modules is missing or older than the lock file; npm itself from Debian when missing.
+NODE_COMPAT := tests/compat/node
+.PHONY: node-deps
+node-deps: $(NODE_COMPAT)/node_modules/.package-lock.json
+$(NODE_COMPAT)/node_modules/.package-lock.json: $(NODE_COMPAT)/package.json $(NODE_COMPAT)/package-lock.json
+	@command -v npm >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq nodejs npm >/dev/null)
+	cd $(NODE_COMPAT) && npm ci --no-audit --no-fund --loglevel=error >/dev/null
+	@touch $@
+test: node-deps
+
 bench: dev
 	$(BIN)/python benchmarks/run_all.py
 

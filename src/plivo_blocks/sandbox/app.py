@@ -10,8 +10,9 @@ network), which is how ``mock_plivo`` hands them to an app in the same process.
 
 Routes are the route modules' ``routes`` lists, named one by one below.
 
-Middleware (outermost first): path normalisation (``/v1/...`` gets its trailing slash,
-``/_sandbox/...`` loses it), then fault injection (:mod:`plivo_blocks.sandbox.faults`).
+Middleware (outermost first): path normalisation (``/v1/...`` gets its trailing slash and its
+repeated slashes collapsed, ``/_sandbox/...`` loses it), then fault injection
+(:mod:`plivo_blocks.sandbox.faults`).
 The lifespan runs one task group for background work and closes the store at shutdown.
 
 Embedding (e.g. ``serve --sandbox``): the app may be mounted under a prefix (``Mount("/sandbox",
@@ -24,6 +25,7 @@ mounted app's lifespan, so the host runs it from its own::
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -81,8 +83,16 @@ def all_routes() -> list[BaseRoute]:
     ]
 
 
+_REPEATED_SLASHES = re.compile(r"/{2,}")
+
+
 class PathNormalizer:
-    """Plivo's paths end with ``/``; clients sometimes omit it. Accept both without redirecting."""
+    """Plivo's paths end with ``/``; clients sometimes omit it. Accept both without redirecting.
+
+    Repeated slashes in ``/v1/`` paths count as one, as on Plivo: the official Node SDK asks for
+    the account at ``/v1/Account/{auth_id}//`` (it appends its ``'/'`` action to a base URL that
+    already ends the path), for ``accounts.get()`` and ``accounts.update()``.
+    """
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -92,8 +102,12 @@ class PathNormalizer:
             path: str = scope["path"]
             root = scope.get("root_path", "")
             route_path = path[len(root) :] if root and path.startswith(root) else path
-            if route_path.startswith("/v1/") and not path.endswith("/"):
-                scope = {**scope, "path": path + "/"}
+            if route_path.startswith("/v1/"):
+                normal = path[: len(path) - len(route_path)] + _REPEATED_SLASHES.sub("/", route_path)
+                if not normal.endswith("/"):
+                    normal += "/"
+                if normal != path:
+                    scope = {**scope, "path": normal}
             elif route_path.startswith("/_sandbox/") and path.endswith("/"):
                 scope = {**scope, "path": path.rstrip("/")}
         await self.app(scope, receive, send)

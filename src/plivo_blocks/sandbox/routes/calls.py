@@ -177,21 +177,26 @@ async def list_calls(ctx: ApiContext) -> Response:
 
 
 async def get_call(ctx: ApiContext) -> Response:
-    if ctx.text("status") is not None:
-        ctx.choice("status", ("live",))
+    status = ctx.choice("status", LIVE_STATUSES)
+    if status is not None:
         call = await live_call(ctx)
-        return ok(
-            {
-                "call_status": call.status,
-                "call_uuid": call.uuid,
-                "caller_name": call.caller_name,
-                "direction": call.direction,
-                "from": call.from_ if call.from_.startswith(("+", "sip:")) else f"+{call.from_}",
-                "request_uuid": call.request_uuid,
-                "session_start": call.initiated.strftime("%Y-%m-%d %H:%M:%S.%f"),
-                "to": call.to,
-            }
-        )
+        # ``status=queued`` is how both official SDKs read a queued call (Python
+        # ``queued_calls.get``, Node ``getQueuedCall``); a call not waiting in the queue is not found.
+        if status == "queued" and call.status != QUEUED:
+            raise not_found(CALL_NOT_FOUND)
+        shown = {
+            "call_status": call.status,
+            "call_uuid": call.uuid,
+            "caller_name": call.caller_name,
+            "direction": call.direction,
+            "from": call.from_ if call.from_.startswith(("+", "sip:")) else f"+{call.from_}",
+            "request_uuid": call.request_uuid,
+            "session_start": call.initiated.strftime("%Y-%m-%d %H:%M:%S.%f"),
+            "to": call.to,
+        }
+        if status == "queued":  # a queued call has no session yet
+            del shown["session_start"]
+        return ok(shown)
     doc = await ctx.store.get(CALL, ctx.path["call_uuid"], await ctx.owners())
     if doc is None or doc.data.get("_live"):
         raise not_found(CALL_NOT_FOUND)
