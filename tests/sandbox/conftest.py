@@ -19,11 +19,10 @@ import plivo
 import plivo.rest.client
 import pytest
 from hook_recorder import HookRecorder
-from sandbox_server import Server, start_server
+from sandbox_server import MANUAL, Server, start_server
 from starlette.applications import Starlette
 
-from plivo_blocks.sandbox import ClockSpec, create_app
-from plivo_blocks.sandbox.clock import ClockMode
+from plivo_blocks.sandbox import create_app
 
 SDK_BASE_URIS = (
     "PLIVO_API_BASE_URI",
@@ -50,9 +49,6 @@ def serve() -> Iterator[Callable[[Starlette], Server]]:
     yield run
     for server in reversed(started):
         server.stop()
-
-
-MANUAL = ClockSpec(ClockMode.MANUAL)
 
 
 @pytest.fixture

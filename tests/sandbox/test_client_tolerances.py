@@ -24,7 +24,7 @@ import pytest
 from plivo import exceptions as plivo_errors
 from sandbox_server import Server
 
-from plivo_blocks.sandbox.voice.runtime import QUEUED
+from plivo_blocks.sandbox.voice.causes import QUEUED
 
 NODE_HEADERS = {"Content-Type": "application/json", "User-Agent": "plivo-node/4.79.0 (Node: v20.20.2)"}
 EMPTY_JSON = b'""'  # what axios sends for the Node SDK's "no parameters"

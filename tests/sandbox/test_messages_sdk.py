@@ -11,10 +11,9 @@ import pytest
 from answer_server import settle
 from hook_recorder import HookRecorder
 from plivo import exceptions as plivo_errors
-from sandbox_server import Server
+from sandbox_server import MANUAL, Server
 from starlette.applications import Starlette
 
-from conftest import MANUAL
 from plivo_blocks.sandbox import SandboxSettings, create_app
 from plivo_blocks.sandbox.models.messages import count_units
 

@@ -24,8 +24,9 @@ from plivo_blocks.sandbox.responses import (
 )
 from plivo_blocks.sandbox.routing import ApiContext, api_route
 from plivo_blocks.sandbox.times import parse_filter_time
-from plivo_blocks.sandbox.voice.engine import CALL, CDR_FIELDS
-from plivo_blocks.sandbox.voice.runtime import CANCELED_API, IN_PROGRESS, NORMAL_API, QUEUED, Call
+from plivo_blocks.sandbox.voice.call import Call
+from plivo_blocks.sandbox.voice.causes import CANCELED_API, IN_PROGRESS, NORMAL_API, QUEUED
+from plivo_blocks.sandbox.voice.cdr import CALL, render_cdr
 
 CALL_NOT_FOUND = "call not found"
 LIVE_STATUSES = ("live", "queued")
@@ -130,10 +131,6 @@ def _integer_filter(ctx: ApiContext, name: str) -> int | None:
         return int(raw)
     except ValueError:
         raise bad_request(f"{name} must be an integer") from None
-
-
-def render_cdr(data: dict[str, Any]) -> dict[str, Any]:
-    return {name: data.get(name) for name in CDR_FIELDS}
 
 
 async def list_calls(ctx: ApiContext) -> Response:

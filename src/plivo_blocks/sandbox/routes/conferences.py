@@ -15,7 +15,8 @@ from starlette.routing import BaseRoute
 from plivo_blocks.sandbox.responses import accepted, new_api_id, no_content, not_found, ok
 from plivo_blocks.sandbox.routes.calls import public_base, validated
 from plivo_blocks.sandbox.routing import ApiContext, Handler, api_route
-from plivo_blocks.sandbox.voice.runtime import NORMAL_API, Conference, Member
+from plivo_blocks.sandbox.voice.causes import NORMAL_API
+from plivo_blocks.sandbox.voice.conferences import Conference, Member
 
 CONFERENCE_NOT_FOUND = "conference not found"
 MEMBER_NOT_FOUND = "member not found"

@@ -44,14 +44,15 @@ from starlette.routing import BaseRoute, Route
 
 from plivo_blocks.sandbox.models.numbers import application_for_number
 from plivo_blocks.sandbox.responses import PlivoError, accepted, bad_request, created, error_response, ok
-from plivo_blocks.sandbox.routes.calls import CALL_NOT_FOUND, public_base, render_cdr
+from plivo_blocks.sandbox.routes.calls import CALL_NOT_FOUND, public_base
 from plivo_blocks.sandbox.routes.conferences import render_member
 from plivo_blocks.sandbox.routing import ApiContext, body_text, control_route, json_object
 from plivo_blocks.sandbox.settings import CALL_HOLD_STATES
 from plivo_blocks.sandbox.store import Tx
 from plivo_blocks.sandbox.voice import xml as px
-from plivo_blocks.sandbox.voice.engine import ADVANCE_TARGETS, CALL
-from plivo_blocks.sandbox.voice.runtime import NORMAL_API, Call, remote_hangup
+from plivo_blocks.sandbox.voice.call import Call
+from plivo_blocks.sandbox.voice.causes import ADVANCE_TARGETS, NORMAL_API, remote_hangup
+from plivo_blocks.sandbox.voice.cdr import CALL, render_cdr
 from plivo_blocks.sandbox.webhooks import WEBHOOK
 
 MAX_WAIT_SECONDS = 60.0
@@ -223,7 +224,7 @@ async def release_calls(ctx: ApiContext) -> Response:
 
 async def settle(ctx: ApiContext) -> Response:
     voice = ctx.state.voice
-    settled = await voice.settle(_timeout(ctx))
+    settled = await ctx.state.clock.wait_idle(_timeout(ctx))
     return ok(
         {
             "settled": settled,

@@ -1,11 +1,14 @@
-"""The in-memory side of live voice: calls being run, conferences being held, recordings being made.
+"""A live call's state: what the engine knows of a call while it runs, and how it waits.
 
-Live things are runtime objects (they own tasks and waits); what outlives them is persisted by
-the engine as documents (call detail records, recordings). Everything here runs on the event loop:
-no locks are needed, but any ``await`` is a point where another request may have changed things,
-hence :meth:`Call.park` and :meth:`Call.io`, which race every wait against the call's
-interruptions. Time is the sandbox clock's: a call parks (is not busy) while it waits for time or
-for the outside world, so ``POST /_sandbox/clock/advance`` can tell when it is idle.
+A :class:`Call` is a dataclass: its fields are the call as Plivo shows it (uuids, numbers, status,
+times on the sandbox clock) plus what the engine needs to run it (its task, timers, current wait).
+What outlives it is written by the engine as its call detail record (:mod:`.cdr`).
+
+Waiting: a call's task waits through :meth:`Call.park` (time or the outside world; the task is not
+busy meanwhile, so ``POST /_sandbox/clock/advance`` can tell when the sandbox is idle) or
+:meth:`Call.io` (real I/O such as fetching XML; busy). Either is cut short by an interruption
+(:class:`CallEnded`, :class:`Transferred`, :class:`Skipped`), which the engine raises from outside
+the call's task with :meth:`Call.raise_interruption`.
 """
 
 from __future__ import annotations
@@ -14,61 +17,16 @@ import asyncio
 from collections.abc import Coroutine
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from plivo_blocks.sandbox.clock import SandboxClock, Timer, Waiter, WaitTimeout
 from plivo_blocks.sandbox.times import from_epoch
-from plivo_blocks.sandbox.voice import xml as px
+from plivo_blocks.sandbox.voice.causes import QUEUED, HangupCause
+
+if TYPE_CHECKING:
+    from plivo_blocks.sandbox.voice.recordings import ActiveRecording
 
 T = TypeVar("T")
-
-# Call statuses as Plivo names them.
-QUEUED, RINGING, IN_PROGRESS = "queued", "ringing", "in-progress"
-COMPLETED, BUSY, FAILED, NO_ANSWER, CANCELED = "completed", "busy", "failed", "no-answer", "canceled"
-LIVE_STATUSES = (QUEUED, RINGING, IN_PROGRESS)
-
-
-@dataclass(frozen=True)
-class HangupCause:
-    """Why a call ended, as Plivo reports it (name and code in CDRs and hangup callbacks)."""
-
-    name: str
-    code: int
-    source: str
-    sip: str = "NORMAL_CLEARING"  # the ``HangupCause`` callback parameter
-    status: str | None = None  # final CallStatus when not simply completed/answered
-
-
-NORMAL_API = HangupCause("Normal Hangup", 4000, "API Request")
-NORMAL_XML = HangupCause("Normal Hangup", 4000, "Answer XML")
-END_OF_XML = HangupCause("End Of XML Instructions", 4010, "Plivo")
-CANCELED_API = HangupCause("Canceled", 1000, "API Request", "ORIGINATOR_CANCEL", CANCELED)
-TIME_LIMIT = HangupCause("Scheduled Hangup", 6000, "Plivo", "ALLOTTED_TIMEOUT")
-RING_TIMEOUT = HangupCause("Ring Timeout Reached", 6010, "Plivo", "NO_ANSWER", NO_ANSWER)
-BUSY_LINE = HangupCause("Busy Line", 3000, "Callee", "USER_BUSY", BUSY)
-NO_ANSWER_CAUSE = HangupCause("No Answer", 3020, "Callee", "NO_ANSWER", NO_ANSWER)
-REJECTED = HangupCause("Rejected", 3010, "Callee", "CALL_REJECTED", BUSY)
-UNREACHABLE = HangupCause("Destination Out Of Service", 2010, "Carrier", "DESTINATION_OUT_OF_ORDER", FAILED)
-SANDBOX_RESTART = HangupCause("Internal Error", 5010, "Plivo", "NORMAL_CLEARING", FAILED)
-INTERNAL_ERROR = SANDBOX_RESTART
-URL_ERRORS = {
-    "answer": HangupCause("Error Reaching Answer URL", 7011, "Error"),
-    "action": HangupCause("Error Reaching Action URL", 7012, "Error"),
-    "transfer": HangupCause("Error Reaching Transfer URL", 7013, "Error"),
-    "redirect": HangupCause("Error Reaching Redirect URL", 7014, "Error"),
-}
-XML_ERRORS = {
-    "answer": HangupCause("Invalid Answer XML", 8011, "Error"),
-    "action": HangupCause("Invalid Action XML", 8012, "Error"),
-    "transfer": HangupCause("Invalid Transfer XML", 8013, "Error"),
-    "redirect": HangupCause("Invalid Redirect XML", 8014, "Error"),
-}
-
-
-def remote_hangup(direction: str) -> HangupCause:
-    """The other party hung up (the control API's "end"): the callee of an outbound call, the caller
-    of an inbound one."""
-    return HangupCause("Normal Hangup", 4000, "Callee" if direction == "outbound" else "Caller")
 
 
 # -- interruptions -----------------------------------------------------------------------------
@@ -93,33 +51,6 @@ class Transferred(Interrupted):
 
 class Skipped(Interrupted):
     """The control API's "advance": stop waiting (for digits, in a hold, in a conference)."""
-
-
-# -- recordings ----------------------------------------------------------------------------------
-
-
-@dataclass
-class ActiveRecording:
-    """A recording in progress. ``clock`` is a function giving the recorded thing's media seconds."""
-
-    id: str
-    owner: str
-    recording_type: str  # "call" or "conference"
-    file_format: str
-    url: str
-    call_uuid: str | None
-    conference_name: str | None
-    started_clock: float
-    started_ms: int
-    time_limit: float | None = None
-    callback_url: str | None = None
-    callback_method: str = "POST"
-    callback_style: str = "api_call"  # api_call | api_conference | xml_record | xml_conference
-    api_id: str | None = None
-    extra: dict[str, str] = field(default_factory=dict)
-
-
-# -- calls ---------------------------------------------------------------------------------------
 
 
 @dataclass(eq=False)
@@ -270,36 +201,3 @@ class Call:
             return job.result()
         self.check()
         raise CallEnded
-
-
-@dataclass
-class Member:
-    member_id: str
-    call: Call
-    settings: px.Conference
-    joined_at: float  # sandbox epoch seconds
-    conference_uuid: str = ""
-    muted: bool = False
-    deaf: bool = False
-    playing: str | None = None
-    speaking: str | None = None
-    left: bool = False
-    leave_reason: str | None = None  # "hangup" (end the call) or "continue" (go on with the XML)
-
-
-@dataclass
-class Conference:
-    name: str
-    owner: str
-    uuid: str
-    clock: SandboxClock = field(repr=False)
-    started_at: float  # sandbox epoch seconds
-    members: dict[str, Member] = field(default_factory=dict)
-    recording: ActiveRecording | None = None
-    callback_url: str | None = None
-    callback_method: str = "POST"
-    ended: bool = False
-    timer: Timer | None = None
-
-    def seconds(self) -> float:
-        return max(self.clock.now() - self.started_at, 0.0)
