@@ -243,7 +243,7 @@ def test_hangup_call_request_cancels_a_call_not_yet_answered(
             main_sdk.calls.cancel(request_uuid)
         settle(sandbox)
         (hangup,) = answers.wait_for("/hangup")
-        assert hangup.params["CallStatus"] == "canceled" and hangup.params["HangupCauseName"] == "Canceled"
+        assert hangup.params["CallStatus"] == "cancel" and hangup.params["HangupCauseName"] == "Canceled"
         assert hangup.params["HangupCauseCode"] == "1000" and hangup.params["Duration"] == "0"
         record = main_sdk.calls.get(held["call_uuid"])
         assert record.answer_time is None and record.bill_duration == 0 and record.total_amount == "0.00000"

@@ -19,11 +19,12 @@ from typing import Any
 from plivo_blocks.sandbox.clock import SandboxClock
 from plivo_blocks.sandbox.events import EventBus
 from plivo_blocks.sandbox.ids import new_uuid
+from plivo_blocks.sandbox.messaging import MessageCenter
 from plivo_blocks.sandbox.settings import SandboxSettings
 from plivo_blocks.sandbox.store import Store, Tx
 from plivo_blocks.sandbox.times import format_time
 from plivo_blocks.sandbox.voice.call import Call, CallEnded, Skipped, Transferred
-from plivo_blocks.sandbox.voice.causes import CANCELED, COMPLETED, END_OF_XML, SANDBOX_RESTART, HangupCause
+from plivo_blocks.sandbox.voice.causes import CANCEL, COMPLETED, END_OF_XML, SANDBOX_RESTART, HangupCause
 from plivo_blocks.sandbox.voice.cdr import CALL, amounts, cdr_document, rate_for
 from plivo_blocks.sandbox.voice.conferences import ConferenceBridge
 from plivo_blocks.sandbox.voice.documents import DocumentLoader
@@ -43,6 +44,7 @@ class VoiceEngine:
         settings: SandboxSettings,
         outbox: Outbox,
         events: EventBus,
+        messages: MessageCenter,
     ) -> None:
         self.store = store
         self._clock = clock
@@ -54,7 +56,9 @@ class VoiceEngine:
         self.recorder = Recorder(store, clock, settings, outbox)
         self.bridge = ConferenceBridge(self, self.recorder)
         self.documents = DocumentLoader(outbox, self)
-        context = VerbContext(self, clock, settings, events, self.documents, self.bridge, self.recorder)
+        context = VerbContext(
+            self, clock, settings, events, self.documents, self.bridge, self.recorder, messages
+        )
         self.lifecycle = CallLifecycle(context)
         self._save_locks: dict[str, asyncio.Lock] = {}
 
@@ -218,7 +222,9 @@ class VoiceEngine:
         call.ended_at = self._clock.now()
         seconds = call.seconds()
         call.ended, call.cause = True, cause
-        call.status = cause.status or (COMPLETED if call.answered else CANCELED)
+        # Plivo reports an incoming call as ringing, in-progress or completed, never cancelled.
+        answered_or_inbound = call.answered or call.direction == "inbound"
+        call.status = cause.status or (COMPLETED if answered_or_inbound else CANCEL)
         call.activity = "ended"
         call.note("hangup", cause=cause.name, source=cause.source)
         self.calls.pop(call.uuid, None)

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from plivo_blocks.sandbox.clock import SandboxClock
 from plivo_blocks.sandbox.events import EventBus
+from plivo_blocks.sandbox.messaging import MessageCenter
 from plivo_blocks.sandbox.settings import SandboxSettings
 from plivo_blocks.sandbox.voice import xml as px
 from plivo_blocks.sandbox.voice.call import Call
@@ -33,6 +34,7 @@ class VerbContext:
     documents: DocumentLoader
     bridge: ConferenceBridge
     recorder: Recorder
+    messages: MessageCenter  # <Message> sends through it
 
     async def action(
         self, call: Call, url: str | None, method: str, redirect: bool, params: Mapping[str, str]
