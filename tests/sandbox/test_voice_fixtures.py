@@ -93,7 +93,7 @@ def voice_answers(sandbox: Server, answers: AnswerServer) -> dict[str, tuple[int
             "liveCallPlayCreateResponse",
             "POST",
             f"Call/{call_uuid}/Play/",
-            json={"urls": "https://x.test/a.mp3"},
+            json={"urls": "https://hooks.test/a.mp3"},
         )
         call("liveCallSpeakCreateResponse", "POST", f"Call/{call_uuid}/Speak/", json={"text": "Hello"})
         call("liveCallDtmfCreateResponse", "POST", f"Call/{call_uuid}/DTMF/", json={"digits": "123"})

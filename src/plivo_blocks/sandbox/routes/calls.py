@@ -273,30 +273,35 @@ async def play(ctx: ApiContext) -> Response:
     values = validated("playMusicFile", ctx)
     call = await live_call(ctx, answered=True)
     urls = values["urls"]
-    call.playing = [str(u) for u in urls] if isinstance(urls, list | tuple) else str(urls).split(",")
-    call.note("api_play", urls=call.playing, legs=values.get("legs", "aleg"))
+    playing = [str(u) for u in urls] if isinstance(urls, list | tuple) else str(urls).split(",")
+    call.note("api_play", urls=playing, legs=values.get("legs", "aleg"))
+    length = values.get("length")
+    ctx.state.voice.play_on_call(
+        call, playing, length=float(length) if length else None, loop=bool(values.get("loop", False))
+    )
     return accepted({"message": "play started"})
 
 
 async def stop_play(ctx: ApiContext) -> Response:
     call = await live_call(ctx, answered=True)
-    call.playing = []
     call.note("api_play_stop")
+    ctx.state.voice.stop_media(call)
     return no_content()
 
 
 async def speak(ctx: ApiContext) -> Response:
     values = validated("playText", ctx)
     call = await live_call(ctx, answered=True)
-    call.speaking = str(values["text"])
-    call.note("api_speak", text=call.speaking, voice=values.get("voice", "WOMAN"))
+    text = str(values["text"])
+    call.note("api_speak", text=text, voice=values.get("voice", "WOMAN"))
+    ctx.state.voice.speak_on_call(call, text, loop=bool(values.get("loop", False)))
     return accepted({"message": "speak started"})
 
 
 async def stop_speak(ctx: ApiContext) -> Response:
     call = await live_call(ctx, answered=True)
-    call.speaking = None
     call.note("api_speak_stop")
+    ctx.state.voice.stop_media(call)
     return no_content()
 
 

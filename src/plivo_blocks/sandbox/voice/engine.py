@@ -29,6 +29,8 @@ from plivo_blocks.sandbox.voice.cdr import CALL, amounts, cdr_document, rate_for
 from plivo_blocks.sandbox.voice.conferences import ConferenceBridge
 from plivo_blocks.sandbox.voice.documents import DocumentLoader
 from plivo_blocks.sandbox.voice.lifecycle import CallLifecycle
+from plivo_blocks.sandbox.voice.live_media import LiveMedia
+from plivo_blocks.sandbox.voice.playback import AudioLengths
 from plivo_blocks.sandbox.voice.recordings import ActiveRecording, Recorder
 from plivo_blocks.sandbox.voice.verbs.context import VerbContext
 from plivo_blocks.sandbox.webhooks import Callback, Outbox
@@ -56,8 +58,10 @@ class VoiceEngine:
         self.recorder = Recorder(store, clock, settings, outbox)
         self.bridge = ConferenceBridge(self, self.recorder)
         self.documents = DocumentLoader(outbox, self)
+        self.audio = AudioLengths(outbox)
+        self.live_media = LiveMedia(self, self.audio)
         context = VerbContext(
-            self, clock, settings, events, self.documents, self.bridge, self.recorder, messages
+            self, clock, settings, events, self.documents, self.bridge, self.recorder, messages, self.audio
         )
         self.lifecycle = CallLifecycle(context)
         self._save_locks: dict[str, asyncio.Lock] = {}
@@ -204,11 +208,11 @@ class VoiceEngine:
             "Direction": call.direction,
             "CallStatus": call.status,
             "CallerName": call.caller_name,
-            "ALegUUID": call.uuid,
-            "ALegRequestUUID": call.request_uuid,
             "RequestUUID": call.request_uuid,
             "SessionStart": call.initiated.strftime("%Y-%m-%d %H:%M:%S.%f"),
         }
+        if call.direction == "outbound":  # Plivo: ALeg fields are "not present for inbound calls"
+            params["ALegUUID"], params["ALegRequestUUID"] = call.uuid, call.request_uuid
         if call.parent_call_uuid:
             params["ParentCallUUID"] = call.parent_call_uuid
         params.update({f"X-PH-{k}": v for k, v in call.sip_headers.items()})
@@ -311,7 +315,7 @@ class VoiceEngine:
     ) -> ActiveRecording:
         recording = self.recorder.start(
             owner=call.owner,
-            recording_type="call",
+            recording_type="normal",
             file_format=file_format,
             public_base=call.public_base,
             clock=call.seconds(),
@@ -341,6 +345,20 @@ class VoiceEngine:
         for recording in chosen:
             await self.stop_recording(call, recording)
         return len(chosen)
+
+    def play_on_call(self, call: Call, urls: list[str], *, length: float | None, loop: bool) -> None:
+        """``POST Call/{uuid}/Play/``: the files play (and hold the XML) once measured."""
+        call.playing = urls
+        self._clock.spawn(
+            self.live_media.play(call, urls, length=length, loop=loop), name=f"play {call.uuid}"
+        )
+
+    def speak_on_call(self, call: Call, text: str, *, loop: bool) -> None:
+        call.speaking = text
+        self.live_media.speak(call, text, loop=loop)
+
+    def stop_media(self, call: Call) -> None:
+        self.live_media.stop(call)
 
     # -- reading -----------------------------------------------------------------------------
 
