@@ -24,8 +24,6 @@ async def run_pre_answer(ctx: VerbContext, call: Call, step: px.PreAnswer, run: 
     early = call.answered_at is None
     call.note("preanswer", early_media=early)
     for inner in step.steps:
-        if early:
-            call.activity = "early media"
         outcome = await run(ctx, call, inner)
         if outcome is not None:
             return outcome
