@@ -397,7 +397,9 @@ def test_raw_http_answers_use_plivos_status_codes(sandbox: Server, answers: Answ
         assert created.status_code == 201 and created.json()["message"] == "call fired"
         call_uuid = live_uuid(answers, created.json()["request_uuid"])
         settle(sandbox)
-        played = client.post(call_path(sandbox, f"{call_uuid}/Play/"), json={"urls": "https://hooks.test/a.mp3"})
+        played = client.post(
+            call_path(sandbox, f"{call_uuid}/Play/"), json={"urls": "https://hooks.test/a.mp3"}
+        )
         assert played.status_code == 202
         assert client.delete(call_path(sandbox, f"{call_uuid}/Play/")).status_code == 204
         live = client.get(call_path(sandbox, f"{call_uuid}/"), params={"status": "live"})

@@ -58,6 +58,11 @@ def validated(block_name: str, ctx: ApiContext) -> dict[str, Any]:
     return {arg.param: values[arg.name] for arg in block.args if arg.name in values}
 
 
+def client_ip(ctx: ApiContext) -> str:
+    """The address a request came from (a call's ``source_ip``)."""
+    return ctx.request.client.host if ctx.request.client else ""
+
+
 async def live_call(ctx: ApiContext, *, answered: bool = False) -> Call:
     """The live call of the path, or 404 (also when ``answered`` is asked and it still rings)."""
     call = ctx.state.voice.live_call(ctx.path["call_uuid"], await ctx.owners())
@@ -86,7 +91,12 @@ async def make_call(ctx: ApiContext) -> Response:
         for pair in str(values["sip_headers"]).split(","):
             key, _, value = pair.partition("=")
             sip_headers[key.strip()] = value.strip()
-    config = {**values, "sip_headers": sip_headers, "public_base": public_base(ctx)}
+    config = {
+        **values,
+        "sip_headers": sip_headers,
+        "public_base": public_base(ctx),
+        "source_ip": client_ip(ctx),
+    }
     calls = await ctx.state.voice.place_calls(ctx.account.auth_id, destinations, config)
     request_uuids = [c.request_uuid for c in calls]
     return created(

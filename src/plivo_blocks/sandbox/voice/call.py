@@ -82,6 +82,7 @@ class Call:
     send_digits: str | None = None
     public_base: str = ""
     rate: str = "0.00000"
+    source_ip: str = ""  # where the call came from: the API client, or the inbound caller's side
 
     status: str = QUEUED
     initiated_at: float = 0.0  # sandbox epoch seconds

@@ -139,10 +139,18 @@ class VoiceEngine:
             public_base=str(config.get("public_base") or ""),
             rate=rate_for("outbound", to),
             initiated_at=self._clock.now(),
+            source_ip=str(config.get("source_ip") or ""),
         )
 
     async def receive_call(
-        self, owner: str, from_: str, to: str, application: Mapping[str, Any], public_base: str
+        self,
+        owner: str,
+        from_: str,
+        to: str,
+        application: Mapping[str, Any],
+        public_base: str,
+        *,
+        source_ip: str = "",
     ) -> Call:
         """A simulated inbound call to ``to`` (a rented number) answered by ``application``."""
         call_uuid = new_uuid()
@@ -165,6 +173,7 @@ class VoiceEngine:
             public_base=public_base,
             rate=rate_for("inbound", to),
             initiated_at=self._clock.now(),
+            source_ip=source_ip,
         )
         await self.store.transaction(lambda tx: self._insert_all(tx, [call]))
         self._start(call)
