@@ -244,6 +244,7 @@ class VoiceEngine:
         self.requests.pop(call.request_uuid, None)
         call.raise_interruption(CallEnded())
         self._cancel_timers(call)
+        self.live_media.forget(call)
         await self.bridge.remove_call(call)
         for recording in list(call.recordings.values()):
             call.recordings.pop(recording.id, None)

@@ -55,6 +55,10 @@ class LiveMedia:
                 call.wake()  # re-arm the element's wait for its new end
         self._end(call)
 
+    def forget(self, call: Call) -> None:
+        """The call ended (its timers are cancelled with it)."""
+        self._ends.pop(call.uuid, None)
+
     def _start(self, call: Call, seconds: float, kind: str) -> None:
         clock = self._control.clock
         now = clock.now()

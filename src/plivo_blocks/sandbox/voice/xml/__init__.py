@@ -62,7 +62,7 @@ Instruction = (
     | Redirect
     | Hangup
     | Unsupported
-    # the small elements (voice-xml)
+    # the small elements
     | PreAnswer
     | DTMF
     | Message
