@@ -26,6 +26,7 @@ from decimal import Decimal
 from typing import Any
 
 from plivo_blocks.sandbox import tariffs
+from plivo_blocks.sandbox.call_queue import CallQueue
 from plivo_blocks.sandbox.clock import SandboxClock, WaitTimeout
 from plivo_blocks.sandbox.events import EventBus
 from plivo_blocks.sandbox.ids import new_uuid
@@ -127,8 +128,11 @@ class VoiceEngine:
         settings: SandboxSettings,
         outbox: Outbox,
         events: EventBus,
+        *,
+        call_queue: CallQueue | None = None,
     ) -> None:
         self.store = store
+        self.call_queue = call_queue or CallQueue(clock, settings)
         self.clock = clock
         self.settings = settings
         self.outbox = outbox
@@ -184,8 +188,8 @@ class VoiceEngine:
         self.requests.clear()
         self.bridge.rooms.clear()
 
-    def spawn(self, call: Call) -> None:
-        call.task = self.clock.spawn(self._run(call), name=f"call {call.uuid}")
+    def spawn(self, call: Call, starts_at: float | None = None) -> None:
+        call.task = self.clock.spawn(self._run(call, starts_at), name=f"call {call.uuid}")
 
     async def settle(self, timeout: float) -> bool:
         """Wait until every call waits (on time or on the outside world) or has ended, and every
@@ -196,7 +200,8 @@ class VoiceEngine:
 
     async def place_calls(self, owner: str, destinations: list[str], config: Mapping[str, Any]) -> list[Call]:
         """One call per destination, persisted, then started. ``config`` holds the parsed
-        ``POST Call/`` parameters (Plivo names) plus ``public_base``."""
+        ``POST Call/`` parameters (Plivo names) plus ``public_base`` and ``main_auth_id`` (whose
+        calls per second pace them: :mod:`plivo_blocks.sandbox.call_queue`)."""
         calls: list[Call] = []
         for to in destinations:
             call = Call(
@@ -231,7 +236,7 @@ class VoiceEngine:
         for call in calls:
             self.calls[call.uuid] = call
             self.requests[call.request_uuid] = call.uuid
-            self.spawn(call)
+            self.spawn(call, self.call_queue.admit(str(config.get("main_auth_id") or owner)))
         return calls
 
     async def receive_call(
@@ -270,8 +275,11 @@ class VoiceEngine:
 
     # -- the call's life -------------------------------------------------------------------
 
-    async def _run(self, call: Call) -> None:
+    async def _run(self, call: Call, starts_at: float | None = None) -> None:
         try:
+            if starts_at is not None and starts_at > self.clock.now():  # queued: calls per second
+                call.note("queued", until=round(starts_at, 3))
+                await call.sleep(starts_at - self.clock.now())
             await self._ring(call)
             await self._answer(call)
             instructions = await self._load(
