@@ -3,8 +3,10 @@
 Timings are seconds of sandbox time (:mod:`plivo_blocks.sandbox.clock`): in ``manual`` mode they
 pass only when the clock is advanced, so tests stay deterministic whatever the delays.
 
-The limits are Plivo's, so that what would be throttled or queued on Plivo is so locally first:
-300 API requests per 5 s per main account, 2 calls per second. 0 means no limit.
+The defaults are Plivo's, so that what would be throttled, queued or slow on Plivo is so locally
+first: 300 API requests per 5 s per main account, 2 calls per second, 5 SMS (and 0.25 MMS) per
+second per account, each sender number's own throughput, and a message that is ``sent`` about a
+second after it is queued and ``delivered`` two seconds later. For the limits, 0 means no limit.
 
 The settings object is mutable on purpose: the control API (``PATCH /_sandbox/settings``)
 changes it while the sandbox runs, through :meth:`SandboxSettings.apply`, which checks field
@@ -24,14 +26,24 @@ CALL_HOLD_STATES = ("ringing",)
 
 @dataclass
 class SandboxSettings:
-    # -- Messages (sandbox-core) --------------------------------------------------------------
-    #: Seconds a new outbound message stays ``queued`` before it is ``sent``.
-    message_queued_seconds: float = 0.0
-    #: Seconds a message stays ``sent`` before it is ``delivered``.
-    message_sent_seconds: float = 0.0
+    # -- Messages ----------------------------------------------------------------------------
+    #: Seconds a new outbound message stays ``queued`` before it is ``sent`` (at least: a sender's
+    #: throughput may keep it queued longer). Plivo dispatches within about a second.
+    message_queued_seconds: float = 1.0
+    #: Seconds a message stays ``sent`` before the carrier's delivery report makes it ``delivered``.
+    message_sent_seconds: float = 2.0
     #: When set (``queued`` or ``sent``), new outbound messages stop in that state until the
     #: control API gives them a final state or releases the hold.
     message_hold_state: str | None = None
+
+    #: Outbound SMS the account dispatches per second (Plivo's default MPS is 5); subaccounts
+    #: share their main account's. 0: no limit.
+    messages_per_second: float = 5.0
+    #: Outbound MMS the account dispatches per second (Plivo's default is 0.25). 0: no limit.
+    mms_per_second: float = 0.25
+    #: Whether each sender number also has its own throughput as on Plivo (a US long code sends
+    #: one message per second, a toll-free number 25, …; see ``sandbox.message_queue``).
+    sender_throughput: bool = True
 
     # -- Plivo's limits ------------------------------------------------------------------------
     #: API requests a main account (with its subaccounts) may make in any 5 s of sandbox time;
@@ -83,8 +95,8 @@ _OPTIONAL_SECONDS = ("webhook_timeout_seconds",)
 #: Limits: whole numbers, 0 meaning no limit.
 _COUNTS = {"api_requests_per_5s": 1_000_000, "calls_per_second": 10_000}
 #: Rates per second, 0 meaning no limit.
-_RATES: dict[str, float] = {}
-_FLAGS: tuple[str, ...] = ()
+_RATES = {"messages_per_second": 100_000.0, "mms_per_second": 100_000.0}
+_FLAGS = ("sender_throughput",)
 
 
 def _coerce(name: str, value: Any) -> Any:

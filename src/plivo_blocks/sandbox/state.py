@@ -32,7 +32,7 @@ from plivo_blocks.sandbox.clock import SandboxClock
 from plivo_blocks.sandbox.events import EventBus
 from plivo_blocks.sandbox.faults import FaultInjector
 from plivo_blocks.sandbox.limits import RequestLimiter
-from plivo_blocks.sandbox.messaging import MessageCenter
+from plivo_blocks.sandbox.messaging import INBOUND_KIND, MessageCenter
 from plivo_blocks.sandbox.models.accounts import main_account_data
 from plivo_blocks.sandbox.models.common import ACCOUNT
 from plivo_blocks.sandbox.settings import SandboxSettings
@@ -62,6 +62,7 @@ class SandboxState:
         self.events = EventBus(clock.now)
         self.outbox = Outbox(store, clock, settings, self.accounts, self.events, transport=webhook_transport)
         self.messaging = MessageCenter(store, clock, settings, self.outbox, self.events)
+        self.outbox.on_finished(INBOUND_KIND, self.messaging.inbound_outcome)
         self.voice = VoiceEngine(store, clock, settings, self.outbox, self.events, call_queue=self.call_queue)
         self._running = False
 
@@ -114,6 +115,7 @@ class SandboxState:
         self.faults.clear()
         self.limits.reset()
         self.call_queue.reset()
+        self.messaging.reset()
         initial = self.initial_settings.copy()
         for name, value in initial.as_dict().items():
             setattr(self.settings, name, value)
