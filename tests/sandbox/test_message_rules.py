@@ -100,9 +100,12 @@ def test_a_canadian_long_code_cannot_send_to_the_us(main_sdk: plivo.RestClient) 
 def test_dst_is_cleaned_as_plivo_cleans_it(main_sdk: plivo.RestClient, sandbox: Server, sms_src: str) -> None:
     sent = main_sdk.messages.create(src=sms_src, dst="+1 (415) 555-0101<1.415.555/0102", text="clean")
     assert [main_sdk.messages.get(u).to_number for u in sent.message_uuid] == ["14155550101", "14155550102"]
-    for bad in ("12345", "1415555010x", "+1 (415) 555-0101-0101-01"):
+    for bad in ("12345", "1415555010x", "+1 (415) 555-0101-0101-01", "+1 415 555 010"):
         answer = send(sandbox, src=sms_src, dst=bad, text="x")
         assert answer.status_code == 400 and "is not a valid phone number" in answer.json()["error"], bad
+    # Plivo's own words for a short +1 number (quoted in plivo/plivo-node#222).
+    short = send(sandbox, src=sms_src, dst="+1111111", text="Hola!").json()["error"]
+    assert short.startswith("'1111111' is not a valid phone number.")
     assert send(sandbox, src=sms_src, dst="9991234567890", text="x").status_code == 400  # no route
 
 

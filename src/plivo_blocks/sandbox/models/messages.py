@@ -52,6 +52,7 @@ MAX_MMS_TEXT = 1600
 MAX_MEDIA = 10
 MAX_DESTINATION_DIGITS = 14
 MIN_DESTINATION_DIGITS = 7
+NANP_DIGITS = 11  # +1 and a ten-digit national number
 MMS_RATES = {"outbound": Decimal("0.01600"), "inbound": Decimal("0.00800")}
 
 #: Plivo's message error codes and their meaning (``error_message``).
@@ -132,12 +133,20 @@ def check_text(text: str, message_type: str) -> None:
 
 
 def clean_number(value: str, name: str) -> str:
-    """A number as Plivo reads ``dst``: ``/ - . + ( )`` and spaces stripped, then 7 to 14 digits."""
+    """A number as Plivo reads ``dst``: ``/ - . + ( )`` and spaces stripped, then 7 to 14 digits (a
+    North American one, +1, has 11). Plivo's error starts ``'1111111' is not a valid phone number.``
+    (quoted in plivo/plivo-node#222)."""
     digits = _DST_STRIPPED.sub("", value)
-    if not digits.isdigit() or not MIN_DESTINATION_DIGITS <= len(digits) <= MAX_DESTINATION_DIGITS:
+    north_american = digits.startswith("1")
+    if (
+        not digits.isdigit()
+        or not MIN_DESTINATION_DIGITS <= len(digits) <= MAX_DESTINATION_DIGITS
+        or (north_american and len(digits) != NANP_DIGITS)
+    ):
         raise bad_request(
-            f"{name} {value!r} is not a valid phone number: without / - . + ( ) and spaces it must be "
-            f"{MIN_DESTINATION_DIGITS} to {MAX_DESTINATION_DIGITS} digits starting with the country code"
+            f"'{digits}' is not a valid phone number. ({name}: without / - . + ( ) and spaces, "
+            f"{MIN_DESTINATION_DIGITS} to {MAX_DESTINATION_DIGITS} digits starting with the country code; "
+            f"{NANP_DIGITS} for +1 numbers)"
         )
     return digits
 

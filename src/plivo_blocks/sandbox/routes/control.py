@@ -34,9 +34,9 @@ from starlette.routing import BaseRoute, Route
 from plivo_blocks.sandbox.faults import parse_fault
 from plivo_blocks.sandbox.models.messages import (
     MESSAGE,
-    check_media_urls,
     SETTABLE_FINAL_STATES,
     STATES,
+    check_media_urls,
     render_message,
 )
 from plivo_blocks.sandbox.responses import (
