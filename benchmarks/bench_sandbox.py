@@ -14,12 +14,12 @@ import subprocess
 import tempfile
 from pathlib import Path
 
+import httpx
 from common import (
     AUTH_ID,
     AUTH_TOKEN,
     BASIC_AUTH,
     CLI,
-    SEND_BODY,
     Summary,
     Target,
     emit,
@@ -34,6 +34,8 @@ from common import (
 )
 
 CONCURRENCY = (1, 16)
+#: To the UK, where a number the account does not rent may be the sender (to the US it could not).
+SEND_BODY = {"src": "14155550100", "dst": "447700900101", "text": "Hello from bench"}
 
 
 def main() -> None:
@@ -55,6 +57,13 @@ def main() -> None:
         headers = [f"authorization: {BASIC_AUTH}", "accept: application/json"]
         try:
             wait_until_up(f"http://127.0.0.1:{port}/v1/Account/{AUTH_ID}/")
+            # A benchmark makes far more than Plivo's 300 requests per 5 s: lift the sandbox's limit.
+            httpx.patch(
+                f"http://127.0.0.1:{port}/_sandbox/settings",
+                json={"api_requests_per_5s": 0},
+                auth=(AUTH_ID, AUTH_TOKEN),
+                timeout=10,
+            ).raise_for_status()
             operations = {
                 "sendMessage (POST .../Message/)": {"method": "POST", "body": SEND_BODY, "status": 202},
                 "getMessages (GET .../Message/, 20 per page)": {"method": "GET", "status": 200},

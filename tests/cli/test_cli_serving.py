@@ -402,8 +402,9 @@ def test_readme_cli_example_runs_against_a_sandbox(tmp_path: Path) -> None:
         assert auth_token not in ran.stdout + ran.stderr
         answers = _json_documents(ran.stdout)
         assert len(answers) == len(calls)
-        account, sent, listed = answers
+        account, bought, sent, listed = answers
         assert account["auth_id"] == auth_id
+        assert bought["status"] == "fulfilled"
         assert len(sent["message_uuid"]) == 1
         assert sent["message_uuid"][0] in [m["message_uuid"] for m in listed["objects"]]
 

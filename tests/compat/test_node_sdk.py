@@ -191,6 +191,49 @@ def test_messages_send_get_list(node_scenario: Scenario, sandbox_process: Sandbo
     assert texts == {one: "Hello from Node", two[0]: "Two at once", two[1]: "Two at once"}
 
 
+def test_message_rules(node_scenario: Scenario, sandbox_process: SandboxProcess) -> None:
+    data = node_scenario("messageRules")
+    not_allowed = "This caller ID is not allowed for outbound message"
+    assert data["unrented"]["status"] == 400 and data["unrented"]["message"].startswith(not_allowed)
+    assert "14155550100 is not an SMS-enabled number of this account" in data["unrented"]["message"]
+    assert data["longAlphanumeric"]["status"] == 400
+    assert "an alphanumeric sender ID has at most 11 characters" in data["longAlphanumeric"]["message"]
+    assert data["alphanumericToUs"]["message"].startswith(not_allowed)
+    assert "cannot send to United States" in data["alphanumericToUs"]["message"]
+    assert data["alphanumericToUk"]["message"] == "message(s) queued"
+    # "+1 (415) 555-0104" cleaned as Plivo cleans dst; queued when the SDK answered, delivered later.
+    assert (data["queued"]["toNumber"], data["queued"]["messageState"]) == ("14155550104", "queued")
+    assert (data["delivered"]["messageState"], data["delivered"]["errorCode"]) == ("delivered", "000")
+    mms = data["mmsMessage"]
+    assert (mms["messageType"], mms["units"], mms["totalRate"]) == ("mms", 1, "0.01600")
+    (medium,) = data["media"]["objects"]
+    assert (medium["mediaUrl"], medium["contentType"]) == ("https://cdn.test/cat.gif", "image/gif")
+    assert medium["messageUuid"] == data["mms"]["messageUuid"][0] and UUID.match(medium["mediaId"])
+    assert (
+        data["powerpack"]["status"] == 400 and "Powerpacks are not simulated" in data["powerpack"]["message"]
+    )
+    stored = sandbox_process.http.get(sandbox_process.account_path("Message/"), params={"limit": 20}).json()
+    assert "MyBrand" in {m["from_number"] for m in stored["objects"]}
+
+
+def test_request_limit_and_calls_per_second(node_scenario: Scenario) -> None:
+    data = node_scenario("limits")
+    assert data["statuses"] == [200] * 300
+    assert "status code 429" in data["sdkRefusal"]["message"]  # the Node SDK has no class for 429
+    refusal = data["rawRefusal"]
+    assert (refusal["status"], refusal["retryAfter"]) == (429, "5")
+    assert set(refusal["body"]) == {"api_id", "error"} and "too many requests" in refusal["body"]["error"]
+    assert data["afterWindow"]["name"]  # 5 s later the window is empty again
+    assert all(m["message"] == "call fired" for m in data["made"])  # all three accepted at once
+    (queued,) = data["queuedNow"]["objects"]
+    assert len(data["liveNow"]["objects"]) == 2
+    call = data["queuedCall"]
+    assert (call["callStatus"], call["to"]) == ("queued", "14155550153")
+    assert call["requestUuid"] == data["made"][2]["requestUuid"]
+    assert data["queuedLater"]["objects"] == []  # started the next second
+    assert data["third"] == queued["callUuid"]
+
+
 def test_calls_live_actions_and_cdr(node_scenario: Scenario, sandbox_process: SandboxProcess) -> None:
     data = node_scenario("calls")
     uuid, from_, to = data["uuid"], data["from"], data["to"]

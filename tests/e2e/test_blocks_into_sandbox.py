@@ -277,8 +277,20 @@ def test_messages(stack: Stack, rented: str) -> None:
         "status callbacks",
     )
     assert statuses
-    listing = stack.call("getMessages", messageDirection="outbound", messageState="delivered", limit="20")
-    assert set(sent["message_uuid"]) <= {m["message_uuid"] for m in listing["objects"]}
+    # A US long code sends one message per second, as on Plivo: the second is delivered a second later.
+    listing = eventually(
+        lambda: (
+            (
+                found := stack.call(
+                    "getMessages", messageDirection="outbound", messageState="delivered", limit="20"
+                )
+            )
+            and set(sent["message_uuid"]) <= {m["message_uuid"] for m in found["objects"]}
+            and found
+        ),
+        "both delivered",
+    )
+    assert listing["meta"]["total_count"] >= 2
 
 
 # -- voice --------------------------------------------------------------------------------------

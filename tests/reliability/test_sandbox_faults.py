@@ -27,7 +27,8 @@ pytestmark = pytest.mark.faults
 
 UPSTREAM_TIMEOUT = 0.5
 MAX_RETRIES = 2
-SEND = {"src": "14155550100", "destination": "14155550101", "text": "fault drill"}
+# To the UK, where a number the account does not rent may be the sender (to the US it could not).
+SEND = {"src": "14155550100", "destination": "447700900101", "text": "fault drill"}
 
 
 @dataclass

@@ -7,6 +7,10 @@
 - ``sdk(auth_id, auth_token) -> plivo.RestClient`` aimed at the ``sandbox`` fixture's server
   (``PLIVO_API_BASE_URI`` and the voice URIs patched for the test).
 - ``main_sdk``: ``sdk`` with the main account's credentials.
+- ``unpaced_calls``: lifts Plivo's 2 calls per second (``calls_per_second`` 0), for tests that start
+  more calls at once and are not about that limit.
+- ``sms_src``: a US long code the main account rents (as on Plivo, messages to the US and Canada
+  need one of the account's numbers as ``src``).
 - ``recorder``: a :class:`HookRecorder`: a small app that answers 200 to every callback sent to
   ``https://hooks.test/...`` and keeps them (url, method, params, headers) in ``recorder.sent``.
 """
@@ -75,3 +79,16 @@ def sdk(sandbox: Server, monkeypatch: pytest.MonkeyPatch) -> Callable[[str, str]
 @pytest.fixture
 def main_sdk(sandbox: Server, sdk: Callable[[str, str], plivo.RestClient]) -> plivo.RestClient:
     return sdk(sandbox.state.main_auth_id, sandbox.state.main_auth_token)
+
+
+@pytest.fixture
+def sms_src(main_sdk: plivo.RestClient) -> str:
+    number: str = main_sdk.numbers.search(country_iso="US", type="local", services="sms").objects[0]["number"]
+    main_sdk.numbers.buy(number)
+    return number
+
+
+@pytest.fixture
+def unpaced_calls(sandbox: Server) -> None:
+    with sandbox.main_client() as control:
+        control.patch("/_sandbox/settings", json={"calls_per_second": 0}).raise_for_status()

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from datetime import UTC, datetime
 
 import plivo
 import pytest
+from answer_server import settle
 from plivo import exceptions as plivo_errors
 from sandbox_server import Server
 
@@ -140,3 +142,44 @@ def test_subaccount_endpoints_are_private(
     with pytest.raises(plivo_errors.ResourceNotFoundError):
         as_sub.endpoints.update(main_endpoint, alias="hijacked")
     assert main_sdk.endpoints.get(sub_endpoint).sub_account.endswith(f"/Subaccount/{sub.auth_id}/")
+
+
+def test_sip_registration_fills_and_clears_the_contact(main_sdk: plivo.RestClient, sandbox: Server) -> None:
+    endpoint_id = main_sdk.endpoints.create(
+        username="softphone", password="secret1", alias="desk"
+    ).endpoint_id
+    fresh = main_sdk.endpoints.get(endpoint_id)
+    assert fresh.sip_registered == "false" and "sip_contact" not in fresh.__dict__
+    with sandbox.main_client() as control:
+        registered = control.post(
+            f"/_sandbox/endpoints/{endpoint_id}/register",
+            json={"contact": "sip:desk@203.0.113.7:5062;ob", "expires": 600, "user_agent": "Telephone 1.6"},
+        )
+        assert registered.status_code == 200 and registered.json()["sip_registered"] == "true"
+        now = control.get("/_sandbox/clock").json()["epoch"]
+    shown = main_sdk.endpoints.get(endpoint_id)
+    assert (shown.sip_registered, shown.sip_contact, shown.sip_user_agent) == (
+        "true",
+        "sip:desk@203.0.113.7:5062;ob",
+        "Telephone 1.6",
+    )
+    expires = datetime.strptime(shown.sip_expires, "%Y-%m-%d %H:%M:%S").replace(tzinfo=UTC)
+    assert expires.timestamp() == pytest.approx(now + 600, abs=1)
+    assert [e.sip_registered for e in main_sdk.endpoints.list()] == ["true"]
+    settle(sandbox, 600)  # the registration runs out on the sandbox clock
+    assert main_sdk.endpoints.get(endpoint_id).sip_registered == "false"
+
+    with sandbox.main_client() as control:
+        control.post(f"/_sandbox/endpoints/{endpoint_id}/register", json={}).raise_for_status()
+        default = main_sdk.endpoints.get(endpoint_id)
+        assert default.sip_contact.startswith(f"sip:{default.username}@") and default.sip_user_agent
+        unregistered = control.post(f"/_sandbox/endpoints/{endpoint_id}/unregister")
+        assert unregistered.status_code == 200 and unregistered.json()["sip_registered"] == "false"
+        gone = main_sdk.endpoints.get(endpoint_id)
+        assert gone.sip_registered == "false"
+        assert not {"sip_contact", "sip_expires", "sip_user_agent"} & set(gone.__dict__)
+        for bad in ({"expires": 0}, {"expires": "soon"}, {"contact": "desk@host"}):
+            answer = control.post(f"/_sandbox/endpoints/{endpoint_id}/register", json=bad)
+            assert answer.status_code == 400, bad
+        assert control.post("/_sandbox/endpoints/1234/register", json={}).status_code == 404
+        assert control.post("/_sandbox/endpoints/1234/unregister").status_code == 404

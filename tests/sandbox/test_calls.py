@@ -85,6 +85,7 @@ def test_a_call_rings_is_answered_runs_its_xml_and_becomes_a_record(
     assert record.hangup_cause_code == 4010
 
 
+@pytest.mark.usefixtures("unpaced_calls")  # more than 2 calls at once
 def test_bulk_calls_get_one_request_uuid_per_destination(
     sandbox: Server, main_sdk: plivo.RestClient, answers: AnswerServer
 ) -> None:
@@ -208,6 +209,7 @@ def test_actions_on_ended_or_unknown_calls_are_404(
         main_sdk.calls.get(str(uuid.uuid4()))
 
 
+@pytest.mark.usefixtures("unpaced_calls")  # more than 2 calls at once
 def test_hangup_single_and_all_calls(
     sandbox: Server, main_sdk: plivo.RestClient, answers: AnswerServer
 ) -> None:
@@ -312,6 +314,7 @@ def test_time_limit_ends_the_call_at_exactly_the_limit(
     assert answers.wait_for("/hangup")[0].params["HangupCauseCode"] == "6000"
 
 
+@pytest.mark.usefixtures("unpaced_calls")  # more than 2 calls at once
 def test_call_records_filter_and_page(
     sandbox: Server, main_sdk: plivo.RestClient, answers: AnswerServer
 ) -> None:

@@ -24,8 +24,6 @@ import pytest
 from plivo import exceptions as plivo_errors
 from sandbox_server import Server
 
-from plivo_blocks.sandbox.voice.causes import QUEUED
-
 NODE_HEADERS = {"Content-Type": "application/json", "User-Agent": "plivo-node/4.79.0 (Node: v20.20.2)"}
 EMPTY_JSON = b'""'  # what axios sends for the Node SDK's "no parameters"
 
@@ -115,14 +113,20 @@ def test_queued_call_read_as_both_sdks_read_it(sandbox: Server, main_sdk: plivo.
     with pytest.raises(plivo_errors.ResourceNotFoundError, match="call not found"):
         main_sdk.calls.queued_call_get(uuid)
     assert main_sdk.queued_calls.list_ids().calls == []
-    # A call still waiting in the queue is shown as Plivo shows it.
-    call = sandbox.state.voice.calls[uuid]
-    call.status = QUEUED
-    queued = main_sdk.queued_calls.get(uuid)
-    assert (queued.call_uuid, queued.call_status, queued.to) == (uuid, "queued", "14155550173")
-    assert queued.request_uuid == call.request_uuid and "session_start" not in queued.__dict__
-    assert main_sdk.queued_calls.list_ids().calls == [uuid]
-    assert main_sdk.calls.queued_call_list_ids().calls == [uuid]
+    # A call still waiting in Plivo's queue (one call per second here) is shown as Plivo shows it.
+    with sandbox.main_client() as control:
+        control.patch("/_sandbox/settings", json={"calls_per_second": 1}).raise_for_status()
+    answer_url = conference_answer(sandbox, "tolerance")
+    request_uuid = main_sdk.calls.create(
+        from_="14155550100", to_="14155550174", answer_url=answer_url
+    ).request_uuid
+    (waiting,) = main_sdk.queued_calls.list_ids().calls
+    queued = main_sdk.queued_calls.get(waiting)
+    assert (queued.call_uuid, queued.call_status, queued.to) == (waiting, "queued", "14155550174")
+    assert queued.request_uuid == request_uuid and "session_start" not in queued.__dict__
+    assert main_sdk.calls.queued_call_list_ids().calls == [waiting]
+    with pytest.raises(plivo_errors.ResourceNotFoundError, match="call not found"):
+        main_sdk.live_calls.get(waiting)  # queued, not live
 
 
 @pytest.mark.parametrize(
@@ -144,17 +148,12 @@ def test_unsimulated_apis_are_refused_by_name(main_sdk: plivo.RestClient, reach:
     assert str(refused.value).startswith(f"the plivo-blocks sandbox does not simulate {api}")
 
 
-def test_lookup_and_message_media_are_refused_by_name(
+def test_lookup_is_refused_by_name(
     sandbox: Server, main_sdk: plivo.RestClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(plivo.resources.lookup, "LOOKUP_API_ENDPOINT", f"{sandbox.url}/v1/Number")
     with pytest.raises(plivo_errors.ResourceNotFoundError, match="does not simulate the Lookup API"):
         main_sdk.lookup.get("14155550100")
-    number = main_sdk.numbers.search("US")[0].number
-    main_sdk.numbers.buy(number)
-    (uuid,) = main_sdk.messages.create(src=number, dst="14155550101", text="hi").message_uuid
-    with pytest.raises(plivo_errors.ResourceNotFoundError, match="does not simulate MMS media of messages"):
-        main_sdk.messages.get(uuid).listMedia()
 
 
 def test_unknown_paths_still_answer_not_found(sandbox: Server) -> None:

@@ -166,12 +166,12 @@ def test_the_clock_control_api(sandbox: Server) -> None:
         assert anonymous.get("/_sandbox/clock").status_code == 401
 
 
-def test_reset_cancels_pending_work(sandbox: Server, main_sdk: object) -> None:
+def test_reset_cancels_pending_work(sandbox: Server, main_sdk: object, sms_src: str) -> None:
     settle(sandbox)
     with sandbox.main_client() as control:
         control.patch("/_sandbox/settings", json={"message_queued_seconds": 60}).raise_for_status()
         base = f"/v1/Account/{sandbox.state.main_auth_id}/Message/"
-        control.post(base, json={"src": "14155550100", "dst": "14155550111", "text": "x"}).raise_for_status()
+        control.post(base, json={"src": sms_src, "dst": "14155550111", "text": "x"}).raise_for_status()
         assert control.get("/_sandbox/clock").json()["pending_timers"] >= 1
         control.post("/_sandbox/reset").raise_for_status()
         assert control.get("/_sandbox/clock").json()["pending_timers"] == 0

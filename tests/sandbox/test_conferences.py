@@ -75,6 +75,7 @@ def test_a_full_room_is_skipped_and_an_advanced_member_goes_on(
     assert main_sdk.conferences.list().conferences == []
 
 
+@pytest.mark.usefixtures("unpaced_calls")  # more than 2 calls at once
 def test_member_operations_select_all_lists_and_single_ids(
     sandbox: Server, main_sdk: plivo.RestClient, answers: AnswerServer
 ) -> None:

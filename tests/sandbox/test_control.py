@@ -9,7 +9,6 @@ from answer_server import settle
 from hook_recorder import HookRecorder
 from sandbox_server import Server
 
-SRC = "14155550100"
 DST = "14155550111"
 
 
@@ -38,9 +37,9 @@ def test_reset_forgets_everything_but_the_main_account(sandbox: Server, main_sdk
         assert as_sub.get(f"/v1/Account/{sub.auth_id}/").status_code == 401
 
 
-def test_list_what_was_sent(sandbox: Server, main_sdk: plivo.RestClient) -> None:
-    main_sdk.messages.create(src=SRC, dst=DST, text="first", url="https://hooks.test/a")
-    main_sdk.messages.create(src=SRC, dst="447700900123", text="second")
+def test_list_what_was_sent(sandbox: Server, main_sdk: plivo.RestClient, sms_src: str) -> None:
+    main_sdk.messages.create(src=sms_src, dst=DST, text="first", url="https://hooks.test/a")
+    main_sdk.messages.create(src=sms_src, dst="447700900123", text="second")
     with sandbox.main_client() as control:
         everything = control.get("/_sandbox/messages").json()
         assert [m["text"] for m in everything["objects"]] == ["second", "first"]
@@ -77,19 +76,18 @@ def test_inbound_sms_reaches_the_numbers_application(
     assert callback.params["From"] == "447700900999" and callback.params["To"] == number
     assert callback.params["Text"] == "hi!" and callback.params["MessageUUID"] == delivered["message_uuid"]
     inbound = main_sdk.messages.get(delivered["message_uuid"])
-    assert inbound.message_direction == "inbound" and inbound.message_state == "received"
+    assert inbound.message_direction == "inbound" and inbound.message_state == "delivered"  # the URL took it
     assert [m.message_uuid for m in main_sdk.messages.list(message_direction="inbound")] == [
         delivered["message_uuid"]
     ]
 
 
 def test_set_a_messages_final_state(
-    sandbox: Server, main_sdk: plivo.RestClient, recorder: HookRecorder
+    sandbox: Server, main_sdk: plivo.RestClient, recorder: HookRecorder, sms_src: str
 ) -> None:
-    uuid = main_sdk.messages.create(src=SRC, dst=DST, text="doomed", url="https://hooks.test/s").message_uuid[
-        0
-    ]
-    settle(sandbox)
+    sent = main_sdk.messages.create(src=sms_src, dst=DST, text="doomed", url="https://hooks.test/s")
+    uuid = sent.message_uuid[0]
+    settle(sandbox, 1)  # sent
     with sandbox.main_client() as control:
         failed = control.post(
             f"/_sandbox/messages/{uuid}/state", json={"state": "failed", "error_code": "50"}
@@ -129,8 +127,9 @@ def test_status_fault_fails_the_next_requests_only(sandbox: Server) -> None:
         assert set(first.json()) == {"api_id", "error"}
 
 
-def test_faults_can_target_a_method_and_path(sandbox: Server) -> None:
+def test_faults_can_target_a_method_and_path(sandbox: Server, sms_src: str) -> None:
     base = f"/v1/Account/{sandbox.state.main_auth_id}/"
+    message = {"src": sms_src, "dst": DST, "text": "x"}
     with sandbox.main_client() as client:
         client.post(
             "/_sandbox/faults",
@@ -138,8 +137,8 @@ def test_faults_can_target_a_method_and_path(sandbox: Server) -> None:
         )
         assert client.get(f"{base}Message/").status_code == 200
         assert client.post(f"{base}Application/", json={"app_name": "x"}).status_code == 201
-        assert client.post(f"{base}Message/", json={"src": SRC, "dst": DST, "text": "x"}).status_code == 429
-        assert client.post(f"{base}Message/", json={"src": SRC, "dst": DST, "text": "x"}).status_code == 202
+        assert client.post(f"{base}Message/", json=message).status_code == 429
+        assert client.post(f"{base}Message/", json=message).status_code == 202
 
 
 def test_delay_fault_then_normal_answer(sandbox: Server) -> None:

@@ -1,8 +1,13 @@
-"""Messages through the official SDK: units, prices, lifecycle, status callbacks and filters."""
+"""Messages through the official SDK: units, prices, lifecycle, status callbacks and filters.
+
+The sender rules, MMS, throughput and expiry are in ``test_message_rules.py``; inbound messages in
+``test_messages_inbound.py``."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +22,6 @@ from starlette.applications import Starlette
 from plivo_blocks.sandbox import SandboxSettings, create_app
 from plivo_blocks.sandbox.models.messages import count_units
 
-SRC = "14155550100"
 US_DST = "14155550111"
 GB_DST = "447700900123"
 
@@ -45,89 +49,161 @@ def test_units_are_counted_as_carriers_do(text: str, units: int) -> None:
     assert count_units(text) == units
 
 
-def test_one_message_per_destination_priced_from_the_table(main_sdk: plivo.RestClient) -> None:
-    sent = main_sdk.messages.create(src=SRC, dst=f"{US_DST}<{GB_DST}", text="a" * 200)
+def test_one_message_per_destination_priced_from_the_table(main_sdk: plivo.RestClient, sms_src: str) -> None:
+    sent = main_sdk.messages.create(src=sms_src, dst=f"{US_DST}<{GB_DST}", text="a" * 200)
     assert sent.message == "message(s) queued" and len(sent.message_uuid) == 2
     to_us, to_gb = (main_sdk.messages.get(uuid) for uuid in sent.message_uuid)
     assert (to_us.to_number, to_gb.to_number) == (US_DST, GB_DST)
     assert to_us.units == 2 and to_us.total_rate == "0.00650" and to_us.total_amount == "0.01300"
     assert to_gb.total_rate == "0.04000" and to_gb.total_amount == "0.08000"
-    assert to_us.from_number == SRC and to_us.message_direction == "outbound"
+    assert to_us.from_number == sms_src and to_us.message_direction == "outbound"
     assert to_us.message_type == "sms" and to_us.resource_uri.endswith(f"/Message/{to_us.message_uuid}/")
 
 
-def test_lifecycle_on_the_clock_and_status_callbacks(
-    main_sdk: plivo.RestClient, recorder: HookRecorder, sandbox: Server
+#: Every parameter of Plivo's message status callback ("Message Status Callbacks"; the WhatsApp-only
+#: Conversation* ones aside).
+STATUS_PARAMETERS = {
+    "MessageUUID",
+    "To",
+    "From",
+    "Type",
+    "Status",
+    "Units",
+    "TotalRate",
+    "TotalAmount",
+    "MCC",
+    "MNC",
+    "ErrorCode",
+    "ParentMessageUUID",
+    "PartInfo",
+    "Sequence",
+    "MessageTime",
+    "QueuedTime",
+    "SentTime",
+    "DeliveryReportTime",
+    "requester_ip",
+    "PowerpackUUID",
+}
+CALLBACK_TIME = re.compile(r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}\.\d{6}$")
+
+
+def test_queued_when_sent_then_sent_then_delivered_on_plivos_default_timings(
+    main_sdk: plivo.RestClient, recorder: HookRecorder, sandbox: Server, sms_src: str
 ) -> None:
-    with sandbox.main_client() as control:
-        control.patch(
-            "/_sandbox/settings", json={"message_queued_seconds": 1, "message_sent_seconds": 2}
-        ).raise_for_status()
     sent = main_sdk.messages.create(
-        src=SRC, dst=US_DST, text="ping", url="https://hooks.test/status", method="GET"
+        src=sms_src, dst=US_DST, text="ping", url="https://hooks.test/status", method="GET"
     )
     uuid = sent.message_uuid[0]
     assert main_sdk.messages.get(uuid).message_state == "queued"  # as POST Message/ answers
-    settle(sandbox, 3)
+    # (Half seconds: sandbox time is epoch seconds, and halves add up exactly.)
+    settle(sandbox, 0.5)
+    assert main_sdk.messages.get(uuid).message_state == "queued"
+    settle(sandbox, 0.5)  # a second after: handed to the carrier
+    assert main_sdk.messages.get(uuid).message_state == "sent"
+    settle(sandbox, 1.5)
+    assert main_sdk.messages.get(uuid).message_state == "sent"
+    settle(sandbox, 0.5)  # the delivery report, two seconds later
     message = main_sdk.messages.get(uuid)
     assert message.message_state == "delivered" and message.error_code == "000"
     assert message.message_sent_time and message.message_updated_time
+
     assert [c.params["Status"] for c in recorder.sent] == ["queued", "sent", "delivered"]
+    assert [c.params["Sequence"] for c in recorder.sent] == ["1", "2", "3"]
     first = recorder.sent[0]
     assert (first.url, first.method) == ("https://hooks.test/status", "GET")
     assert first.headers["x-plivo-signature-v3"]
     with sandbox.main_client() as control:
         logged = control.get("/_sandbox/webhooks", params={"kind": "message_status"}).json()["objects"]
     assert {(d["ref"], d["status"]) for d in logged} == {(uuid, "delivered")}
-    assert first.params == {
-        "To": US_DST,
-        "From": SRC,
-        "Status": "queued",
+    for callback in recorder.sent:
+        assert set(callback.params) == STATUS_PARAMETERS, callback.params
+    queued, sent_cb, delivered = (c.params for c in recorder.sent)
+    assert {k: queued[k] for k in STATUS_PARAMETERS - {"MNC", "MessageTime", "QueuedTime"}} == {
         "MessageUUID": uuid,
-        "ParentMessageUUID": uuid,
-        "PartInfo": "1 of 1",
+        "To": US_DST,
+        "From": sms_src,
+        "Type": "sms",
+        "Status": "queued",
+        "Units": "1",
         "TotalRate": "0.00650",
         "TotalAmount": "0.00650",
-        "Units": "1",
         "MCC": "310",
-        "MNC": first.params["MNC"],
         "ErrorCode": "",
+        "ParentMessageUUID": uuid,
+        "PartInfo": "1 of 1",
+        "Sequence": "1",
+        "SentTime": "",
+        "DeliveryReportTime": "",
+        "requester_ip": "127.0.0.1",
+        "PowerpackUUID": "",
     }
-    assert recorder.sent[-1].params["ErrorCode"] == "000"
+    assert re.match(r"^\d{3}$", queued["MNC"])
+    # The times: queued at once, sent a second later, the report two seconds after that.
+    times = {
+        name: datetime.strptime(delivered[name], "%Y-%m-%d %H:%M:%S.%f")
+        for name in ("MessageTime", "QueuedTime", "SentTime", "DeliveryReportTime")
+    }
+    assert all(CALLBACK_TIME.match(delivered[name]) for name in times)
+    assert queued["MessageTime"] == queued["QueuedTime"] == delivered["QueuedTime"]
+    assert (times["SentTime"] - times["QueuedTime"]).total_seconds() == pytest.approx(1)
+    assert (times["DeliveryReportTime"] - times["SentTime"]).total_seconds() == pytest.approx(2)
+    assert sent_cb["SentTime"] == delivered["SentTime"] and sent_cb["DeliveryReportTime"] == ""
+    assert delivered["ErrorCode"] == "000"
 
 
-def test_no_callback_without_url(main_sdk: plivo.RestClient, recorder: HookRecorder, sandbox: Server) -> None:
-    main_sdk.messages.create(src=SRC, dst=US_DST, text="quiet")
-    settle(sandbox)
+def test_callbacks_of_many_messages_each_arrive_in_sequence_order(
+    main_sdk: plivo.RestClient, recorder: HookRecorder, sandbox: Server, sms_src: str
+) -> None:
+    destinations = [f"1415555{n:04d}" for n in range(3)]
+    uuids = main_sdk.messages.create(
+        src=sms_src, dst="<".join(destinations), text="many", url="https://hooks.test/status"
+    ).message_uuid
+    settle(sandbox, 10)
+    for uuid in uuids:
+        mine = [c.params for c in recorder.sent if c.params["MessageUUID"] == uuid]
+        assert [(c["Sequence"], c["Status"]) for c in mine] == [
+            ("1", "queued"),
+            ("2", "sent"),
+            ("3", "delivered"),
+        ]
+
+
+def test_no_callback_without_url(
+    main_sdk: plivo.RestClient, recorder: HookRecorder, sandbox: Server, sms_src: str
+) -> None:
+    main_sdk.messages.create(src=sms_src, dst=US_DST, text="quiet")
+    settle(sandbox, 5)
     assert recorder.sent == []
 
 
-def test_send_validation(main_sdk: plivo.RestClient, sandbox: Server) -> None:
+def test_send_validation(main_sdk: plivo.RestClient, sandbox: Server, sms_src: str) -> None:
     with pytest.raises(plivo_errors.ValidationError):
-        main_sdk.messages.create(src=SRC, dst="12345", text="too short a number")
+        main_sdk.messages.create(src=sms_src, dst="12345", text="too short a number")
     with pytest.raises(plivo_errors.ValidationError):
-        main_sdk.messages.create(src=SRC, dst="9991234567890", text="no route")
+        main_sdk.messages.create(src=sms_src, dst="9991234567890", text="no route")
     with pytest.raises(plivo_errors.ValidationError):
-        main_sdk.messages.create(src=SRC, dst=US_DST, text="x" * 1601)
+        main_sdk.messages.create(src=sms_src, dst=US_DST, text="x" * 1601)
     base = f"/v1/Account/{sandbox.state.main_auth_id}/Message/"
     with sandbox.main_client() as main:
-        assert main.post(base, json={"src": SRC, "text": "no dst"}).status_code == 400
-        assert main.post(base, json={"src": SRC, "dst": US_DST}).status_code == 400  # no text
-        assert main.post(base, json={"src": SRC, "dst": SRC, "text": "loop"}).status_code == 400
+        assert main.post(base, json={"src": sms_src, "text": "no dst"}).status_code == 400
+        assert main.post(base, json={"src": sms_src, "dst": US_DST}).status_code == 400  # no text
+        assert main.post(base, json={"src": sms_src, "dst": sms_src, "text": "loop"}).status_code == 400
         assert (
-            main.post(base, json={"src": SRC, "dst": US_DST, "text": "x", "type": "fax"}).status_code == 400
+            main.post(base, json={"src": sms_src, "dst": US_DST, "text": "x", "type": "fax"}).status_code
+            == 400
         )
         assert main.get(f"{base}00000000-0000-0000-0000-000000000000/").status_code == 404
 
 
 def test_list_filters(
-    main_sdk: plivo.RestClient, sdk: Callable[[str, str], plivo.RestClient], sandbox: Server
+    main_sdk: plivo.RestClient, sdk: Callable[[str, str], plivo.RestClient], sandbox: Server, sms_src: str
 ) -> None:
     sub = main_sdk.subaccounts.create(name="texts")
     as_sub = sdk(sub.auth_id, sub.auth_token)
-    main_uuid = main_sdk.messages.create(src=SRC, dst=US_DST, text="main").message_uuid[0]
-    sub_uuid = as_sub.messages.create(src=SRC, dst=GB_DST, text="sub").message_uuid[0]
-    settle(sandbox)
+    main_uuid = main_sdk.messages.create(src=sms_src, dst=US_DST, text="main").message_uuid[0]
+    # Not the subaccount's number: as a sender ID it may still send outside the US and Canada.
+    sub_uuid = as_sub.messages.create(src=sms_src, dst=GB_DST, text="sub").message_uuid[0]
+    settle(sandbox, 5)
 
     # Fail one message so the state and error filters have something to tell apart.
     with sandbox.main_client() as control:
@@ -163,27 +239,29 @@ def test_list_filters(
         assert raw.get(base, params={"message_direction": "sideways"}).status_code == 400
 
 
-def test_hold_and_release(main_sdk: plivo.RestClient, sandbox: Server, recorder: HookRecorder) -> None:
+def test_hold_and_release(
+    main_sdk: plivo.RestClient, sandbox: Server, recorder: HookRecorder, sms_src: str
+) -> None:
     with sandbox.main_client() as control:
         assert control.post("/_sandbox/messages/hold", json={"state": "sent"}).status_code == 202
         uuid = main_sdk.messages.create(
-            src=SRC, dst=US_DST, text="wait", url="https://hooks.test/s"
+            src=sms_src, dst=US_DST, text="wait", url="https://hooks.test/s"
         ).message_uuid[0]
         settle(sandbox, 3600)
         assert main_sdk.messages.get(uuid).message_state == "sent"
         released = control.delete("/_sandbox/messages/hold").json()
         assert released["released"] == 1
-    settle(sandbox)
+    settle(sandbox)  # its delivery report was due long ago: it comes at once
     assert main_sdk.messages.get(uuid).message_state == "delivered"
     assert [c.params["Status"] for c in recorder.sent] == ["queued", "sent", "delivered"]
 
 
-def test_lifecycle_delays_are_sandbox_time(main_sdk: plivo.RestClient, sandbox: Server) -> None:
+def test_lifecycle_delays_are_sandbox_time(main_sdk: plivo.RestClient, sandbox: Server, sms_src: str) -> None:
     with sandbox.main_client() as control:
         control.patch(
             "/_sandbox/settings", json={"message_queued_seconds": 600, "message_sent_seconds": 5}
         ).raise_for_status()
-    uuid = main_sdk.messages.create(src=SRC, dst=US_DST, text="later").message_uuid[0]
+    uuid = main_sdk.messages.create(src=sms_src, dst=US_DST, text="later").message_uuid[0]
     settle(sandbox, 599)
     assert main_sdk.messages.get(uuid).message_state == "queued"
     settle(sandbox, 1)
@@ -193,8 +271,6 @@ def test_lifecycle_delays_are_sandbox_time(main_sdk: plivo.RestClient, sandbox: 
     delivered = main_sdk.messages.get(uuid)
     assert delivered.message_state == "delivered"
     # The times shown agree with the clock: queued, then sent 600 s later.
-    from datetime import datetime
-
     sent_time = datetime.fromisoformat(delivered.message_sent_time)
     assert (sent_time - datetime.fromisoformat(delivered.message_time)).total_seconds() == pytest.approx(
         600, abs=1
@@ -202,7 +278,7 @@ def test_lifecycle_delays_are_sandbox_time(main_sdk: plivo.RestClient, sandbox: 
 
 
 def test_messages_and_numbers_are_charged_to_the_main_account(
-    main_sdk: plivo.RestClient, sdk: Callable[[str, str], plivo.RestClient]
+    main_sdk: plivo.RestClient, sdk: Callable[[str, str], plivo.RestClient], sms_src: str
 ) -> None:
     from decimal import Decimal
 
@@ -210,7 +286,7 @@ def test_messages_and_numbers_are_charged_to_the_main_account(
         return Decimal(main_sdk.account.get().cash_credits)
 
     start = credits()
-    main_sdk.messages.create(src=SRC, dst=f"{US_DST}<{GB_DST}", text="x")
+    main_sdk.messages.create(src=sms_src, dst=f"{US_DST}<{GB_DST}", text="x")
     assert credits() == start - Decimal("0.00650") - Decimal("0.04000")
     sub = main_sdk.subaccounts.create(name="spender")
     number = main_sdk.numbers.search(country_iso="US").objects[0]["number"]
@@ -225,11 +301,17 @@ def test_unfinished_lifecycles_resume_after_a_restart(
     first = serve(create_app(db, settings=SandboxSettings(message_queued_seconds=600)))
     base = f"/v1/Account/{first.state.main_auth_id}/Message/"
     with first.main_client() as api:
-        uuid = api.post(base, json={"src": SRC, "dst": US_DST, "text": "survivor"}).json()["message_uuid"][0]
+        number = api.get(f"{base}../PhoneNumber/", params={"country_iso": "US"}).json()["objects"][0][
+            "number"
+        ]
+        api.post(f"{base}../PhoneNumber/{number}/").raise_for_status()
+        uuid = api.post(base, json={"src": number, "dst": US_DST, "text": "survivor"}).json()["message_uuid"][
+            0
+        ]
         assert api.get(f"{base}{uuid}/").json()["message_state"] == "queued"
     first.stop()
 
-    second = serve(create_app(db, clock=MANUAL))  # immediate timings: the resumed lifecycle completes
-    settle(second)
+    second = serve(create_app(db, clock=MANUAL))  # Plivo's timings: the resumed lifecycle completes
+    settle(second, 3)
     with second.main_client() as api:
         assert api.get(f"{base}{uuid}/").json()["message_state"] == "delivered"

@@ -131,6 +131,7 @@ def test_live_call_action_aliases(sandbox: Server, main_sdk: plivo.RestClient) -
         main_sdk.calls.live_call_get(uuid)
 
 
+@pytest.mark.usefixtures("unpaced_calls")  # more than 2 calls at once
 def test_conference_object_methods_and_bulk_hangups(sandbox: Server, main_sdk: plivo.RestClient) -> None:
     number = rent(main_sdk)
     for to, room in (("14155550184", "py-a"), ("14155550185", "py-a"), ("14155550186", "py-b")):

@@ -209,6 +209,7 @@ def test_an_inbound_call_to_a_rented_number_reaches_its_application(
     assert [r.call_uuid for r in main_sdk.calls.list(call_direction="inbound")] == [call_uuid]
 
 
+@pytest.mark.usefixtures("unpaced_calls")  # more than 2 calls at once
 def test_hanging_up_a_conference_ends_every_call_in_it(
     sandbox: Server, main_sdk: plivo.RestClient, answers: AnswerServer
 ) -> None:

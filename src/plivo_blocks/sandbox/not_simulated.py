@@ -24,7 +24,6 @@ NOT_SIMULATED: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (_ACCOUNT + r"Powerpack/", "Powerpacks"),
         (_ACCOUNT + r"NumberPool/", "Powerpack number pools"),
         (_ACCOUNT + r"Media/", "the Media API (MMS media uploads)"),
-        (_ACCOUNT + r"Message/[^/]+/Media/", "MMS media of messages"),
         (_ACCOUNT + r"MultiPartyCall/", "the Multi-Party Call (MPC) REST API"),
         (_ACCOUNT + r"Call/[^/]+/Stream/", "audio streams started through the API"),
         (_ACCOUNT + r"10dlc/", "10DLC brands and campaigns"),

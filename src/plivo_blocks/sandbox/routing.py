@@ -12,7 +12,8 @@
 
 ``api_route(method, path, handler)`` serves ``/v1/Account/{auth_id}/<path>`` (paths end with ``/``;
 a request without the trailing slash is accepted too). Before the handler runs, the request is
-authenticated (:func:`plivo_blocks.sandbox.auth.authenticate`) and its parameters read
+authenticated (:func:`plivo_blocks.sandbox.auth.authenticate`), counted toward Plivo's request
+limit (:mod:`plivo_blocks.sandbox.limits`; 429 beyond it) and its parameters read
 (:func:`plivo_blocks.sandbox.responses.read_params`). ``control_route(method, path, handler)``
 serves ``/_sandbox/<path>`` for the main account only; ``ctx.body`` then holds the JSON body as is.
 
@@ -32,6 +33,7 @@ from starlette.routing import Route
 
 from plivo_blocks.sandbox.accounts import Account
 from plivo_blocks.sandbox.auth import authenticate, authenticate_main, sandbox_state
+from plivo_blocks.sandbox.limits import counts_toward_limit
 from plivo_blocks.sandbox.responses import (
     PlivoError,
     bad_request,
@@ -201,11 +203,17 @@ def body_text(body: dict[str, Any], name: str, *, required: bool = True) -> str 
 def api_route(method: str, path: str, handler: Handler, *, name: str | None = None) -> Route:
     """A ``/v1/Account/{auth_id}/<path>`` endpoint; ``path`` ends with ``/`` (or is ``""``)."""
 
+    counted = counts_toward_limit(method, path)
+
     async def endpoint(request: Request) -> Response:
         account = await authenticate(request)
+        state = sandbox_state(request)
+        if counted:
+            caller: Account = request.state.caller
+            state.limits.admit(caller.main_id)  # Plivo's 300 requests / 5 s (429 beyond)
         params = await read_params(request)
         path_params = {k: str(v) for k, v in request.path_params.items() if k != "auth_id"}
-        ctx = ApiContext(request, sandbox_state(request), account, params, path_params)
+        ctx = ApiContext(request, state, account, params, path_params)
         return await handler(ctx)
 
     return Route(f"/v1/Account/{{auth_id}}/{path}", endpoint, methods=[method], name=name or handler.__name__)

@@ -1,7 +1,12 @@
-"""Behaviour knobs of the sandbox: lifecycle timings and holds.
+"""Behaviour knobs of the sandbox: lifecycle timings, holds, and Plivo's limits.
 
 Timings are seconds of sandbox time (:mod:`plivo_blocks.sandbox.clock`): in ``manual`` mode they
 pass only when the clock is advanced, so tests stay deterministic whatever the delays.
+
+The defaults are Plivo's, so that what would be throttled, queued or slow on Plivo is so locally
+first: 300 API requests per 5 s per main account, 2 calls per second, 5 SMS (and 0.25 MMS) per
+second per account, each sender number's own throughput, and a message that is ``sent`` about a
+second after it is queued and ``delivered`` two seconds later. For the limits, 0 means no limit.
 
 The settings object is mutable on purpose: the control API (``PATCH /_sandbox/settings``)
 changes it while the sandbox runs, through :meth:`SandboxSettings.apply`, which checks field
@@ -21,14 +26,33 @@ CALL_HOLD_STATES = ("ringing",)
 
 @dataclass
 class SandboxSettings:
-    # -- Messages (sandbox-core) --------------------------------------------------------------
-    #: Seconds a new outbound message stays ``queued`` before it is ``sent``.
-    message_queued_seconds: float = 0.0
-    #: Seconds a message stays ``sent`` before it is ``delivered``.
-    message_sent_seconds: float = 0.0
+    # -- Messages ----------------------------------------------------------------------------
+    #: Seconds a new outbound message stays ``queued`` before it is ``sent`` (at least: a sender's
+    #: throughput may keep it queued longer). Plivo dispatches within about a second.
+    message_queued_seconds: float = 1.0
+    #: Seconds a message stays ``sent`` before the carrier's delivery report makes it ``delivered``.
+    message_sent_seconds: float = 2.0
     #: When set (``queued`` or ``sent``), new outbound messages stop in that state until the
     #: control API gives them a final state or releases the hold.
     message_hold_state: str | None = None
+
+    #: Outbound SMS the account dispatches per second (Plivo's default MPS is 5); subaccounts
+    #: share their main account's. 0: no limit.
+    messages_per_second: float = 5.0
+    #: Outbound MMS the account dispatches per second (Plivo's default is 0.25). 0: no limit.
+    mms_per_second: float = 0.25
+    #: Whether each sender number also has its own throughput as on Plivo (a US long code sends
+    #: one message per second, a toll-free number 25, …; see ``sandbox.message_queue``).
+    sender_throughput: bool = True
+
+    # -- Plivo's limits ------------------------------------------------------------------------
+    #: API requests a main account (with its subaccounts) may make in any 5 s of sandbox time;
+    #: beyond that Plivo answers 429 with ``Retry-After``. ``POST Call/`` does not count (calls
+    #: have their own limit). 0: no limit.
+    api_requests_per_5s: int = 300
+    #: Outbound calls a main account (with its subaccounts) starts per second; ``POST Call/`` is
+    #: accepted at once and further calls wait ``queued``, started in order. 0: no limit.
+    calls_per_second: int = 2
 
     # -- Voice (owned by sandbox-voice; add voice knobs here, all immediate by default) ------
     #: Seconds an outbound call rings before it is answered.
@@ -68,11 +92,24 @@ class SandboxSettings:
 
 
 _OPTIONAL_SECONDS = ("webhook_timeout_seconds",)
+#: Limits: whole numbers, 0 meaning no limit.
+_COUNTS = {"api_requests_per_5s": 1_000_000, "calls_per_second": 10_000}
+#: Rates per second, 0 meaning no limit.
+_RATES = {"messages_per_second": 100_000.0, "mms_per_second": 100_000.0}
+_FLAGS = ("sender_throughput",)
 
 
 def _coerce(name: str, value: Any) -> Any:
     if name in _OPTIONAL_SECONDS and value is None:
         return None
+    if name in _COUNTS:
+        return _count(name, value, _COUNTS[name])
+    if name in _RATES:
+        return _rate(name, value, _RATES[name])
+    if name in _FLAGS:
+        if not isinstance(value, bool):
+            raise ValueError(f"{name} must be true or false")
+        return value
     if name.endswith("_seconds"):
         if isinstance(value, bool) or not isinstance(value, int | float | str):
             raise ValueError(f"{name} must be a number of seconds")
@@ -97,3 +134,27 @@ def _coerce(name: str, value: Any) -> Any:
     if value is not None and not isinstance(value, str):
         raise ValueError(f"{name} must be a string or null")
     return value or None
+
+
+def _count(name: str, value: Any, most: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        raise ValueError(f"{name} must be a whole number (0: no limit)")
+    try:
+        number = int(value)
+    except ValueError:
+        raise ValueError(f"{name} must be a whole number (0: no limit)") from None
+    if not 0 <= number <= most:
+        raise ValueError(f"{name} must be between 0 (no limit) and {most}")
+    return number
+
+
+def _rate(name: str, value: Any, most: float) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        raise ValueError(f"{name} must be a number per second (0: no limit)")
+    try:
+        number = float(value)
+    except ValueError:
+        raise ValueError(f"{name} must be a number per second (0: no limit)") from None
+    if not 0 <= number <= most:
+        raise ValueError(f"{name} must be between 0 (no limit) and {most:g}")
+    return number

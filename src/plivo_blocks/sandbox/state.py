@@ -8,6 +8,8 @@
 ``clock``       sandbox time, its timers and tracked background work (:mod:`.clock`)
 ``accounts``    credentials and the cached account directory (:mod:`.accounts`)
 ``faults``      injected faults (:mod:`.faults`)
+``limits``      Plivo's API request limit, on the sandbox clock (:mod:`.limits`)
+``call_queue``  Plivo's calls per second: when each outbound call may start (:mod:`.call_queue`)
 ``events``      what happens, for the console and the inspector (:mod:`.events`)
 ``outbox``      every callback, persisted, signed, delivered and logged (:mod:`.webhooks`)
 ``messaging``   the message lifecycle and inbound SMS (:mod:`.messaging`)
@@ -25,10 +27,12 @@ import httpx
 from anyio.abc import TaskGroup
 
 from plivo_blocks.sandbox.accounts import MAIN_AUTH_ID_KEY, AccountDirectory, MainCredentials
+from plivo_blocks.sandbox.call_queue import CallQueue
 from plivo_blocks.sandbox.clock import SandboxClock
 from plivo_blocks.sandbox.events import EventBus
 from plivo_blocks.sandbox.faults import FaultInjector
-from plivo_blocks.sandbox.messaging import MessageCenter
+from plivo_blocks.sandbox.limits import RequestLimiter
+from plivo_blocks.sandbox.messaging import INBOUND_KIND, MessageCenter
 from plivo_blocks.sandbox.models.accounts import main_account_data
 from plivo_blocks.sandbox.models.common import ACCOUNT
 from plivo_blocks.sandbox.settings import SandboxSettings
@@ -53,10 +57,15 @@ class SandboxState:
         self.clock = clock
         self.accounts = AccountDirectory(store, main)
         self.faults = FaultInjector()
+        self.limits = RequestLimiter(clock, settings)
+        self.call_queue = CallQueue(clock, settings)
         self.events = EventBus(clock.now)
         self.outbox = Outbox(store, clock, settings, self.accounts, self.events, transport=webhook_transport)
         self.messaging = MessageCenter(store, clock, settings, self.outbox, self.events)
-        self.voice = VoiceEngine(store, clock, settings, self.outbox, self.events, self.messaging)
+        self.outbox.on_finished(INBOUND_KIND, self.messaging.inbound_outcome)
+        self.voice = VoiceEngine(
+            store, clock, settings, self.outbox, self.events, self.messaging, call_queue=self.call_queue
+        )
         self._running = False
 
     def __repr__(self) -> str:
@@ -106,6 +115,9 @@ class SandboxState:
 
         await self.store.transaction(wipe)
         self.faults.clear()
+        self.limits.reset()
+        self.call_queue.reset()
+        self.messaging.reset()
         initial = self.initial_settings.copy()
         for name, value in initial.as_dict().items():
             setattr(self.settings, name, value)

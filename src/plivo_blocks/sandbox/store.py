@@ -193,6 +193,11 @@ class Tx:
         """Sandbox time, as a UTC datetime."""
         return datetime.fromtimestamp(self._now(), UTC)
 
+    def epoch(self) -> float:
+        """Sandbox time in epoch seconds, exactly as the clock's timers see it (``now()`` is rounded
+        to the microsecond)."""
+        return self._now()
+
     def insert(self, kind: str, id: str, owner: str, data: Mapping[str, Any]) -> Document:
         created = self._now()
         self.touched.add(kind)

@@ -4,7 +4,8 @@
 ``api_id``), shaped like Plivo's. Look-ups used by messages and voice:
 
 - :func:`pricing_for(iso)` -> the pricing body or ``None``;
-- :func:`country_for_number(number)` -> :class:`Country` (longest country-code match; ``+1`` is the US);
+- :func:`country_for_number(number)` -> :class:`Country` (longest country-code match; ``+1`` is
+  Canada for its area codes, else the US);
 - :func:`message_rate(country, direction)`, :func:`voice_rate(number, direction, kind)` -> ``Decimal``;
 - :func:`format_rate(value)` -> ``"0.00650"`` (Plivo's five decimals).
 """
@@ -62,8 +63,75 @@ def _by_code() -> list[tuple[str, str]]:
     return pairs
 
 
+#: Canada's area codes in the North American Numbering Plan (NANPA); other +1 numbers count as the
+#: US (toll-free codes are shared by both).
+CANADIAN_AREA_CODES = frozenset(
+    [
+        "204",
+        "226",
+        "236",
+        "249",
+        "250",
+        "257",
+        "263",
+        "289",
+        "306",
+        "343",
+        "354",
+        "365",
+        "367",
+        "368",
+        "382",
+        "387",
+        "403",
+        "416",
+        "418",
+        "428",
+        "431",
+        "437",
+        "438",
+        "450",
+        "460",
+        "468",
+        "474",
+        "506",
+        "514",
+        "519",
+        "548",
+        "579",
+        "581",
+        "584",
+        "587",
+        "604",
+        "613",
+        "639",
+        "647",
+        "672",
+        "683",
+        "705",
+        "709",
+        "742",
+        "753",
+        "778",
+        "780",
+        "782",
+        "807",
+        "819",
+        "825",
+        "867",
+        "873",
+        "879",
+        "902",
+        "905",
+        "942",
+    ]
+)
+
+
 def country_for_number(number: str) -> Country | None:
     digits = number.lstrip("+")
+    if digits.startswith("1") and digits[1:4] in CANADIAN_AREA_CODES:
+        return country("CA")
     for code, iso in _by_code():
         if digits.startswith(code):
             return country(iso)

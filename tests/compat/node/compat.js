@@ -212,6 +212,67 @@ const scenarios = {
     return { src, one, two, fetched, page, all, delivered, inbound, unknown };
   },
 
+  async messageRules() {
+    const src = await rentNumber();
+    // Plivo's sender rules: a number the account does not rent, and alphanumeric senders to the US.
+    const unrented = await refused(client.messages.create('14155550100', '14155550104', 'not my number'));
+    const longAlphanumeric = await refused(client.messages.create('SixteenCharsLong', '14155550104', 'too long'));
+    const alphanumericToUs = await refused(client.messages.create('MyBrand', '14155550104', 'not to the US'));
+    const alphanumericToUk = plain(await client.messages.create('MyBrand', '447700900104', 'hello UK'));
+    // Plivo cleans a formatted destination, and answers before the message is sent.
+    const formatted = plain(await client.messages.create(src, '+1 (415) 555-0104', 'clean me'));
+    const queued = plain(await client.messages.get(formatted.messageUuid[0]));
+    await settle(3);
+    const delivered = plain(await client.messages.get(formatted.messageUuid[0]));
+    const mms = plain(
+      await client.messages.create({
+        src, dst: '14155550105', text: 'a picture', type: 'mms', media_urls: ['https://cdn.test/cat.gif'],
+      }),
+    );
+    const mmsMessage = await client.messages.get(mms.messageUuid[0]);
+    const media = plain(await client.messages.listMedia(mms.messageUuid[0]));
+    const powerpack = await refused(client.messages.create({ powerpackUUID: 'd35f2e82', dst: '14155550106', text: 'x' }));
+    return {
+      src, unrented, longAlphanumeric, alphanumericToUs, alphanumericToUk, formatted, queued, delivered, mms,
+      mmsMessage: plain(mmsMessage), media, powerpack,
+    };
+  },
+
+  async limits() {
+    await settle(5); // an empty 5-second window
+    const statuses = [];
+    for (let n = 0; n < 300; n += 1) {
+      statuses.push((await client.accounts.get()).resourceUri ? 200 : 0);
+    }
+    // The 301st within the same 5 s of sandbox time: the SDK fails, and Plivo's answer says when to retry.
+    const sdkRefusal = await refused(client.accounts.get());
+    const raw = await fetch(`${SANDBOX}/v1/Account/${AUTH_ID}/`, { headers: { Authorization: CONTROL_AUTH } });
+    const rawRefusal = { status: raw.status, retryAfter: raw.headers.get('retry-after'), body: await raw.json() };
+    await settle(5);
+    const afterWindow = plain(await client.accounts.get());
+    // Two calls per second: the third made in the same second waits in Plivo's queue.
+    const from = await rentNumber();
+    const destinations = ['14155550151', '14155550152', '14155550153'];
+    const made = [];
+    for (const to of destinations) {
+      made.push(plain(await client.calls.create(from, to, conferenceXml('compat-cps'))));
+    }
+    await settle(0);
+    const queuedNow = listed(await client.calls.listQueuedCalls());
+    const liveNow = listed(await client.calls.listLiveCalls());
+    const queuedCall = plain(await client.calls.getQueuedCall(queuedNow.objects[0].callUuid));
+    await settle(1);
+    const queuedLater = listed(await client.calls.listQueuedCalls());
+    const third = await liveCallTo(destinations[2]);
+    for (const to of destinations) {
+      await client.calls.hangup(await liveCallTo(to));
+    }
+    await settle(1);
+    return {
+      statuses, sdkRefusal, rawRefusal, afterWindow, made, queuedNow, liveNow, queuedCall, queuedLater, third,
+    };
+  },
+
   async calls() {
     const from = await rentNumber();
     const to = '14155550111';

@@ -3,6 +3,13 @@
 As Plivo does, the username gets a 12-digit suffix (``yymmddHHMMSS`` of creation) so usernames are
 unique across the platform; ``sip_uri`` is ``sip:{username}@phone.plivo.com``. The password is kept
 hidden. :func:`find_by_username` lets the voice engine resolve ``sip:`` destinations.
+
+**SIP registration** is simulated through the control API (a softphone registering): the hidden
+``_registration`` holds its contact, user agent and expiry (sandbox epoch seconds). While it lasts,
+the endpoint shows ``sip_registered: "true"`` with ``sip_contact``, ``sip_expires`` (``YYYY-MM-DD
+HH:mm:ss``, UTC) and ``sip_user_agent``, as in ``endpointGetResponse.json``; once it has expired
+or been removed the endpoint shows ``sip_registered: "false"`` and no contact, as Plivo does for an
+endpoint no client is registered on.
 """
 
 from __future__ import annotations
@@ -13,6 +20,7 @@ from plivo_blocks.sandbox import ids
 from plivo_blocks.sandbox.models.applications import application_uri
 from plivo_blocks.sandbox.models.common import insert_with_new_id, resource_uri, subaccount_ref
 from plivo_blocks.sandbox.store import Document, Tx
+from plivo_blocks.sandbox.times import from_epoch
 
 ENDPOINT = "endpoint"
 SIP_DOMAIN = "phone.plivo.com"
@@ -43,8 +51,36 @@ def new_endpoint(
     return insert_with_new_id(tx, ENDPOINT, owner, ids.ENDPOINT_ID_DIGITS, build)
 
 
+#: Seconds a registration lasts when the client does not say (a common SIP client default).
+DEFAULT_REGISTRATION_SECONDS = 3600
+
+
+def registration(
+    username: str, now: float, contact: str | None, expires: int, user_agent: str | None
+) -> dict[str, Any]:
+    """The hidden ``_registration`` of a client registering now for ``expires`` seconds."""
+    return {
+        "contact": contact or f"sip:{username}@198.51.100.10:5060;ob",
+        "expires_at": now + expires,
+        "user_agent": user_agent or "plivo-blocks sandbox softphone",
+    }
+
+
+def _registration_fields(tx: Tx, doc: Document) -> dict[str, Any]:
+    held = doc.data.get("_registration")
+    if not isinstance(held, dict) or float(held["expires_at"]) <= tx.epoch():
+        return {"sip_registered": "false"}
+    return {
+        "sip_contact": held["contact"],
+        "sip_expires": from_epoch(float(held["expires_at"])).strftime("%Y-%m-%d %H:%M:%S"),
+        "sip_registered": "true",
+        "sip_user_agent": held["user_agent"],
+    }
+
+
 def render_endpoint(tx: Tx, doc: Document) -> dict[str, Any]:
     shown = doc.public()
+    shown.update(_registration_fields(tx, doc))
     shown.update(
         {
             "application": application_uri(tx, doc.data.get("_app_id")),

@@ -59,6 +59,8 @@ def rent_from_inventory(tx: Tx, owner: str, item: AvailableNumber, app_id: str |
             "_carrier_id": None,
             "carrier": "Plivo",
             "monthly_rental_rate": item.monthly_rental_rate,
+            # Plivo sends MMS from its US and Canadian SMS numbers only.
+            "mms_enabled": item.sms_enabled and item.country_iso in ("US", "CA"),
             "sms_enabled": item.sms_enabled,
             "sms_rate": item.sms_rate if item.sms_enabled else "0.00000",
             "voice_enabled": item.voice_enabled,

@@ -96,6 +96,7 @@ async def make_call(ctx: ApiContext) -> Response:
         "sip_headers": sip_headers,
         "public_base": public_base(ctx),
         "source_ip": client_ip(ctx),
+        "main_auth_id": ctx.account.main_id,
     }
     calls = await ctx.state.voice.place_calls(ctx.account.auth_id, destinations, config)
     request_uuids = [c.request_uuid for c in calls]
@@ -147,8 +148,8 @@ async def list_calls(ctx: ApiContext) -> Response:
     status = ctx.choice("status", LIVE_STATUSES)
     if status is not None:
         calls = ctx.state.voice.live_calls(await ctx.owners())
-        if status == "queued":
-            calls = [c for c in calls if c.status == QUEUED]
+        # A call waiting in Plivo's queue (calls per second) is queued, not live.
+        calls = [c for c in calls if (c.status == QUEUED) == (status == "queued")]
         return ok({"calls": _live_ids(ctx, calls)})
     filters: dict[str, Any] = {"_live": False}
     direction = ctx.choice("call_direction", ("inbound", "outbound"))
@@ -188,8 +189,9 @@ async def get_call(ctx: ApiContext) -> Response:
     if status is not None:
         call = await live_call(ctx)
         # ``status=queued`` is how both official SDKs read a queued call (Python
-        # ``queued_calls.get``, Node ``getQueuedCall``); a call not waiting in the queue is not found.
-        if status == "queued" and call.status != QUEUED:
+        # ``queued_calls.get``, Node ``getQueuedCall``); a call not waiting in the queue is not found,
+        # nor is a queued call as a live one.
+        if (status == "queued") != (call.status == QUEUED):
             raise not_found(CALL_NOT_FOUND)
         shown = {
             "call_status": call.status,

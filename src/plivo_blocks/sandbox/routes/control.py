@@ -9,8 +9,9 @@ GET        /_sandbox/settings              current settings
 PATCH      /_sandbox/settings              change settings (JSON object of field: value)
 GET        /_sandbox/messages              messages "sent" (all accounts), with ``text`` and ``url``;
                                            filters: direction, state, from, to, auth_id, limit, offset
-POST       /_sandbox/messages/inbound      ``{"from", "to", "text"}``: an SMS to a rented number,
-                                           delivered to its application's ``message_url``
+POST       /_sandbox/messages/inbound      ``{"from", "to", "text", "media_urls"?}``: an SMS (an MMS
+                                           with media) to a rented number, delivered to its
+                                           application's ``message_url``
 POST       /_sandbox/messages/{uuid}/state ``{"state": delivered|failed|undelivered|rejected|read,
                                            "error_code"?}``: the message's final state (reported)
 POST       /_sandbox/messages/hold         ``{"state": "queued"|"sent"}``: new messages stop there
@@ -35,6 +36,7 @@ from plivo_blocks.sandbox.models.messages import (
     MESSAGE,
     SETTABLE_FINAL_STATES,
     STATES,
+    check_media_urls,
     render_message,
 )
 from plivo_blocks.sandbox.responses import (
@@ -110,7 +112,11 @@ async def inbound_message(ctx: ApiContext) -> Response:
     dst = body_text(body, "to")
     text = body_text(body, "text", required=False) or ""
     assert src is not None and dst is not None
-    doc, delivered_to = await ctx.state.messaging.receive_inbound(src, dst, text)
+    media = body.get("media_urls") or []
+    if not isinstance(media, list) or not all(isinstance(u, str) for u in media):
+        raise bad_request("media_urls must be a list of URLs (an inbound MMS)")
+    media_urls = check_media_urls(",".join(media))
+    doc, delivered_to = await ctx.state.messaging.receive_inbound(src, dst, text, media_urls)
     return created({"message_uuid": doc.id, "auth_id": doc.owner, "delivered_to": delivered_to})
 
 

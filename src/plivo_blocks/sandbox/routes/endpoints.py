@@ -1,4 +1,13 @@
-"""``Endpoint/``: SIP endpoints (create, list, get, update, delete)."""
+"""``Endpoint/``: SIP endpoints (create, list, get, update, delete); and the control API's SIP
+registration of an endpoint, as a softphone would register on it:
+
+- ``POST /_sandbox/endpoints/{endpoint_id}/register`` ``{"contact"?, "expires"? (seconds, 1 to
+  86400, default 3600), "user_agent"?}``: the endpoint shows ``sip_registered: "true"`` with
+  ``sip_contact``, ``sip_expires`` and ``sip_user_agent`` until the registration expires on the
+  sandbox clock (answers the endpoint as ``GET Endpoint/{id}/`` shows it);
+- ``POST /_sandbox/endpoints/{endpoint_id}/unregister``: the client leaves; ``sip_registered:
+  "false"`` and no contact.
+"""
 
 from __future__ import annotations
 
@@ -9,11 +18,19 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute
 
 from plivo_blocks.sandbox.models.applications import default_app_id
-from plivo_blocks.sandbox.models.endpoints import ENDPOINT, new_endpoint, render_endpoint
-from plivo_blocks.sandbox.responses import bad_request, changed, created, no_content, ok
+from plivo_blocks.sandbox.models.endpoints import (
+    DEFAULT_REGISTRATION_SECONDS,
+    ENDPOINT,
+    new_endpoint,
+    registration,
+    render_endpoint,
+)
+from plivo_blocks.sandbox.responses import PlivoError, bad_request, changed, created, no_content, ok
 from plivo_blocks.sandbox.routes.applications import linked_app_id
-from plivo_blocks.sandbox.routing import ApiContext, api_route
+from plivo_blocks.sandbox.routing import ApiContext, api_route, body_text, control_route, json_object
 from plivo_blocks.sandbox.store import Tx
+
+MAX_REGISTRATION_SECONDS = 86400
 
 _USERNAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,49}$")
 
@@ -64,10 +81,55 @@ async def delete(ctx: ApiContext) -> Response:
     return no_content()
 
 
+# -- the control API: SIP registration ---------------------------------------------------------
+
+
+def _expires(body: dict[str, Any]) -> int:
+    value = body.get("expires", DEFAULT_REGISTRATION_SECONDS)
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_REGISTRATION_SECONDS:
+        raise bad_request(f"expires must be a whole number of seconds from 1 to {MAX_REGISTRATION_SECONDS}")
+    return value
+
+
+async def _set_registration(ctx: ApiContext, value: dict[str, Any] | None) -> Response:
+    endpoint_id = ctx.path["endpoint_id"]
+
+    def change(tx: Tx) -> dict[str, Any] | None:
+        doc = tx.update(ENDPOINT, endpoint_id, {"_registration": value})
+        return render_endpoint(tx, doc) if doc else None
+
+    shown = await ctx.store.transaction(change)
+    if shown is None:
+        raise PlivoError(404, "endpoint not found")
+    return ok(shown)
+
+
+async def register(ctx: ApiContext) -> Response:
+    body = json_object(ctx)
+    expires = _expires(body)
+    contact = body_text(body, "contact", required=False)
+    if contact is not None and not contact.startswith(("sip:", "sips:")):
+        raise bad_request("contact must be a SIP URI (sip:user@host:port)")
+    user_agent = body_text(body, "user_agent", required=False)
+    doc = await ctx.store.get(ENDPOINT, ctx.path["endpoint_id"])
+    if doc is None:
+        raise PlivoError(404, "endpoint not found")
+    now = ctx.state.clock.now()
+    return await _set_registration(
+        ctx, registration(str(doc.data["username"]), now, contact, expires, user_agent)
+    )
+
+
+async def unregister(ctx: ApiContext) -> Response:
+    return await _set_registration(ctx, None)
+
+
 routes: list[BaseRoute] = [
     api_route("POST", "Endpoint/", create),
     api_route("GET", "Endpoint/", list_endpoints),
     api_route("GET", "Endpoint/{endpoint_id}/", get_endpoint),
     api_route("POST", "Endpoint/{endpoint_id}/", update),
     api_route("DELETE", "Endpoint/{endpoint_id}/", delete),
+    control_route("POST", "endpoints/{endpoint_id}/register", register),
+    control_route("POST", "endpoints/{endpoint_id}/unregister", unregister),
 ]

@@ -91,6 +91,8 @@ class Call:
     ended: bool = False
     cause: HangupCause | None = None
     activity: str = "queued"
+    main_auth_id: str = ""  # the owner's main account (its limits and rates apply)
+    starts_at: float | None = None  # sandbox time the call leaves Plivo's queue (calls per second)
     held: bool = False
     playing: list[str] = field(default_factory=list)
     speaking: str | None = None

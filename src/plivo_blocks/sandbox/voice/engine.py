@@ -16,6 +16,7 @@ import asyncio
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from plivo_blocks.sandbox.call_queue import CallQueue
 from plivo_blocks.sandbox.clock import SandboxClock
 from plivo_blocks.sandbox.events import EventBus
 from plivo_blocks.sandbox.ids import new_uuid
@@ -47,9 +48,12 @@ class VoiceEngine:
         outbox: Outbox,
         events: EventBus,
         messages: MessageCenter,
+        *,
+        call_queue: CallQueue | None = None,
     ) -> None:
         self.store = store
         self._clock = clock
+        self.call_queue = call_queue or CallQueue(clock, settings)
         self.settings = settings
         self.outbox = outbox
         self.events = events
@@ -105,10 +109,13 @@ class VoiceEngine:
 
     async def place_calls(self, owner: str, destinations: list[str], config: Mapping[str, Any]) -> list[Call]:
         """One call per destination, persisted, then started. ``config`` holds the parsed
-        ``POST Call/`` parameters (Plivo names) plus ``public_base``."""
+        ``POST Call/`` parameters (Plivo names) plus ``public_base`` and ``main_auth_id`` (whose
+        calls per second pace them: :mod:`plivo_blocks.sandbox.call_queue`)."""
         calls = [self._outbound(owner, to, config) for to in destinations]
         await self.store.transaction(lambda tx: self._insert_all(tx, calls))
         for call in calls:
+            # Plivo queues outbound calls and starts them at the account's calls per second.
+            call.starts_at = self.call_queue.admit(str(config.get("main_auth_id") or owner))
             self._start(call)
         return calls
 
@@ -140,6 +147,7 @@ class VoiceEngine:
             rate=rate_for("outbound", to),
             initiated_at=self._clock.now(),
             source_ip=str(config.get("source_ip") or ""),
+            main_auth_id=str(config.get("main_auth_id") or owner),
         )
 
     async def receive_call(

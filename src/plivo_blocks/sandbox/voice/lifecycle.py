@@ -39,6 +39,7 @@ class CallLifecycle:
     async def run(self, call: Call) -> None:
         ctx = self._ctx
         try:
+            await self._wait_in_queue(call)
             await self._ring(call)
             if call.direction == "inbound":
                 instructions = await self._before_answer(call)
@@ -56,6 +57,13 @@ class CallLifecycle:
         except Exception:
             log.exception("call %s failed in the sandbox", call.uuid)
             await ctx.control.hangup(call, INTERNAL_ERROR)
+
+    async def _wait_in_queue(self, call: Call) -> None:
+        """A call Plivo's calls-per-second queue holds stays ``queued`` until its turn."""
+        now = self._ctx.clock.now()
+        if call.starts_at is not None and call.starts_at > now:
+            call.note("queued", until=round(call.starts_at, 3))
+            await call.sleep(call.starts_at - now)
 
     async def _answer_document(self, call: Call) -> list[px.Instruction]:
         return await self._ctx.documents.load(

@@ -14,6 +14,8 @@ and logged.
   failures and read timeouts only); retries wait ``settings.webhook_retry_seconds`` of sandbox time.
 * :meth:`Outbox.fetch` is for the call engine, which needs the answer (an answer URL's XML): tried
   under the same policy, the answer returned, the exchange logged like any delivery.
+* :meth:`Outbox.on_finished` lets a part learn how its callbacks of one kind ended (an inbound
+  SMS is ``delivered`` or ``undelivered`` depending on whether ``message_url`` took it).
 * Deliveries run as tracked work on the sandbox clock, so ``POST /_sandbox/clock/advance`` answers
   only once due callbacks have been delivered. Callbacks about the same thing (the same ``ref``: a
   message, a call) go one after another, in the order they were made, so a receiver sees a
@@ -29,7 +31,7 @@ import asyncio
 import logging
 import time
 from collections import deque
-from collections.abc import Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
@@ -138,6 +140,7 @@ class Outbox:
         self._slots = asyncio.Semaphore(MAX_CONCURRENT)
         self._active: set[str] = set()  # deliveries in flight or waiting for a retry
         self._lanes: dict[str, deque[Delivery]] = {}  # ref -> its deliveries, the first one active
+        self._finished: dict[str, Callable[[Delivery], Awaitable[None]]] = {}  # kind -> its listener
 
     def __repr__(self) -> str:
         return f"Outbox(active={len(self._active)})"
@@ -145,6 +148,11 @@ class Outbox:
     @property
     def pending(self) -> int:
         return len(self._active)
+
+    def on_finished(self, kind: str, listener: Callable[[Delivery], Awaitable[None]]) -> None:
+        """Await ``listener(delivery)`` when a delivery of ``kind`` reached its final state (delivered,
+        or failed for good), after it is saved and before ``advance`` may answer."""
+        self._finished[kind] = listener
 
     # -- sending -------------------------------------------------------------------------------
 
@@ -220,6 +228,12 @@ class Outbox:
         await self._save(delivery)
         self._done(delivery)
         self._announce(delivery)
+        listener = self._finished.get(delivery.callback.kind)
+        if listener is not None:
+            try:
+                await listener(delivery)
+            except Exception:  # the listener's trouble is not the delivery's
+                log.exception("a delivery listener failed")
 
     def _retried(self, policy: CallbackPolicy, delivery: Delivery, outcome: _Outcome) -> bool:
         """Whether the policy asks for another try after ``outcome`` (rp, rc and tt)."""
