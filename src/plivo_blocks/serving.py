@@ -492,5 +492,7 @@ def serve_sandbox(
     announce(f"  inspector: {url}/_sandbox/ui/   home: {url}/")
     state: SandboxState = sandbox.state.sandbox
     attach_console(state, announce, quiet)
-    server = ClosingServer(uvicorn_config(sandbox, settings=settings, log_level=log_level), (state.events.close,))
+    server = ClosingServer(
+        uvicorn_config(sandbox, settings=settings, log_level=log_level), (state.events.close,)
+    )
     server.run(sockets=[sock])

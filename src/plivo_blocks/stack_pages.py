@@ -118,7 +118,7 @@ def control_docs_section(operations: Sequence[ControlOperation], credentials: Ma
         f'<section data-group="{escape(CONTROL_TAG)}"><h2>{escape(CONTROL_TAG)}</h2>'
         "<p>The sandbox's own API under <code>/_sandbox</code>: clock, settings, faults, simulated "
         f"inbound traffic, calls, bins, the webhook log. Main account Basic auth.{token_note}</p>"
-        '<p><label>Auth ID <input id=control-auth-id autocomplete=off '
+        "<p><label>Auth ID <input id=control-auth-id autocomplete=off "
         f'value="{escape(credentials.auth_id)}"></label> <label>Auth token <input id=control-auth-token '
         f'type=password autocomplete=off value="{escape(_shown_token(credentials))}"></label></p>'
         + "".join(_operation_html(op) for op in operations)

@@ -94,6 +94,18 @@ def _epoch(text: object) -> float | None:
         return None
 
 
+def _answered_at(data: Mapping[str, Any], log: Sequence[Mapping[str, Any]]) -> float | None:
+    """When an ended call was answered, to the millisecond: its record's ``answer_time`` has whole
+    seconds only, but its end (``_end``) is exact and its last log entry (the hangup) says how long
+    after the answer it came."""
+    if not data.get("answer_time"):
+        return None
+    end = data.get("_end")
+    if isinstance(end, int | float) and log and log[-1].get("event") == "hangup":
+        return float(end) - float(log[-1].get("at") or 0)
+    return _epoch(data.get("answer_time"))
+
+
 def _request_entry(doc: Document) -> dict[str, Any]:
     data = doc.data
     return {
@@ -110,8 +122,9 @@ def _request_entry(doc: Document) -> dict[str, Any]:
     }
 
 
-def timeline(log: Sequence[Mapping[str, Any]], answered: float | None, started: float,
-             requests: Sequence[Document]) -> list[dict[str, Any]]:
+def timeline(
+    log: Sequence[Mapping[str, Any]], answered: float | None, started: float, requests: Sequence[Document]
+) -> list[dict[str, Any]]:
     """The call's steps and its HTTP exchanges in one list, in time order.
 
     A log entry's ``at`` counts seconds from the answer (0 before it), so its time is the answer's
@@ -141,7 +154,7 @@ async def call_detail(voice: VoiceEngine, store: Store, call_uuid: str) -> dict[
     live = _live(voice, call_uuid)
     view = call_view(doc, live)
     log: list[dict[str, Any]] = list(live.log) if live else list(doc.data.get("_log") or [])
-    answered = live.answered_at if live else _epoch(doc.data.get("answer_time"))
+    answered = live.answered_at if live else _answered_at(doc.data, log)
     started = float(doc.data.get("_start") or doc.created)
     requests = await store.list(WEBHOOK, filters={"ref": call_uuid}, newest_first=False)
     children = await store.list(CALL, filters={"parent_call_uuid": call_uuid}, newest_first=False)

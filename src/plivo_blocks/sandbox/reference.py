@@ -80,7 +80,10 @@ def _operation(op: ControlOperation) -> dict[str, Any]:
         operation["requestBody"] = {"required": False, "content": {"application/json": content}}
     if not op.auth and op.path.startswith(("/_sandbox/xml", "/_sandbox/bins/")):
         operation["responses"] = {
-            "200": {"description": "The Plivo XML", "content": {"application/xml": {"schema": {"type": "string"}}}}
+            "200": {
+                "description": "The Plivo XML",
+                "content": {"application/xml": {"schema": {"type": "string"}}},
+            }
         }
     return operation
 

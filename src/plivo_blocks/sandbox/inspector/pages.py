@@ -72,17 +72,18 @@ async def shell(request: Request) -> Response:
         return RedirectResponse(ui_base(request) + "login", status_code=303)
     base = ui_base(request)
     links = "".join(
-        f'<a href="{base}{path}" data-nav data-section="{path}">{escape(label)}</a>' for path, label in NAVIGATION
+        f'<a href="{base}{path}" data-nav data-section="{path}">{escape(label)}</a>'
+        for path, label in NAVIGATION
     )
     body = (
         f'<body data-base="{escape(base)}" data-root="{escape(_root(request))}" '
         f'data-auth-id="{escape(account.auth_id)}">'
         '<header class=top><div class=brand><a href="' + base + 'messages" data-nav>Sandbox inspector</a>'
-        "<span id=live class=live title=\"Live updates\">connecting</span></div>"
+        '<span id=live class=live title="Live updates">connecting</span></div>'
         "<div class=status><span id=clock class=clock></span>"
         f'<form method=post action="{base}logout" class=logout><button type=submit>Log out</button></form>'
         f"</div><nav>{links}</nav></header>"
-        '<main id=view aria-live=polite><p class=muted>Loading…</p></main>'
+        "<main id=view aria-live=polite><p class=muted>Loading…</p></main>"
         f'<script type=module src="{base}static/app.js"></script></body>'
     )
     return _page(request, "Sandbox inspector", body)
@@ -92,7 +93,7 @@ def _login_form(request: Request, error: str = "", status: int = 200, auth_id: s
     base = ui_base(request)
     problem = f'<p class="error" role=alert>{escape(error)}</p>' if error else ""
     body = (
-        '<body class=login><main class=login-box><h1>Sandbox inspector</h1>'
+        "<body class=login><main class=login-box><h1>Sandbox inspector</h1>"
         "<p>Log in with the sandbox's <strong>main account</strong>: the auth id and token the "
         "sandbox printed when it started (or <code>PLIVO_SANDBOX_AUTH_ID</code> / "
         "<code>PLIVO_SANDBOX_AUTH_TOKEN</code>).</p>"
@@ -140,5 +141,7 @@ async def login(request: Request) -> Response:
 async def logout(request: Request) -> Response:
     """End the browser's session (the cookie is dropped) and show the login form."""
     response = RedirectResponse(ui_base(request) + "login", status_code=303)
-    response.delete_cookie(sessions.COOKIE, path=_root(request) + "_sandbox", httponly=True, samesite="strict")
+    response.delete_cookie(
+        sessions.COOKIE, path=_root(request) + "_sandbox", httponly=True, samesite="strict"
+    )
     return response

@@ -193,17 +193,26 @@ routes: list[BaseRoute] = [
     control_route("PATCH", "settings", patch_settings, example={"message_sent_seconds": 2}),
     control_route("GET", "messages", list_sent_messages),
     control_route(
-        "POST", "messages/inbound", inbound_message, example={"from": "14155550100", "to": "14155550101", "text": "Hi"}
+        "POST",
+        "messages/inbound",
+        inbound_message,
+        example={"from": "14155550100", "to": "14155550101", "text": "Hi"},
     ),
     control_route("POST", "messages/hold", hold_messages, example={"state": "sent"}),
     control_route("DELETE", "messages/hold", release_messages),
     control_route("GET", "messages/{message_uuid}", get_sent_message),
     control_route(
-        "POST", "messages/{message_uuid}/state", set_message_state, example={"state": "failed", "error_code": "30"}
+        "POST",
+        "messages/{message_uuid}/state",
+        set_message_state,
+        example={"state": "failed", "error_code": "30"},
     ),
     control_route("GET", "faults", list_faults),
     control_route(
-        "POST", "faults", add_fault, example={"kind": "status", "count": 1, "status": 500, "path_prefix": "Message/"}
+        "POST",
+        "faults",
+        add_fault,
+        example={"kind": "status", "count": 1, "status": 500, "path_prefix": "Message/"},
     ),
     control_route("DELETE", "faults", clear_faults),
 ]

@@ -266,7 +266,9 @@ _CALL = "calls/{call_uuid}"
 routes: list[BaseRoute] = [
     open_route(("GET", "POST"), "xml", echo_xml),
     control_route("GET", "calls", list_calls),
-    control_route("POST", "calls/inbound", inbound_call, example={"from": "14155550100", "to": "14155550101"}),
+    control_route(
+        "POST", "calls/inbound", inbound_call, example={"from": "14155550100", "to": "14155550101"}
+    ),
     control_route("POST", "calls/hold", hold_calls, example={"state": "ringing"}),
     control_route("DELETE", "calls/hold", release_calls),
     control_route("POST", "calls/settle", settle, example={"timeout": 5}),
@@ -275,7 +277,10 @@ routes: list[BaseRoute] = [
     control_route("POST", f"{_CALL}/advance", advance_call, example={"to": "answered"}),
     control_route("POST", f"{_CALL}/digits", type_digits, example={"digits": "1234"}),
     control_route(
-        "POST", f"{_CALL}/transfer", transfer, example={"url": "https://example.com/next.xml", "method": "POST"}
+        "POST",
+        f"{_CALL}/transfer",
+        transfer,
+        example={"url": "https://example.com/next.xml", "method": "POST"},
     ),
     control_route("GET", "conferences", list_conferences),
     control_route("POST", "conferences/{conference_uuid}/members/{member_id}/{action}", act_on_member),

@@ -153,7 +153,7 @@ function controlsFor(uuid, refresh) {
     }
   });
 
-  const url = h('input', { name: 'url', type: 'url', placeholder: 'https://…/next.xml', 'aria-label': 'Transfer URL', required: true });
+  const url = h('input', { name: 'url', type: 'url', placeholder: 'URL of the next XML', 'aria-label': 'Transfer URL', required: true });
   const method = h('select', { name: 'method', 'aria-label': 'Method' }, h('option', {}, 'POST'), h('option', {}, 'GET'));
   const transfer = h('button', { type: 'submit' }, 'Transfer');
   const transferForm = h('form', {}, h('label', { class: 'grow' }, 'Transfer to', url), method, transfer);

@@ -1,6 +1,6 @@
 // Settings, limits, faults and the clock: see them and change them.
 import { api } from '../api.js';
-import { act, fields, h, outcome, showError, table, when } from '../dom.js';
+import { act, fields, fill, h, outcome, showError, table, update, when } from '../dom.js';
 
 const HOLDS = { message_hold_state: ['queued', 'sent'], call_hold_state: ['ringing'] };
 
@@ -32,7 +32,8 @@ function readInput(input) {
   return input.dataset.type === 'number' ? Number(raw) : raw;
 }
 
-function settingsForm(settings, onSaved) {
+function settingsForm(settings) {
+  let baseline = settings;
   const out = outcome();
   const save = h('button', { type: 'submit' }, 'Save settings');
   const groups = {};
@@ -53,7 +54,7 @@ function settingsForm(settings, onSaved) {
     try {
       for (const input of form.querySelectorAll('[name]')) {
         const value = readInput(input);
-        if (JSON.stringify(value) !== JSON.stringify(settings[input.name])) changes[input.name] = value;
+        if (JSON.stringify(value) !== JSON.stringify(baseline[input.name])) changes[input.name] = value;
       }
     } catch (err) {
       out.set(`Not valid JSON: ${err.message}`, false);
@@ -64,17 +65,35 @@ function settingsForm(settings, onSaved) {
       return;
     }
     act(save, out, () => api('_sandbox/settings', { method: 'PATCH', json: changes }), (r) => {
-      onSaved(r.settings);
+      baseline = r.settings;
       return `Saved: ${Object.keys(changes).join(', ')}.`;
     });
   });
   return form;
 }
 
-function clockCard(clock, refresh) {
+function clockFields(clock) {
+  return fields([
+    ['Mode', clock.mode === 'scaled' ? `scaled ×${clock.scale}` : clock.mode],
+    ['Sandbox time', when(clock.now)],
+    ['Pending timers', String(clock.pending_timers)],
+  ]);
+}
+
+/** The clock card; its figures are redrawn by the returned refresh(). */
+function clockCard(clock) {
   const out = outcome();
+  const figures = h('div', {}, clockFields(clock));
+  const refresh = async () => {
+    try {
+      const now = await api('_sandbox/clock');
+      update(figures, now, () => clockFields(now));
+    } catch (err) {
+      out.set(err.message, false);
+    }
+  };
   const mode = h('select', { name: 'mode', 'aria-label': 'Clock mode' }, ['real', 'scaled', 'manual'].map((m) => h('option', { value: m, selected: clock.mode === m }, m)));
-  const scale = h('input', { name: 'scale', type: 'number', min: '0', step: 'any', value: String(clock.scale), size: 5, 'aria-label': 'Scale' });
+  const scale = h('input', { name: 'scale', type: 'number', min: '0', step: 'any', value: String(clock.scale), 'aria-label': 'Scale' });
   const apply = h('button', { type: 'submit' }, 'Set clock');
   const modeForm = h('form', {}, h('label', {}, 'Mode', mode), h('label', {}, 'Scale (scaled)', scale), apply);
   modeForm.addEventListener('submit', (event) => {
@@ -86,7 +105,7 @@ function clockCard(clock, refresh) {
       return `Clock is ${mode.value}.`;
     });
   });
-  const seconds = h('input', { name: 'seconds', type: 'number', min: '0', step: 'any', value: '10', size: 6, 'aria-label': 'Seconds' });
+  const seconds = h('input', { name: 'seconds', type: 'number', min: '0', step: 'any', value: '10', 'aria-label': 'Seconds' });
   const advance = h('button', { type: 'submit', class: 'secondary' }, 'Advance');
   const advanceForm = h('form', {}, h('label', {}, 'Seconds', seconds), advance);
   advanceForm.addEventListener('submit', (event) => {
@@ -96,30 +115,45 @@ function clockCard(clock, refresh) {
       return `Moved ${seconds.value} s; everything due has run.`;
     });
   });
-  return h(
-    'section',
-    { class: 'card', id: 'clock-settings' },
-    h('h2', {}, 'Clock'),
-    fields([
-      ['Mode', clock.mode === 'scaled' ? `scaled ×${clock.scale}` : clock.mode],
-      ['Sandbox time', when(clock.now)],
-      ['Pending timers', String(clock.pending_timers)],
-    ]),
-    h('div', { class: 'controls' }, modeForm, advanceForm),
-    out,
+  const card = h('section', { class: 'card', id: 'clock-settings' }, h('h2', {}, 'Clock'), figures, h('div', { class: 'controls' }, modeForm, advanceForm), out);
+  return { card, refresh };
+}
+
+function faultsTable(faults) {
+  return table(
+    [
+      ['Kind', (f) => f.kind],
+      ['Left', (f) => f.count],
+      ['Status', (f) => f.status ?? ''],
+      ['Delay', (f) => (f.delay_seconds ? `${f.delay_seconds} s` : '')],
+      ['Methods', (f) => (f.methods || []).join(', ') || 'any'],
+      ['Path prefix', (f) => f.path_prefix || 'any'],
+    ],
+    faults,
+    { empty: 'No fault pending.' },
   );
 }
 
-function faultsCard(faults, refresh) {
+/** The faults card; its table is redrawn by the returned refresh(). */
+function faultsCard(faults) {
   const out = outcome();
+  const pending = h('div', {}, faultsTable(faults));
+  const refresh = async () => {
+    try {
+      const answer = await api('_sandbox/faults');
+      update(pending, answer.faults, () => faultsTable(answer.faults));
+    } catch (err) {
+      out.set(err.message, false);
+    }
+  };
   const add = h('button', { type: 'submit' }, 'Add fault');
   const form = h(
     'form',
     { class: 'toolbar' },
     h('label', {}, 'Kind', h('select', { name: 'kind' }, ['status', 'delay', 'drop'].map((k) => h('option', { value: k }, k)))),
-    h('label', {}, 'Requests', h('input', { name: 'count', type: 'number', min: '1', value: '1', size: 4 })),
-    h('label', {}, 'Status', h('input', { name: 'status', type: 'number', min: '400', max: '599', placeholder: '500', size: 5 })),
-    h('label', {}, 'Delay (s)', h('input', { name: 'delay_seconds', type: 'number', min: '0', step: 'any', placeholder: '0', size: 5 })),
+    h('label', {}, 'Requests', h('input', { name: 'count', type: 'number', min: '1', value: '1' })),
+    h('label', {}, 'Status', h('input', { name: 'status', type: 'number', min: '400', max: '599', placeholder: '500' })),
+    h('label', {}, 'Delay (s)', h('input', { name: 'delay_seconds', type: 'number', min: '0', step: 'any', placeholder: '0' })),
     h('label', {}, 'Methods', h('input', { name: 'methods', placeholder: 'POST,GET', size: 9 })),
     h('label', { class: 'grow' }, 'Path prefix (after /v1/Account/{id}/)', h('input', { name: 'path_prefix', placeholder: 'Message/' })),
     add,
@@ -143,34 +177,25 @@ function faultsCard(faults, refresh) {
       return 'No fault pending.';
     }),
   );
-  return h(
+  const card = h(
     'section',
     { class: 'card', id: 'faults' },
     h('h2', {}, 'Faults'),
     h('p', { class: 'muted' }, 'The next matching /v1 requests fail: an error status, a delay, or a dropped connection.'),
-    table(
-      [
-        ['Kind', (f) => f.kind],
-        ['Left', (f) => f.count],
-        ['Status', (f) => f.status ?? ''],
-        ['Delay', (f) => (f.delay_seconds ? `${f.delay_seconds} s` : '')],
-        ['Methods', (f) => (f.methods || []).join(', ') || 'any'],
-        ['Path prefix', (f) => f.path_prefix || 'any'],
-      ],
-      faults,
-      { empty: 'No fault pending.' },
-    ),
+    pending,
     form,
     clear,
     out,
   );
+  return { card, refresh };
 }
 
 export async function view(container) {
   const holder = h('div');
   container.append(h('h1', {}, 'Settings, limits, faults and clock'), holder);
+  let cards = null;
 
-  async function refresh() {
+  async function build() {
     let clock;
     let settings;
     let faults;
@@ -185,17 +210,20 @@ export async function view(container) {
     reset.addEventListener('click', () => {
       if (!window.confirm('Wipe every message, call, number, application and bin (the main account stays)?')) return;
       act(reset, out, () => api('_sandbox/reset', { method: 'POST' }), () => {
-        refresh();
+        build();
         return 'The sandbox is fresh again.';
       });
     });
-    holder.replaceChildren(
-      clockCard(clock, refresh),
-      settingsForm(settings, refresh),
-      faultsCard(faults, refresh),
-      h('section', { class: 'card' }, h('h2', {}, 'Reset'), reset, out),
-    );
+    cards = { clock: clockCard(clock), faults: faultsCard(faults) };
+    fill(holder, cards.clock.card, settingsForm(settings), cards.faults.card, h('section', { class: 'card' }, h('h2', {}, 'Reset'), reset, out));
   }
-  await refresh();
-  return {};
+  await build();
+  return {
+    onEvent(event) {
+      if (!cards) return;
+      if (event.kind === 'clock' || (event.kind === 'control' && /clock/.test(event.summary))) cards.clock.refresh();
+      if (event.kind === 'control' && /faults/.test(event.summary)) cards.faults.refresh();
+      if (event.kind === 'api') cards.faults.refresh(); // a request may have used up a fault
+    },
+  };
 }

@@ -77,7 +77,7 @@ export async function view(container) {
     h('h1', {}, 'Simulate'),
     numbers.length
       ? h('p', { class: 'muted' }, 'Traffic from the outside world to the numbers this sandbox rents.')
-      : h('p', { class: 'error' }, 'No number is rented yet: buy one through the API (POST PhoneNumber/{number}/) first.'),
+      : h('p', { class: 'notice' }, 'No number is rented yet: buy one through the API (POST PhoneNumber/{number}/) first.'),
     sms,
     call,
   );
