@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 import time
 from http.cookies import SimpleCookie
+from pathlib import Path
 
 import httpx
 import plivo
@@ -136,3 +137,15 @@ def test_every_asset_is_served_by_the_package_and_nothing_comes_from_elsewhere(s
         if asset.is_file():
             text = asset.read_text().replace('xmlns="http://www.w3.org/2000/svg"', "")  # a name, not a fetch
             assert not re.search(r"https?://", text), f"{asset.name} refers to another site"
+
+
+README = Path(__file__).resolve().parents[2] / "README.md"
+SCREENSHOT = README.parent / "docs" / "inspector.png"
+
+
+def test_the_readme_shows_a_small_screenshot_of_the_inspector() -> None:
+    assert "](docs/inspector.png)" in README.read_text()
+    data = SCREENSHOT.read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) < 150 * 1024
+    width = int.from_bytes(data[16:20], "big")
+    assert width == 1280  # taken at the desktop width the browser tests use
