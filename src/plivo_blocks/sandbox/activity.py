@@ -58,16 +58,11 @@ class RequestEvents:
             return
         started = time.perf_counter()
         status = 500
+        published = False
 
-        async def noting_status(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-            await send(message)
-
-        try:
-            await self.app(scope, receive, noting_status)
-        finally:
+        def publish() -> None:
+            nonlocal published
+            published = True
             took_ms = (time.perf_counter() - started) * 1000
             shown = path if len(path) <= 160 else path[:157] + "..."
             self.events.publish(
@@ -79,3 +74,17 @@ class RequestEvents:
                 status=status,
                 duration_ms=round(took_ms, 2),
             )
+
+        async def noting_status(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            elif message["type"] == "http.response.body" and not message.get("more_body", False):
+                publish()  # before the client has the whole answer, so the event is there when it does
+            await send(message)
+
+        try:
+            await self.app(scope, receive, noting_status)
+        finally:
+            if not published:
+                publish()
