@@ -397,6 +397,14 @@ LogLevelOption = Annotated[
     ),
 ]
 PORT_HELP = "Port to listen on (0: any free port)."
+QuietOption = Annotated[
+    bool,
+    typer.Option(
+        "--quiet",
+        "-q",
+        help="No console line per sandbox API request, webhook delivery and call event.",
+    ),
+]
 
 
 def _run_server(start: Any, **kwargs: Any) -> None:
@@ -433,6 +441,7 @@ def serve(
         ),
     ] = 1,
     log_level: LogLevelOption = "info",
+    quiet: QuietOption = False,
 ) -> None:
     """Serve the gateway: GET /api/Plivo (metadata), POST /api/Plivo/<block>, /openapi.json, /docs, /healthz."""
     from plivo_blocks import serving
@@ -451,6 +460,7 @@ def serve(
             db_path=db,
             clock=_clock(clock),
             log_level=log_level.lower(),
+            quiet=quiet,
         )
     else:
         _run_server(serving.serve_gateway, host=host, port=port, workers=workers, log_level=log_level.lower())
@@ -477,8 +487,10 @@ def sandbox_command(
     db: DbOption = "plivo-sandbox.db",
     clock: ClockOption = "real",
     log_level: LogLevelOption = "info",
+    quiet: QuietOption = False,
 ) -> None:
-    """Serve the sandbox alone: a local, stateful fake of Plivo's REST API at /v1/Account/<auth_id>/."""
+    """Serve the sandbox alone: a local, stateful fake of Plivo's REST API at /v1/Account/<auth_id>/,
+    its control API at /_sandbox/, the inspector at /_sandbox/ui/."""
     from plivo_blocks import serving
 
     _run_server(
@@ -488,6 +500,7 @@ def sandbox_command(
         db_path=db,
         clock=_clock(clock),
         log_level=log_level.lower(),
+        quiet=quiet,
     )
 
 

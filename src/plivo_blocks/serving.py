@@ -1,6 +1,10 @@
 """Serving on uvicorn: the gateway alone (optionally several worker processes), the sandbox alone,
 or both composed into one app on one port (``plivo-blocks serve --sandbox``).
 
+With a sandbox, the console shows one line per API request, webhook delivery and call event
+(:mod:`plivo_blocks.sandbox.console`) unless ``quiet``; the server ends the sandbox's event streams
+when it starts to shut down, so an open inspector never holds the shutdown up.
+
 uvicorn is hardened for hostile clients: an idle or trickling connection must deliver its request
 head within ``header_timeout`` (uvicorn itself only times out idle keep-alive connections), request
 heads are bounded in size, concurrency is capped (503 beyond it), and keep-alive is short. Request
@@ -35,6 +39,7 @@ from plivo_blocks.gateway import GatewaySettings, create_app
 if TYPE_CHECKING:  # the sandbox is imported only by the commands that serve it
     from plivo_blocks.sandbox.accounts import MainCredentials
     from plivo_blocks.sandbox.clock import ClockSpec
+    from plivo_blocks.sandbox.state import SandboxState
 
 LOG = logging.getLogger("plivo_blocks.serving")
 
@@ -195,6 +200,21 @@ def uvicorn_config(
     return config
 
 
+class ClosingServer(uvicorn.Server):
+    """uvicorn's server that runs ``on_shutdown`` callbacks as it begins to shut down: uvicorn waits
+    for open responses to finish before the app's lifespan ends, so endless ones (the inspector's
+    event streams) must be ended first."""
+
+    def __init__(self, config: uvicorn.Config, on_shutdown: tuple[Callable[[], None], ...] = ()) -> None:
+        super().__init__(config)
+        self.on_shutdown = on_shutdown
+
+    async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+        for callback in self.on_shutdown:
+            callback()
+        await super().shutdown(sockets)
+
+
 def bind_socket(host: str, port: int) -> socket.socket:
     """Bind before building the app, so that ``port=0`` works and the app can know its own URL."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
@@ -266,15 +286,26 @@ def serve_gateway(
 
 class ComposedApp:
     """The gateway and the sandbox as one ASGI app: ``/v1/...`` and ``/_sandbox/...`` go to the
-    sandbox (paths unchanged), the rest to the gateway. Both apps' lifespans run: startup enters
-    the sandbox's then the gateway's (the gateway calls the sandbox), shutdown leaves them in
+    sandbox (paths unchanged), ``page_paths`` to ``pages`` (pages that speak for both:
+    :mod:`plivo_blocks.stack_pages`), the rest to the gateway. Both apps' lifespans run: startup
+    enters the sandbox's then the gateway's (the gateway calls the sandbox), shutdown leaves them in
     reverse. A Starlette ``Mount`` would not do either."""
 
-    def __init__(self, gateway: Starlette, sandbox: Starlette) -> None:
+    def __init__(
+        self,
+        gateway: Starlette,
+        sandbox: Starlette,
+        pages: ASGIApp | None = None,
+        page_paths: tuple[str, ...] = (),
+    ) -> None:
         self.gateway = gateway
         self.sandbox = sandbox
+        self.pages = pages
+        self.page_paths = page_paths if pages is not None else ()
 
     def _target(self, path: str) -> ASGIApp:
+        if path in self.page_paths and self.pages is not None:
+            return self.pages
         for prefix in SANDBOX_PREFIXES:
             if path == prefix or path.startswith(prefix + "/"):
                 return self.sandbox
@@ -323,6 +354,11 @@ class SandboxStack:
         return self.credentials.auth_id
 
     @property
+    def state(self) -> SandboxState:
+        state: SandboxState = self.app.sandbox.state.sandbox
+        return state
+
+    @property
     def auth_token(self) -> str:
         return self.credentials.auth_token
 
@@ -330,12 +366,24 @@ class SandboxStack:
 def build_sandbox_stack(url: str, db_path: str, clock: ClockSpec | None = None) -> SandboxStack:
     """The sandbox at ``db_path`` and a gateway pointed at ``url`` (where the composed app will be
     served), with the sandbox's main account credentials."""
+    from plivo_blocks import stack_pages
     from plivo_blocks.sandbox import create_app as create_sandbox
 
     sandbox = create_sandbox(db_path, clock=clock)
     state = sandbox.state.sandbox
-    gateway = create_app(replace(GatewaySettings.from_env(), api_url=url))
-    return SandboxStack(ComposedApp(gateway, sandbox), url, state.accounts.main)
+    settings = replace(GatewaySettings.from_env(), api_url=url)
+    gateway = create_app(settings)
+    pages = stack_pages.StackPages(sandbox, state.accounts.main, settings.proxy_secret)
+    composed = ComposedApp(gateway, sandbox, pages, stack_pages.PATHS)
+    return SandboxStack(composed, url, state.accounts.main)
+
+
+def attach_console(state: SandboxState, announce: Callable[[str], None], quiet: bool) -> None:
+    """Unless ``quiet``, print one line per sandbox event (request, webhook, call, message)."""
+    from plivo_blocks.sandbox.console import ConsolePrinter
+
+    if not quiet:
+        state.events.listen(ConsolePrinter(announce))
 
 
 def shown_token(credentials: MainCredentials) -> str:
@@ -382,10 +430,11 @@ def serve_with_sandbox(
     log_level: str = "info",
     settings: ServerSettings | None = None,
     announce: Callable[[str], None] = print,
+    quiet: bool = False,
 ) -> None:
     """Gateway and sandbox in one process on one port; prints the (local, demo) sandbox
-    credentials and a curl example. Always a single worker: the sandbox's state and background
-    workers live in this process."""
+    credentials and a curl example, then one line per sandbox event unless ``quiet``. Always a
+    single worker: the sandbox's state and background workers live in this process."""
     sock = bind_socket(host, port)
     try:
         stack = build_sandbox_stack(local_url(host, sock.getsockname()[1]), db_path, clock)
@@ -396,10 +445,14 @@ def serve_with_sandbox(
     announce(f"plivo-blocks gateway + sandbox on {stack.url} (database {db_path}, clock {clock_label})")
     _announce_credentials(announce, stack.credentials, "sandbox")
     announce("  client and CLI: " + client_env(stack.url, stack.credentials))
-    announce(f"  docs: {stack.url}/docs")
+    announce(f"  inspector: {stack.url}/_sandbox/ui/   docs: {stack.url}/docs   home: {stack.url}/")
     announce("  try:")
     announce("  " + curl_example(stack.url, stack.credentials))
-    uvicorn.Server(uvicorn_config(stack.app, settings=settings, log_level=log_level)).run(sockets=[sock])
+    attach_console(stack.state, announce, quiet)
+    server = ClosingServer(
+        uvicorn_config(stack.app, settings=settings, log_level=log_level), (stack.state.events.close,)
+    )
+    server.run(sockets=[sock])
 
 
 def serve_sandbox(
@@ -411,8 +464,10 @@ def serve_sandbox(
     log_level: str = "info",
     settings: ServerSettings | None = None,
     announce: Callable[[str], None] = print,
+    quiet: bool = False,
 ) -> None:
-    """The sandbox alone: a fake Plivo API at ``/v1`` (and its control API at ``/_sandbox``)."""
+    """The sandbox alone: a fake Plivo API at ``/v1`` (and its control API at ``/_sandbox``); prints
+    one line per sandbox event unless ``quiet``."""
     from plivo_blocks.sandbox import create_app as create_sandbox
 
     sock = bind_socket(host, port)
@@ -434,4 +489,10 @@ def serve_sandbox(
         f"  try: curl -s -u {quote}{credentials.auth_id}:{token}{quote} {url}/v1/Account/{credentials.auth_id}/"
     )
     announce(f"  point a client at it: PLIVO_API_URL={url}")
-    uvicorn.Server(uvicorn_config(sandbox, settings=settings, log_level=log_level)).run(sockets=[sock])
+    announce(f"  inspector: {url}/_sandbox/ui/   home: {url}/")
+    state: SandboxState = sandbox.state.sandbox
+    attach_console(state, announce, quiet)
+    server = ClosingServer(
+        uvicorn_config(sandbox, settings=settings, log_level=log_level), (state.events.close,)
+    )
+    server.run(sockets=[sock])

@@ -1,5 +1,10 @@
 """The ``/docs`` page: one self-contained HTML document (inline CSS and JS, no CDN, works offline)
-listing every block with its arguments, generated from the catalog."""
+listing every block with its arguments, generated from the catalog.
+
+A host serving more than the gateway (``serve --sandbox``) passes ``credentials`` (the "Try it"
+forms start with them) and an ``appendix`` (more sections, e.g. the sandbox's control API, with
+its own script); the gateway alone passes neither.
+"""
 
 from __future__ import annotations
 
@@ -72,13 +77,18 @@ for (const form of document.querySelectorAll('form[data-block]')) {
 """.replace("PKG", PACKAGE)
 
 
-def _example_args(block: Block) -> str:
+Credentials = tuple[str, str]  # (authId, authToken) the forms start with; "" leaves one blank
+
+
+def _example_args(block: Block, credentials: Credentials | None = None) -> str:
     example: dict[str, Any] = {name: "" for name, _ in CREDENTIAL_ARGS}
+    if credentials is not None:
+        example.update(zip((name for name, _ in CREDENTIAL_ARGS), credentials, strict=True))
     example.update(example_args(block, required_only=True))
     return json.dumps(example, indent=2)
 
 
-def _block_html(block: Block) -> str:
+def _block_html(block: Block, credentials: Credentials | None = None) -> str:
     rows = "".join(
         f"<tr><td><code>{escape(name)}</code></td><td data-label=type>credentials</td>"
         "<td data-label=required class=req>yes</td>"
@@ -110,20 +120,29 @@ def _block_html(block: Block) -> str:
         "<table><thead><tr><th>argument</th><th>type</th><th>required</th><th>constraint</th>"
         f"<th>description</th><th>Plivo parameter</th></tr></thead><tbody>{rows}</tbody></table>"
         f'<form data-block="{escape(block.name)}"><p>Try it: <code>POST /api/{PACKAGE}/{escape(block.name)}</code>'
-        f' with these <code>args</code></p><textarea aria-label="args">{escape(_example_args(block))}</textarea>'
+        f' with these <code>args</code></p><textarea aria-label="args">{escape(_example_args(block, credentials))}</textarea>'
         "<p><button type=submit>Send</button></p><pre></pre></form></details>"
     )
 
 
 @lru_cache(maxsize=8)
-def render_docs(base: str = "/") -> str:
-    """The page, for a gateway served under ``base`` (its root path, ending in ``/``)."""
+def render_docs(
+    base: str = "/",
+    *,
+    credentials: Credentials | None = None,
+    appendix: str = "",
+    appendix_script: str = "",
+    note: str = "",
+) -> str:
+    """The page, for a gateway served under ``base`` (its root path, ending in ``/``); see the
+    module docstring for ``credentials``, ``appendix`` and ``appendix_script``; ``note`` is a line
+    of HTML for the header."""
     groups: dict[str, list[Block]] = {}
     for block in BLOCKS:
         groups.setdefault(block.group, []).append(block)
     sections = "".join(
         f'<section data-group="{escape(group)}"><h2>{escape(group)}</h2>'
-        + "".join(_block_html(b) for b in blocks)
+        + "".join(_block_html(b, credentials) for b in blocks)
         + "</section>"
         for group, blocks in groups.items()
     )
@@ -134,7 +153,9 @@ def render_docs(base: str = "/") -> str:
         f'<body data-base="{escape(base)}"><header><h1>{PACKAGE} blocks: {len(BLOCKS)} blocks</h1>'
         f'<p>POST <code>/api/{PACKAGE}/&lt;block&gt;</code> with <code>{{"args": {{...}}}}</code>; '
         f'metadata at <a href="{escape(base)}api/{PACKAGE}">/api/{PACKAGE}</a>, '
-        f'OpenAPI at <a href="{escape(base)}openapi.json">/openapi.json</a>.</p></header><main>'
+        f'OpenAPI at <a href="{escape(base)}openapi.json">/openapi.json</a>.</p>'
+        f"{f'<p>{note}</p>' if note else ''}</header><main>"
         '<input id=filter type=search placeholder="Filter blocks by name, group or description" autofocus>'
-        f"<p id=no-match hidden>No block matches this filter.</p>{sections}</main><script>{_SCRIPT}</script></body></html>"
+        f"<p id=no-match hidden>No block matches this filter.</p>{sections}{appendix}</main>"
+        f"<script>{_SCRIPT}</script>{f'<script>{appendix_script}</script>' if appendix_script else ''}</body></html>"
     )

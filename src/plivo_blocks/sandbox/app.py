@@ -8,11 +8,13 @@ account's credentials (:func:`plivo_blocks.sandbox.accounts.resolve_main_credent
 (default ``real``); ``webhook_transport`` is the httpx transport callbacks go through (default: the
 network), which is how ``mock_plivo`` hands them to an app in the same process.
 
-Routes are the route modules' ``routes`` lists, named one by one below.
+Routes are the route modules' ``routes`` lists, named one by one below: Plivo's API (``/v1``), the
+control API and the inspector (``/_sandbox``), and the landing page (``/``).
 
 Middleware (outermost first): path normalisation (``/v1/...`` gets its trailing slash and its
-repeated slashes collapsed, ``/_sandbox/...`` loses it), then fault injection
-(:mod:`plivo_blocks.sandbox.faults`).
+repeated slashes collapsed, ``/_sandbox/...`` loses it), request events (one event per API request
+and control change, :mod:`plivo_blocks.sandbox.activity`: the console's lines), then fault
+injection (:mod:`plivo_blocks.sandbox.faults`).
 The lifespan runs one task group for background work and closes the store at shutdown.
 
 Embedding (e.g. ``serve --sandbox``): the app may be mounted under a prefix (``Mount("/sandbox",
@@ -38,25 +40,32 @@ from starlette.middleware import Middleware
 from starlette.routing import BaseRoute
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from plivo_blocks.sandbox import inspector, landing
 from plivo_blocks.sandbox.accounts import resolve_main_credentials
+from plivo_blocks.sandbox.activity import RequestEvents
 from plivo_blocks.sandbox.clock import ClockSpec, SandboxClock
 from plivo_blocks.sandbox.faults import FaultMiddleware
 from plivo_blocks.sandbox.responses import PlivoError, http_exception_handler, plivo_error_handler
 from plivo_blocks.sandbox.routes import (
     account,
     applications,
+    bins,
     calls,
     carriers,
     clock,
     conferences,
     control,
     endpoints,
+    events,
     messages,
     numbers,
     pricing,
     recordings,
+    reference,
+    resources,
     subaccounts,
     voice_control,
+    webhooks,
 )
 from plivo_blocks.sandbox.settings import SandboxSettings
 from plivo_blocks.sandbox.state import SandboxState
@@ -64,7 +73,7 @@ from plivo_blocks.sandbox.store import Store
 
 
 def all_routes() -> list[BaseRoute]:
-    """Plivo's API (``/v1/...``), then the control API (``/_sandbox/...``)."""
+    """Plivo's API (``/v1/...``), the control API and the inspector (``/_sandbox/...``), ``/``."""
     return [
         *account.routes,
         *subaccounts.routes,
@@ -80,6 +89,13 @@ def all_routes() -> list[BaseRoute]:
         *control.routes,
         *clock.routes,
         *voice_control.routes,
+        *webhooks.routes,
+        *bins.routes,
+        *resources.routes,
+        *events.routes,
+        *reference.routes,
+        *inspector.routes,
+        *landing.routes,
     ]
 
 
@@ -143,7 +159,11 @@ def create_app(
     handlers: dict[Any, Any] = {PlivoError: plivo_error_handler, HTTPException: http_exception_handler}
     app = Starlette(
         routes=all_routes(),
-        middleware=[Middleware(PathNormalizer), Middleware(FaultMiddleware, injector=state.faults)],
+        middleware=[
+            Middleware(PathNormalizer),
+            Middleware(RequestEvents, events=state.events),
+            Middleware(FaultMiddleware, injector=state.faults),
+        ],
         exception_handlers=handlers,
         lifespan=lifespan,
     )

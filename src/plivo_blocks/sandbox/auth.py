@@ -10,8 +10,10 @@ stored accounts (constant-time token comparison) and returns the account the req
   account on a stranger's path) is 401 with Plivo's error body.
 
 Disabled subaccounts can still authenticate (the SDK creates subaccounts disabled by default).
-``await authenticate_main(request)`` additionally requires the main account (the control API).
-The credentials account is kept as ``request.state.caller``.
+``await authenticate_main(request)`` additionally requires the main account (the control API and
+the inspector); it also takes the inspector's session cookie (:mod:`plivo_blocks.sandbox.sessions`)
+when no ``Authorization`` header is sent, and refuses (403) what a browser marks as a request from
+another site's page. The credentials account is kept as ``request.state.caller``.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ import hmac
 
 from starlette.requests import Request
 
+from plivo_blocks.sandbox import sessions
 from plivo_blocks.sandbox.accounts import Account
 from plivo_blocks.sandbox.responses import PlivoError
 from plivo_blocks.sandbox.state import SandboxState
@@ -74,6 +77,15 @@ async def authenticate(request: Request) -> Account:
 
 
 async def authenticate_main(request: Request) -> Account:
+    if sessions.from_another_site(request.headers):
+        raise PlivoError(403, "the sandbox's control API does not take requests from other sites' pages")
+    if "authorization" not in request.headers:
+        state = sandbox_state(request)
+        if sessions.valid(request.cookies.get(sessions.COOKIE), state.accounts.main):
+            main = await state.accounts.get(state.main_auth_id)
+            if main is not None:
+                request.state.caller = main
+                return main
     account = await authenticate(request)
     if not account.is_main:
         raise unauthorized()

@@ -3,8 +3,10 @@
 Every part publishes one :class:`SandboxEvent` per thing worth a line (an API request, a webhook
 delivery, a step of a call, a message changing state). Listeners are called synchronously
 (:meth:`EventBus.listen`, e.g. the console printer), and subscribers get them through a bounded
-queue each (:meth:`EventBus.subscribe`, e.g. the inspector's live updates; a slow subscriber
-loses events rather than slowing the sandbox). The last events are kept for late subscribers.
+queue each (:meth:`EventBus.subscribe`, e.g. the inspector's live updates through
+``GET /_sandbox/events``; a slow subscriber loses events rather than slowing the sandbox). The last
+events are kept for late subscribers. :meth:`EventBus.close` ends every subscription (a server
+shutting down must not wait for endless streams).
 
 No event carries a credential: publishers pass only ids, numbers, states and URLs without their
 query strings' secrets (tokens never travel in sandbox URLs).
@@ -57,8 +59,9 @@ class EventBus:
         self._now = now
         self._ids = itertools.count(1)
         self._listeners: list[Callable[[SandboxEvent], None]] = []
-        self._queues: set[asyncio.Queue[SandboxEvent]] = set()
+        self._queues: set[asyncio.Queue[SandboxEvent | None]] = set()
         self.recent: deque[SandboxEvent] = deque(maxlen=RECENT)
+        self.closed = False
 
     def publish(
         self,
@@ -84,23 +87,40 @@ class EventBus:
     def listen(self, listener: Callable[[SandboxEvent], None]) -> None:
         self._listeners.append(listener)
 
+    def close(self) -> None:
+        """End every subscription (they see the end of their stream), now and from now on."""
+        self.closed = True
+        for queue in self._queues:
+            with contextlib.suppress(asyncio.QueueFull):
+                queue.put_nowait(None)
+
     @contextlib.contextmanager
-    def _queue(self) -> Iterator[asyncio.Queue[SandboxEvent]]:
-        queue: asyncio.Queue[SandboxEvent] = asyncio.Queue(QUEUE_SIZE)
+    def _queue(self) -> Iterator[asyncio.Queue[SandboxEvent | None]]:
+        queue: asyncio.Queue[SandboxEvent | None] = asyncio.Queue(QUEUE_SIZE)
         self._queues.add(queue)
         try:
             yield queue
         finally:
             self._queues.discard(queue)
 
-    async def subscribe(self, *, after: int = 0) -> AsyncIterator[SandboxEvent]:
-        """Events with an id above ``after`` (from :attr:`recent` first), then live ones."""
+    async def subscribe(
+        self, *, after: int = 0, heartbeat: float | None = None
+    ) -> AsyncIterator[SandboxEvent | None]:
+        """Events with an id above ``after`` (from :attr:`recent` first), then live ones, until the
+        bus is closed. With ``heartbeat``, ``None`` is yielded after that many seconds without an
+        event (so a stream can show it is alive, and notice a client that left)."""
         with self._queue() as queue:
             for event in list(self.recent):
                 if event.id > after:
                     yield event
                     after = event.id
-            while True:
-                event = await queue.get()
-                if event.id > after:
-                    yield event
+            while not self.closed:
+                try:
+                    item = await asyncio.wait_for(queue.get(), heartbeat)
+                except TimeoutError:
+                    yield None
+                    continue
+                if item is None:
+                    return
+                if item.id > after:
+                    yield item

@@ -96,6 +96,13 @@ def error_response(
     return render({"error": error}, status, headers)
 
 
+def xml_response(document: str) -> Response:
+    """Plivo XML served to a call (``/_sandbox/xml``, bins): as data, never as a page (no scripts,
+    no content sniffing)."""
+    headers = {"Content-Security-Policy": "default-src 'none'", "X-Content-Type-Options": "nosniff"}
+    return Response(document, media_type="application/xml", headers=headers)
+
+
 def page_link(base_path: str, limit: int, offset: int, extra: Mapping[str, str] | None = None) -> str:
     query = {"limit": str(limit), "offset": str(offset)}
     query.update({k: v for k, v in (extra or {}).items() if k not in ("limit", "offset")})

@@ -15,7 +15,13 @@ a request without the trailing slash is accepted too). Before the handler runs, 
 authenticated (:func:`plivo_blocks.sandbox.auth.authenticate`), counted toward Plivo's request
 limit (:mod:`plivo_blocks.sandbox.limits`; 429 beyond it) and its parameters read
 (:func:`plivo_blocks.sandbox.responses.read_params`). ``control_route(method, path, handler)``
-serves ``/_sandbox/<path>`` for the main account only; ``ctx.body`` then holds the JSON body as is.
+serves ``/_sandbox/<path>`` for the main account only (Basic auth, or the inspector's session);
+``ctx.body`` then holds the JSON body as is (or the text, for ``body="xml"``).
+``open_route(methods, path, endpoint)`` is a control path that needs no credentials (health, XML).
+
+Control routes are :class:`ControlRoute` objects: they carry what the control API's reference
+(:mod:`plivo_blocks.sandbox.reference`, ``/openapi.json`` and ``/docs``) shows about them, the
+summary being the first paragraph of the handler's docstring and ``example`` its example body.
 
 Handlers raise :class:`~plivo_blocks.sandbox.responses.PlivoError` for error answers.
 """
@@ -25,7 +31,7 @@ from __future__ import annotations
 import json
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -179,6 +185,8 @@ class ApiContext:
 
 
 Handler = Callable[[ApiContext], Awaitable[Response]]
+Endpoint = Callable[[Request], Awaitable[Response]]
+BodyType = Literal["json", "xml", "none"]
 
 
 def json_object(ctx: ApiContext) -> dict[str, Any]:
@@ -219,22 +227,90 @@ def api_route(method: str, path: str, handler: Handler, *, name: str | None = No
     return Route(f"/v1/Account/{{auth_id}}/{path}", endpoint, methods=[method], name=name or handler.__name__)
 
 
-def control_route(method: str, path: str, handler: Handler, *, name: str | None = None) -> Route:
+def docstring_summary(function: Callable[..., Any]) -> str:
+    """The first paragraph of ``function``'s docstring on one line ("" when it has none)."""
+    doc = (function.__doc__ or "").strip()
+    return " ".join(doc.split("\n\n")[0].split()).replace("``", "")
+
+
+class ControlRoute(Route):
+    """A ``/_sandbox/...`` route and what the control API's reference says about it."""
+
+    def __init__(
+        self,
+        path: str,
+        endpoint: Endpoint,
+        *,
+        methods: tuple[str, ...],
+        name: str,
+        summary: str,
+        auth: bool,
+        body: BodyType = "none",
+        example: Any = None,
+    ) -> None:
+        super().__init__(path, endpoint, methods=list(methods), name=name)
+        self.verbs = methods
+        self.summary = summary
+        self.auth = auth
+        self.body = body
+        self.example = example
+
+
+def _read_body(raw: bytes, body: BodyType) -> Any:
+    if body == "xml":
+        try:
+            return raw.decode("utf-8")
+        except UnicodeDecodeError:
+            raise PlivoError(400, "the request body is not UTF-8 text") from None
+    if not raw.strip():
+        return {}
+    try:
+        return json.loads(raw)
+    except ValueError:
+        raise PlivoError(400, "the request body is not valid JSON") from None
+
+
+def control_route(
+    method: str,
+    path: str,
+    handler: Handler,
+    *,
+    name: str | None = None,
+    example: Any = None,
+    body: BodyType | None = None,
+) -> ControlRoute:
     """A ``/_sandbox/<path>`` endpoint for the main account; ``ctx.body`` is the parsed JSON body
-    (``{}`` when empty) and ``ctx.params`` the query string."""
+    (``{}`` when empty), or the text for ``body="xml"``, and ``ctx.params`` the query string.
+    ``example`` is the body the reference shows (and the docs page's form starts with)."""
+    kind: BodyType = body or ("json" if method in ("POST", "PUT", "PATCH") else "none")
 
     async def endpoint(request: Request) -> Response:
         account = await authenticate_main(request)
-        raw = await request.body()
-        body: Any = {}
-        if raw.strip():
-            try:
-                body = json.loads(raw)
-            except ValueError:
-                raise PlivoError(400, "the request body is not valid JSON") from None
+        parsed = _read_body(await request.body(), kind)
         params = dict(request.query_params)
         path_params = {k: str(v) for k, v in request.path_params.items()}
-        ctx = ApiContext(request, sandbox_state(request), account, params, path_params, body)
+        ctx = ApiContext(request, sandbox_state(request), account, params, path_params, parsed)
         return await handler(ctx)
 
-    return Route(f"/_sandbox/{path}", endpoint, methods=[method], name=name or f"control_{handler.__name__}")
+    return ControlRoute(
+        f"/_sandbox/{path}",
+        endpoint,
+        methods=(method,),
+        name=name or f"control_{handler.__name__}",
+        summary=docstring_summary(handler),
+        auth=True,
+        body=kind,
+        example=example,
+    )
+
+
+def open_route(methods: tuple[str, ...], path: str, endpoint: Endpoint) -> ControlRoute:
+    """A ``/_sandbox/<path>`` endpoint anyone may call (no credentials): health, served XML."""
+    return ControlRoute(
+        f"/_sandbox/{path}",
+        endpoint,
+        methods=methods,
+        name=f"open_{endpoint.__name__}",
+        summary=docstring_summary(endpoint),
+        auth=False,
+    )

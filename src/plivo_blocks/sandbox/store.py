@@ -46,7 +46,8 @@ Async API (all methods of :class:`Tx` are mirrored):
 (this is how subaccount isolation is enforced). ``filters`` maps ``field`` or ``field__op`` to a
 value, ``field`` being a top-level key of ``data`` (or ``id`` for the document id); ops:
 ``eq`` (default; ``None`` matches null or missing), ``ne``, ``gt``, ``gte``, ``lt``, ``lte``,
-``startswith``, ``contains`` (case-insensitive), ``in`` (a sequence).
+``startswith``, ``contains`` (case-insensitive), ``in`` (a sequence). ``a|b__op`` matches when
+any of the fields ``a``, ``b`` matches (``{"from_number|to_number|_text__contains": "555"}``).
 """
 
 from __future__ import annotations
@@ -134,42 +135,42 @@ def _where(
             clauses.append(f"owner IN ({', '.join('?' for _ in owners)})")
             args.extend(owners)
     for key, value in (filters or {}).items():
-        name, _, op = key.partition("__")
+        names, _, op = key.partition("__")
         op = op or "eq"
-        if not _FIELD.match(name) or op not in _OPS:
+        if op not in _OPS or not all(_FIELD.match(name) for name in names.split("|")):
             raise ValueError(f"bad filter {key!r}")
-        column = "id" if name == "id" else f"json_extract(data, '$.{name}')"
-        if isinstance(value, bool):
-            value = int(value)
-        if op == "eq":
-            if value is None:
-                clauses.append(f"{column} IS NULL")
-            else:
-                clauses.append(f"{column} = ?")
-                args.append(value)
-        elif op == "ne":
-            if value is None:
-                clauses.append(f"{column} IS NOT NULL")
-            else:
-                clauses.append(f"({column} IS NULL OR {column} != ?)")
-                args.append(value)
-        elif op in _COMPARISONS:
-            clauses.append(f"{column} {_COMPARISONS[op]} ?")
-            args.append(value)
-        elif op == "startswith":
-            clauses.append(f"substr({column}, 1, length(?)) = ?")
-            args.extend([str(value), str(value)])
-        elif op == "contains":
-            clauses.append(f"instr(lower({column}), lower(?)) > 0")
-            args.append(str(value))
-        else:  # in
-            items = list(value)
-            if not items:
-                clauses.append("0")
-            else:
-                clauses.append(f"{column} IN ({', '.join('?' for _ in items)})")
-                args.extend(items)
+        alternatives = [_clause(name, op, value) for name in names.split("|")]
+        clauses.append(
+            alternatives[0][0]
+            if len(alternatives) == 1
+            else "(" + " OR ".join(clause for clause, _ in alternatives) + ")"
+        )
+        for _, values in alternatives:
+            args.extend(values)
     return " AND ".join(clauses), args
+
+
+def _clause(name: str, op: str, value: Any) -> tuple[str, list[Any]]:
+    """The SQL condition on one field, and its arguments."""
+    column = "id" if name == "id" else f"json_extract(data, '$.{name}')"
+    if isinstance(value, bool):
+        value = int(value)
+    if op == "eq":
+        return (f"{column} IS NULL", []) if value is None else (f"{column} = ?", [value])
+    if op == "ne":
+        if value is None:
+            return f"{column} IS NOT NULL", []
+        return f"({column} IS NULL OR {column} != ?)", [value]
+    if op in _COMPARISONS:
+        return f"{column} {_COMPARISONS[op]} ?", [value]
+    if op == "startswith":
+        return f"substr({column}, 1, length(?)) = ?", [str(value), str(value)]
+    if op == "contains":
+        return f"instr(lower({column}), lower(?)) > 0", [str(value)]
+    items = list(value)  # in
+    if not items:
+        return "0", []
+    return f"{column} IN ({', '.join('?' for _ in items)})", items
 
 
 def _row(row: tuple[Any, ...]) -> Document:

@@ -43,10 +43,12 @@ def _number(body: dict[str, object], name: str, default: float | None = None) ->
 
 
 async def get_clock(ctx: ApiContext) -> Response:
+    """The clock: mode, scale, sandbox time now, pending timers."""
     return ok(ctx.state.clock.describe())
 
 
 async def put_clock(ctx: ApiContext) -> Response:
+    """Change the clock's mode (real, scaled, manual) or speed from now on."""
     body = json_object(ctx)
     unknown = sorted(set(body) - {"mode", "scale"})
     if unknown:
@@ -61,6 +63,7 @@ async def put_clock(ctx: ApiContext) -> Response:
 
 
 async def advance_clock(ctx: ApiContext) -> Response:
+    """Move sandbox time forward, run what falls due, answer once the sandbox is idle."""
     body = json_object(ctx)
     seconds = _number(body, "seconds")
     timeout = _number(body, "timeout", 60.0)
@@ -80,6 +83,6 @@ async def advance_clock(ctx: ApiContext) -> Response:
 
 routes: list[BaseRoute] = [
     control_route("GET", "clock", get_clock),
-    control_route("PUT", "clock", put_clock),
-    control_route("POST", "clock/advance", advance_clock),
+    control_route("PUT", "clock", put_clock, example={"mode": "manual"}),
+    control_route("POST", "clock/advance", advance_clock, example={"seconds": 5}),
 ]

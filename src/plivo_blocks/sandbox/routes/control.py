@@ -8,7 +8,9 @@ POST       /_sandbox/reset                 wipe everything but the main account;
 GET        /_sandbox/settings              current settings
 PATCH      /_sandbox/settings              change settings (JSON object of field: value)
 GET        /_sandbox/messages              messages "sent" (all accounts), with ``text`` and ``url``;
-                                           filters: direction, state, from, to, auth_id, limit, offset
+                                           filters: direction, state, from, to, auth_id, ``q`` (in
+                                           a number or the text), limit, offset
+GET        /_sandbox/messages/{uuid}       one message, with its encoding, segments, state timeline
 POST       /_sandbox/messages/inbound      ``{"from", "to", "text", "media_urls"?}``: an SMS (an MMS
                                            with media) to a rented number, delivered to its
                                            application's ``message_url``
@@ -29,9 +31,10 @@ from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import BaseRoute, Route
+from starlette.routing import BaseRoute
 
 from plivo_blocks.sandbox.faults import parse_fault
+from plivo_blocks.sandbox.message_views import message_detail
 from plivo_blocks.sandbox.models.messages import (
     MESSAGE,
     SETTABLE_FINAL_STATES,
@@ -47,25 +50,29 @@ from plivo_blocks.sandbox.responses import (
     no_content,
     ok,
 )
-from plivo_blocks.sandbox.routing import ApiContext, body_text, control_route, json_object
+from plivo_blocks.sandbox.routing import ApiContext, body_text, control_route, json_object, open_route
 from plivo_blocks.sandbox.settings import MESSAGE_HOLD_STATES
 from plivo_blocks.sandbox.store import Document
 
 
 async def health(request: Request) -> Response:
+    """Readiness: ``{"status": "ok"}`` once the sandbox answers (no auth)."""
     return JSONResponse({"status": "ok"})
 
 
 async def reset(ctx: ApiContext) -> Response:
+    """Wipe everything but the main account; settings and clock mode as created."""
     await ctx.state.reset()
     return ok({"message": "reset"})
 
 
 async def get_settings(ctx: ApiContext) -> Response:
+    """The current settings (timings, holds, limits)."""
     return ok({"settings": ctx.state.settings.as_dict()})
 
 
 async def patch_settings(ctx: ApiContext) -> Response:
+    """Change settings: a JSON object of setting: value (400 naming the first bad one)."""
     body = json_object(ctx)
     was_holding = ctx.state.settings.message_hold_state
     try:
@@ -89,6 +96,7 @@ def _sent_view(doc: Document) -> dict[str, Any]:
 
 
 async def list_sent_messages(ctx: ApiContext) -> Response:
+    """Messages of every account, newest first, with their text."""
     filters: dict[str, Any] = {}
     direction = ctx.choice("direction", ("inbound", "outbound"))
     if direction:
@@ -100,13 +108,25 @@ async def list_sent_messages(ctx: ApiContext) -> Response:
         value = ctx.text(param)
         if value:
             filters[field] = value.lstrip("+")
+    query = ctx.text("q")
+    if query:
+        filters["from_number|to_number|_text__contains"] = query.lstrip("+")
     owner = ctx.text("auth_id")
     limit, offset = ctx.page()
     docs, total = await ctx.store.page(MESSAGE, [owner] if owner else None, filters, limit, offset)
     return ctx.list_response([_sent_view(d) for d in docs], total, limit, offset)
 
 
+async def get_sent_message(ctx: ApiContext) -> Response:
+    """One message with its text, encoding, segments, price and state timeline."""
+    doc = await ctx.store.get(MESSAGE, ctx.path["message_uuid"])
+    if doc is None:
+        raise PlivoError(404, "message not found")
+    return ok(message_detail(_sent_view(doc), doc))
+
+
 async def inbound_message(ctx: ApiContext) -> Response:
+    """An SMS to a rented number, delivered to its application's message_url."""
     body = json_object(ctx)
     src = body_text(body, "from")
     dst = body_text(body, "to")
@@ -121,6 +141,7 @@ async def inbound_message(ctx: ApiContext) -> Response:
 
 
 async def set_message_state(ctx: ApiContext) -> Response:
+    """Give a message its final state (delivered, failed, undelivered, rejected, read), reported by callback."""
     body = json_object(ctx)
     state = body_text(body, "state")
     if state not in SETTABLE_FINAL_STATES:
@@ -135,6 +156,7 @@ async def set_message_state(ctx: ApiContext) -> Response:
 
 
 async def hold_messages(ctx: ApiContext) -> Response:
+    """New messages stop in ``queued`` or ``sent`` until released or given a state."""
     state = body_text(json_object(ctx), "state")
     if state not in MESSAGE_HOLD_STATES:
         raise bad_request(f"state must be one of {', '.join(MESSAGE_HOLD_STATES)}")
@@ -143,16 +165,19 @@ async def hold_messages(ctx: ApiContext) -> Response:
 
 
 async def release_messages(ctx: ApiContext) -> Response:
+    """Lift the hold; held messages carry on."""
     ctx.state.settings.message_hold_state = None
     released = await ctx.state.messaging.release_held()
     return accepted({"message": "released", "released": released})
 
 
 async def list_faults(ctx: ApiContext) -> Response:
+    """The pending injected faults."""
     return ok({"faults": ctx.state.faults.pending()})
 
 
 async def add_fault(ctx: ApiContext) -> Response:
+    """Make the next matching /v1 requests fail: status, delay or drop."""
     try:
         fault = parse_fault(json_object(ctx))
     except ValueError as exc:
@@ -162,21 +187,38 @@ async def add_fault(ctx: ApiContext) -> Response:
 
 
 async def clear_faults(ctx: ApiContext) -> Response:
+    """Drop the pending faults."""
     ctx.state.faults.clear()
     return no_content()
 
 
 routes: list[BaseRoute] = [
-    Route("/_sandbox/health", health, methods=["GET"]),
+    open_route(("GET",), "health", health),
     control_route("POST", "reset", reset),
     control_route("GET", "settings", get_settings),
-    control_route("PATCH", "settings", patch_settings),
+    control_route("PATCH", "settings", patch_settings, example={"message_sent_seconds": 2}),
     control_route("GET", "messages", list_sent_messages),
-    control_route("POST", "messages/inbound", inbound_message),
-    control_route("POST", "messages/hold", hold_messages),
+    control_route(
+        "POST",
+        "messages/inbound",
+        inbound_message,
+        example={"from": "14155550100", "to": "14155550101", "text": "Hi"},
+    ),
+    control_route("POST", "messages/hold", hold_messages, example={"state": "sent"}),
     control_route("DELETE", "messages/hold", release_messages),
-    control_route("POST", "messages/{message_uuid}/state", set_message_state),
+    control_route("GET", "messages/{message_uuid}", get_sent_message),
+    control_route(
+        "POST",
+        "messages/{message_uuid}/state",
+        set_message_state,
+        example={"state": "failed", "error_code": "30"},
+    ),
     control_route("GET", "faults", list_faults),
-    control_route("POST", "faults", add_fault),
+    control_route(
+        "POST",
+        "faults",
+        add_fault,
+        example={"kind": "status", "count": 1, "status": 500, "path_prefix": "Message/"},
+    ),
     control_route("DELETE", "faults", clear_faults),
 ]

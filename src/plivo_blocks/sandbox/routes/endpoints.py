@@ -105,6 +105,8 @@ async def _set_registration(ctx: ApiContext, value: dict[str, Any] | None) -> Re
 
 
 async def register(ctx: ApiContext) -> Response:
+    """A SIP client registers on the endpoint: ``sip_registered`` with its contact, expiry and user
+    agent until the registration expires on the sandbox clock."""
     body = json_object(ctx)
     expires = _expires(body)
     contact = body_text(body, "contact", required=False)
@@ -121,6 +123,7 @@ async def register(ctx: ApiContext) -> Response:
 
 
 async def unregister(ctx: ApiContext) -> Response:
+    """The SIP client leaves: ``sip_registered`` is ``"false"`` and the contact is cleared."""
     return await _set_registration(ctx, None)
 
 

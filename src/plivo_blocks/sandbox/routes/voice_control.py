@@ -3,11 +3,12 @@
 =========  ==================================  ======================================================
 Method     Path                                What
 =========  ==================================  ======================================================
-GET        /_sandbox/calls                     calls "made" (all accounts): live ones from the engine,
-                                               ended ones from their records; filters: ``live``
-                                               (true/false), direction, status, from, to, auth_id,
-                                               limit, offset
-GET        /_sandbox/calls/{uuid}              one call, with its log (what the sandbox did)
+GET        /_sandbox/calls                     calls "made" (all accounts), newest first, live and
+                                               ended in one shape (:mod:`..call_views`); filters:
+                                               ``live`` (true/false), direction, status, from, to,
+                                               auth_id, limit, offset
+GET        /_sandbox/calls/{uuid}              one call, with its log (what the sandbox did), its
+                                               timeline (log and HTTP exchanges), legs, recordings
 POST       /_sandbox/calls/inbound             ``{"from", "to"}``: a call to a rented number, answered
                                                by its application's ``answer_url``
 POST       /_sandbox/calls/{uuid}/hangup       the other party hangs up (``{"source": "api"}``: as
@@ -16,14 +17,15 @@ POST       /_sandbox/calls/{uuid}/advance      stop the call's current wait: a r
                                                (``{"to": answered|busy|no-answer|failed|rejected}``),
                                                a GetDigits (no input), a conference (leave it, go on)
 POST       /_sandbox/calls/{uuid}/digits       ``{"digits"}``: the other party types digits
+POST       /_sandbox/calls/{uuid}/transfer     ``{"url", "method"?}``: the call continues with the XML
+                                               at ``url`` (as ``transferCall`` with ``aleg_url``)
 POST       /_sandbox/calls/hold                ``{"state": "ringing"}``: new calls stop ringing there
 DELETE     /_sandbox/calls/hold                lift the hold; held calls are answered
 POST       /_sandbox/calls/settle              ``{"timeout"?}``: wait until every call waits on the
                                                outside world or has ended, and callbacks are delivered
 GET        /_sandbox/conferences               live conferences of every account, with members
-GET        /_sandbox/webhooks                  the webhook delivery log; filters: kind, status, url
-                                               (contains), auth_id, limit, offset
-POST       /_sandbox/webhooks/flush            ``{"timeout"?}``: wait until no callback is pending
+POST       /_sandbox/conferences/{uuid}/       mute, unmute, deaf, undeaf, kick or hang up a member
+           members/{member_id}/{action}
 GET, POST  /_sandbox/xml?xml=<Response>...     no auth: answers the Plivo XML given in ``xml``, so an
                                                ``answer_url`` can point at the sandbox itself (no
                                                server of your own needed); 400 unless it is valid
@@ -40,20 +42,33 @@ from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import BaseRoute, Route
+from starlette.routing import BaseRoute
 
+from plivo_blocks.sandbox.call_views import (
+    MEMBER_ACTIONS,
+    call_detail,
+    call_views,
+    conference_view,
+    find_conference,
+    member_action,
+)
 from plivo_blocks.sandbox.models.numbers import application_for_number
-from plivo_blocks.sandbox.responses import PlivoError, accepted, bad_request, created, error_response, ok
+from plivo_blocks.sandbox.responses import (
+    PlivoError,
+    accepted,
+    bad_request,
+    created,
+    error_response,
+    ok,
+    xml_response,
+)
 from plivo_blocks.sandbox.routes.calls import CALL_NOT_FOUND, client_ip, public_base
-from plivo_blocks.sandbox.routes.conferences import render_member
-from plivo_blocks.sandbox.routing import ApiContext, body_text, control_route, json_object
+from plivo_blocks.sandbox.routing import ApiContext, body_text, control_route, json_object, open_route
 from plivo_blocks.sandbox.settings import CALL_HOLD_STATES
 from plivo_blocks.sandbox.store import Tx
 from plivo_blocks.sandbox.voice import xml as px
 from plivo_blocks.sandbox.voice.call import Call
 from plivo_blocks.sandbox.voice.causes import ADVANCE_TARGETS, NORMAL_API, remote_hangup
-from plivo_blocks.sandbox.voice.cdr import CALL, render_cdr
-from plivo_blocks.sandbox.webhooks import WEBHOOK
 
 MAX_WAIT_SECONDS = 60.0
 
@@ -70,37 +85,6 @@ def _timeout(ctx: ApiContext, default: float = 5.0) -> float:
     return value
 
 
-def live_view(call: Call) -> dict[str, Any]:
-    return {
-        "call_uuid": call.uuid,
-        "request_uuid": call.request_uuid,
-        "auth_id": call.owner,
-        "live": True,
-        "direction": call.direction,
-        "from": call.from_,
-        "to": call.to,
-        "status": call.status,
-        "activity": call.activity,
-        "waiting_for_digits": call.waiting_for == "digits",
-        "held": call.held,
-        "conference_name": call.conference,
-        "member_id": call.member_id,
-        "recordings": sorted(call.recordings),
-        "answer_url": call.answer_url,
-        "clock_seconds": round(call.seconds(), 3),
-    }
-
-
-def ended_view(data: dict[str, Any], owner: str) -> dict[str, Any]:
-    return {
-        **render_cdr(data),
-        "auth_id": owner,
-        "live": False,
-        "request_uuid": data.get("_request_uuid"),
-        "status": data.get("_status"),
-    }
-
-
 def _live_call(ctx: ApiContext) -> Call:
     call = ctx.state.voice.calls.get(ctx.path["call_uuid"])
     if call is None or call.ended:
@@ -112,50 +96,35 @@ def _live_call(ctx: ApiContext) -> Call:
 
 
 async def list_calls(ctx: ApiContext) -> Response:
-    live = ctx.flag("live", True) if ctx.text("live") else None
+    """Calls of every account, newest first, live and ended in one shape."""
+    filters: dict[str, Any] = {}
+    if ctx.text("live"):
+        filters["_live"] = ctx.flag("live", True)
     direction = ctx.choice("direction", ("inbound", "outbound"))
-    status = ctx.text("status")
+    if direction:
+        filters["call_direction"] = direction
+    for param, field in (("status", "_status"), ("from", "_from"), ("to", "_to")):
+        value = ctx.text(param)
+        if value:
+            filters[field] = value if param == "status" else value.lstrip("+")
     owner = ctx.text("auth_id")
-    from_number = (ctx.text("from") or "").lstrip("+")
-    to_number = (ctx.text("to") or "").lstrip("+")
     limit, offset = ctx.page()
-    views: list[dict[str, Any]] = []
-    if live in (None, True):
-        for call in sorted(ctx.state.voice.calls.values(), key=lambda c: c.initiated, reverse=True):
-            if (
-                (direction is None or call.direction == direction)
-                and (status is None or call.status == status)
-                and (owner is None or call.owner == owner)
-                and (not from_number or call.from_.lstrip("+") == from_number)
-                and (not to_number or call.to.lstrip("+") == to_number)
-            ):
-                views.append(live_view(call))
-    if live in (None, False):
-        filters: dict[str, Any] = {"_live": False}
-        if direction:
-            filters["call_direction"] = direction
-        if status:
-            filters["_status"] = status
-        if from_number:
-            filters["_from"] = from_number
-        if to_number:
-            filters["_to"] = to_number
-        docs = await ctx.store.list(CALL, [owner] if owner else None, filters)
-        views.extend(ended_view(d.data, d.owner) for d in docs)
-    return ctx.list_response(views[offset : offset + limit], len(views), limit, offset)
+    views, total = await call_views(
+        ctx.state.voice, ctx.store, [owner] if owner else None, filters, limit, offset
+    )
+    return ctx.list_response(views, total, limit, offset)
 
 
 async def get_call(ctx: ApiContext) -> Response:
-    call = ctx.state.voice.calls.get(ctx.path["call_uuid"])
-    if call is not None and not call.ended:
-        return ok({**live_view(call), "log": list(call.log)})
-    doc = await ctx.store.get(CALL, ctx.path["call_uuid"])
-    if doc is None:
+    """One call: its fields, log, timeline (steps and HTTP exchanges), legs and recordings."""
+    detail = await call_detail(ctx.state.voice, ctx.store, ctx.path["call_uuid"])
+    if detail is None:
         raise PlivoError(404, CALL_NOT_FOUND)
-    return ok({**ended_view(doc.data, doc.owner), "log": doc.data.get("_log", [])})
+    return ok(detail)
 
 
 async def inbound_call(ctx: ApiContext) -> Response:
+    """A call to a rented number, answered by its application's answer_url."""
     body = json_object(ctx)
     from_ = body_text(body, "from")
     to = body_text(body, "to")
@@ -182,6 +151,7 @@ async def inbound_call(ctx: ApiContext) -> Response:
 
 
 async def end_call(ctx: ApiContext) -> Response:
+    """The other party hangs up the live call (``{"source": "api"}``: as the API's hangup would)."""
     call = _live_call(ctx)
     body = ctx.body if isinstance(ctx.body, dict) else {}
     source = body.get("source", "remote")
@@ -192,6 +162,7 @@ async def end_call(ctx: ApiContext) -> Response:
 
 
 async def advance_call(ctx: ApiContext) -> Response:
+    """Stop the call's current wait: a ringing hold (``to``: answered, busy, no-answer, failed, rejected), a GetDigits, a conference."""
     call = _live_call(ctx)
     target = body_text(ctx.body if isinstance(ctx.body, dict) else {}, "to", required=False) or "answered"
     if target not in ADVANCE_TARGETS:
@@ -202,6 +173,7 @@ async def advance_call(ctx: ApiContext) -> Response:
 
 
 async def type_digits(ctx: ApiContext) -> Response:
+    """The other party types digits (a waiting GetDigits takes them)."""
     call = _live_call(ctx)
     digits = body_text(json_object(ctx), "digits")
     assert digits is not None
@@ -210,6 +182,7 @@ async def type_digits(ctx: ApiContext) -> Response:
 
 
 async def hold_calls(ctx: ApiContext) -> Response:
+    """New calls stop ringing until released."""
     state = body_text(json_object(ctx), "state")
     if state not in CALL_HOLD_STATES:
         raise bad_request(f"state must be one of {', '.join(CALL_HOLD_STATES)}")
@@ -218,6 +191,7 @@ async def hold_calls(ctx: ApiContext) -> Response:
 
 
 async def release_calls(ctx: ApiContext) -> Response:
+    """Lift the hold on new calls; held calls are answered."""
     ctx.state.settings.call_hold_state = None
     voice = ctx.state.voice
     released = [c.uuid for c in list(voice.calls.values()) if c.held and voice.advance(c, "answered")]
@@ -225,6 +199,7 @@ async def release_calls(ctx: ApiContext) -> Response:
 
 
 async def settle(ctx: ApiContext) -> Response:
+    """Wait until every call waits on the outside world or has ended, and callbacks are delivered."""
     voice = ctx.state.voice
     settled = await ctx.state.clock.wait_idle(_timeout(ctx))
     return ok(
@@ -240,68 +215,73 @@ async def settle(ctx: ApiContext) -> Response:
 
 
 async def list_conferences(ctx: ApiContext) -> Response:
-    rooms = ctx.state.voice.bridge.rooms.values()
-    return ok(
-        {
-            "conferences": [
-                {
-                    "conference_name": room.name,
-                    "conference_uuid": room.uuid,
-                    "auth_id": room.owner,
-                    "recording": room.recording.id if room.recording else None,
-                    "members": [render_member(m) for m in room.members.values()],
-                }
-                for room in rooms
-            ]
-        }
-    )
+    """Live conferences of every account, with their members."""
+    return ok({"conferences": [conference_view(room) for room in ctx.state.voice.bridge.rooms.values()]})
 
 
-async def list_webhooks(ctx: ApiContext) -> Response:
-    filters: dict[str, Any] = {}
-    for name in ("kind", "status"):
-        if ctx.text(name):
-            filters[name] = ctx.text(name)
-    if ctx.text("url"):
-        filters["url__contains"] = ctx.text("url")
-    owner = ctx.text("auth_id")
-    limit, offset = ctx.page()
-    docs, total = await ctx.store.page(WEBHOOK, [owner] if owner else None, filters, limit, offset)
-    objects = [
-        {**{k: v for k, v in d.data.items() if not k.startswith("_")}, "auth_id": d.owner} for d in docs
-    ]
-    return ctx.list_response(objects, total, limit, offset)
+async def act_on_member(ctx: ApiContext) -> Response:
+    """Mute, unmute, deaf, undeaf, kick or hang up a member of a live conference."""
+    action = ctx.path["action"]
+    if action not in MEMBER_ACTIONS:
+        raise PlivoError(404, f"no member action {action!r}: use one of {', '.join(MEMBER_ACTIONS)}")
+    room = find_conference(ctx.state.voice, ctx.path["conference_uuid"])
+    if room is None:
+        raise PlivoError(404, "conference not found")
+    member = room.members.get(ctx.path["member_id"])
+    if member is None:
+        raise PlivoError(404, "member not found")
+    await member_action(ctx.state.voice, member, action)
+    return accepted({"message": f"{action} done", "member_id": member.member_id})
 
 
-async def flush_webhooks(ctx: ApiContext) -> Response:
-    box = ctx.state.outbox
-    idle = await ctx.state.clock.wait_idle(_timeout(ctx))
-    return ok({"idle": idle, "pending": box.pending})
+async def transfer(ctx: ApiContext) -> Response:
+    """The live call goes on with the XML at ``url`` (as transferCall with aleg_url)."""
+    call = _live_call(ctx)
+    body = json_object(ctx)
+    url = body_text(body, "url")
+    assert url is not None
+    if not url.startswith(("http://", "https://")):
+        raise bad_request("url must be an http:// or https:// URL")
+    method = (body_text(body, "method", required=False) or "POST").upper()
+    if method not in ("GET", "POST"):
+        raise bad_request("method must be GET or POST")
+    if call.answered is None:
+        raise PlivoError(409, "the call is not answered yet: only an answered call can be transferred")
+    ctx.state.voice.transfer(call, url, method)
+    return accepted({"message": "call transferred", "call_uuid": call.uuid})
 
 
 async def echo_xml(request: Request) -> Response:
+    """Answers the Plivo XML given in ``xml`` (400 unless it is valid), so an answer_url can point at
+    the sandbox itself."""
     document = request.query_params.get("xml", "")
     try:
         px.parse(document)
     except px.InvalidXML as exc:
         return error_response(400, f"xml is not valid Plivo XML: {exc}")
-    # Served as data, never as a page: no scripts, no sniffing.
-    headers = {"Content-Security-Policy": "default-src 'none'", "X-Content-Type-Options": "nosniff"}
-    return Response(document, media_type="application/xml", headers=headers)
+    return xml_response(document)
 
 
+_CALL = "calls/{call_uuid}"
 routes: list[BaseRoute] = [
-    Route("/_sandbox/xml", echo_xml, methods=["GET", "POST"]),
+    open_route(("GET", "POST"), "xml", echo_xml),
     control_route("GET", "calls", list_calls),
-    control_route("POST", "calls/inbound", inbound_call),
-    control_route("POST", "calls/hold", hold_calls),
+    control_route(
+        "POST", "calls/inbound", inbound_call, example={"from": "14155550100", "to": "14155550101"}
+    ),
+    control_route("POST", "calls/hold", hold_calls, example={"state": "ringing"}),
     control_route("DELETE", "calls/hold", release_calls),
-    control_route("POST", "calls/settle", settle),
-    control_route("GET", "calls/{call_uuid}", get_call),
-    control_route("POST", "calls/{call_uuid}/hangup", end_call),
-    control_route("POST", "calls/{call_uuid}/advance", advance_call),
-    control_route("POST", "calls/{call_uuid}/digits", type_digits),
+    control_route("POST", "calls/settle", settle, example={"timeout": 5}),
+    control_route("GET", _CALL, get_call),
+    control_route("POST", f"{_CALL}/hangup", end_call, example={"source": "remote"}),
+    control_route("POST", f"{_CALL}/advance", advance_call, example={"to": "answered"}),
+    control_route("POST", f"{_CALL}/digits", type_digits, example={"digits": "1234"}),
+    control_route(
+        "POST",
+        f"{_CALL}/transfer",
+        transfer,
+        example={"url": "https://example.com/next.xml", "method": "POST"},
+    ),
     control_route("GET", "conferences", list_conferences),
-    control_route("GET", "webhooks", list_webhooks),
-    control_route("POST", "webhooks/flush", flush_webhooks),
+    control_route("POST", "conferences/{conference_uuid}/members/{member_id}/{action}", act_on_member),
 ]

@@ -1,0 +1,43 @@
+"""How the control API and the inspector show one message beyond Plivo's fields: its encoding and
+segments, and its state timeline (``GET /_sandbox/messages/{uuid}``).
+
+The timeline is read from the message's own times, as Plivo reports them: ``message_time`` (it was
+queued, or received), ``message_sent_time`` (it left) and ``message_updated_time`` (its latest
+state). The callbacks reporting each state are in the delivery log (``/_sandbox/webhooks?ref=``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from plivo_blocks.sandbox.models.messages import encoding
+from plivo_blocks.sandbox.store import Document
+
+__all__ = ["message_detail", "message_timeline"]
+
+#: States a message passes after ``sent`` (so it has a sent moment before them).
+_AFTER_SENT = ("delivered", "undelivered", "read")
+
+
+def message_timeline(data: dict[str, Any]) -> list[dict[str, Any]]:
+    """``[{"state", "time"}]`` from the message's times, oldest first."""
+    state = str(data.get("message_state"))
+    if data.get("message_direction") == "inbound":
+        return [{"state": state, "time": data.get("message_time")}]
+    steps = [{"state": "queued", "time": data.get("message_time")}]
+    if state == "sent" or (state in _AFTER_SENT and data.get("message_sent_time")):
+        steps.append({"state": "sent", "time": data.get("message_sent_time")})
+    if state not in ("queued", "sent"):
+        steps.append({"state": state, "time": data.get("message_updated_time")})
+    return steps
+
+
+def message_detail(view: dict[str, Any], doc: Document) -> dict[str, Any]:
+    """``view`` (the control API's message) with its encoding, segments and state timeline."""
+    text = str(view.get("text") or "")
+    return {
+        **view,
+        "encoding": encoding(text),
+        "segments": doc.data.get("units"),
+        "timeline": message_timeline(doc.data),
+    }

@@ -1,0 +1,70 @@
+"""What every account owns, in one read, for the inspector's account page (``GET /_sandbox/resources``).
+
+Accounts (the main one and its subaccounts), rented numbers, applications, endpoints and the newest
+recordings, each as Plivo shows it plus ``auth_id`` (its owner). Secrets stay out: no account
+carries its auth token (subaccount tokens are never shown) and endpoints never carry passwords.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from starlette.responses import Response
+from starlette.routing import BaseRoute
+
+from plivo_blocks.sandbox.models.accounts import render_account
+from plivo_blocks.sandbox.models.applications import APPLICATION, render_application
+from plivo_blocks.sandbox.models.common import ACCOUNT
+from plivo_blocks.sandbox.models.endpoints import ENDPOINT, render_endpoint
+from plivo_blocks.sandbox.models.numbers import NUMBER, render_number
+from plivo_blocks.sandbox.responses import ok
+from plivo_blocks.sandbox.routing import ApiContext, control_route
+from plivo_blocks.sandbox.store import Document, Tx
+from plivo_blocks.sandbox.voice.recordings import RECORDING, render_recording
+
+#: At most this many of each kind (newest first): the page is an overview, the API pages through.
+LIMIT = 500
+RECORDINGS_LIMIT = 100
+_SECRETS = ("auth_token", "new_auth_token", "password")
+
+
+def _account(doc: Document) -> dict[str, Any]:
+    shown = render_account(doc)
+    parent = doc.data.get("_parent")
+    shown["parent_auth_id"] = str(parent) if parent else None
+    return shown
+
+
+def _owned(render: Callable[[Tx, Document], dict[str, Any]]) -> Callable[[Tx, Document], dict[str, Any]]:
+    def shown(tx: Tx, doc: Document) -> dict[str, Any]:
+        return {**render(tx, doc), "auth_id": doc.owner}
+
+    return shown
+
+
+def _without_secrets(item: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in item.items() if k not in _SECRETS}
+
+
+async def resources(ctx: ApiContext) -> Response:
+    """Every account's numbers, applications, endpoints and newest recordings (no secrets)."""
+
+    def read(tx: Tx) -> dict[str, list[dict[str, Any]]]:
+        accounts = tx.list(ACCOUNT, newest_first=False, limit=LIMIT)
+        shown: dict[str, list[dict[str, Any]]] = {"accounts": [_account(d) for d in accounts]}
+        for key, kind, render in (
+            ("numbers", NUMBER, _owned(render_number)),
+            ("applications", APPLICATION, _owned(render_application)),
+            ("endpoints", ENDPOINT, _owned(render_endpoint)),
+        ):
+            shown[key] = [render(tx, d) for d in tx.list(kind, limit=LIMIT)]
+        shown["recordings"] = [
+            {**render_recording(d), "auth_id": d.owner} for d in tx.list(RECORDING, limit=RECORDINGS_LIMIT)
+        ]
+        return {key: [_without_secrets(item) for item in items] for key, items in shown.items()}
+
+    return ok(await ctx.store.transaction(read))
+
+
+routes: list[BaseRoute] = [control_route("GET", "resources", resources)]
