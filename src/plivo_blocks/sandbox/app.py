@@ -53,6 +53,7 @@ from plivo_blocks.sandbox.routes import (
     endpoints,
     messages,
     numbers,
+    phones,
     pricing,
     recordings,
     subaccounts,
@@ -80,6 +81,7 @@ def all_routes() -> list[BaseRoute]:
         *control.routes,
         *clock.routes,
         *voice_control.routes,
+        *phones.routes,
     ]
 
 

@@ -303,7 +303,10 @@ async def stop_speak(ctx: ApiContext) -> Response:
 async def send_digits(ctx: ApiContext) -> Response:
     values = validated("sendDigits", ctx)
     call = await live_call(ctx, answered=True)
-    ctx.state.voice.send_digits(call, str(values["digits"]))
+    # Tones played to the leg's party, as Plivo sends them; not keys pressed by the caller.
+    if values.get("leg", "aleg") == "bleg":
+        raise bad_request("leg bleg: this call has no bleg: the sandbox does not simulate Dial")
+    ctx.state.voice.send_tones(call, str(values["digits"]))
     return accepted({"message": "digits sent"})
 
 

@@ -15,7 +15,8 @@ POST       /_sandbox/calls/{uuid}/hangup       the other party hangs up (``{"sou
 POST       /_sandbox/calls/{uuid}/advance      stop the call's current wait: a ringing hold
                                                (``{"to": answered|busy|no-answer|failed|rejected}``),
                                                a GetDigits (no input), a conference (leave it, go on)
-POST       /_sandbox/calls/{uuid}/digits       ``{"digits"}``: the other party types digits
+POST       /_sandbox/calls/{uuid}/digits       ``{"digits"}``: the other party presses keys (0-9, *, #)
+POST       /_sandbox/calls/{uuid}/speech       ``{"text"}``: the other party says words (GetInput)
 POST       /_sandbox/calls/hold                ``{"state": "ringing"}``: new calls stop ringing there
 DELETE     /_sandbox/calls/hold                lift the hold; held calls are answered
 POST       /_sandbox/calls/settle              ``{"timeout"?}``: wait until every call waits on the
@@ -36,6 +37,7 @@ For example, a call that stays live in a conference until it is hung up::
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from starlette.requests import Request
@@ -56,6 +58,8 @@ from plivo_blocks.sandbox.voice.cdr import CALL, render_cdr
 from plivo_blocks.sandbox.webhooks import WEBHOOK
 
 MAX_WAIT_SECONDS = 60.0
+MAX_SPEECH_CHARS = 2000
+_KEYS = re.compile(r"[0-9*#]+\Z")
 
 
 def _timeout(ctx: ApiContext, default: float = 5.0) -> float:
@@ -82,6 +86,8 @@ def live_view(call: Call) -> dict[str, Any]:
         "status": call.status,
         "activity": call.activity,
         "waiting_for_digits": call.waiting_for == "digits",
+        "waiting_for": call.waiting_for,
+        "parent_call_uuid": call.parent_call_uuid,
         "held": call.held,
         "conference_name": call.conference,
         "member_id": call.member_id,
@@ -203,8 +209,20 @@ async def type_digits(ctx: ApiContext) -> Response:
     call = _live_call(ctx)
     digits = body_text(json_object(ctx), "digits")
     assert digits is not None
-    taken = ctx.state.voice.send_digits(call, digits)
-    return accepted({"message": "digits sent", "taken": taken})
+    if not _KEYS.match(digits):
+        raise bad_request("digits must be keys among 0-9, * and #")
+    taken = ctx.state.voice.press(call, digits)
+    return accepted({"message": "digits pressed", "taken": taken})
+
+
+async def say_words(ctx: ApiContext) -> Response:
+    call = _live_call(ctx)
+    text = body_text(json_object(ctx), "text")
+    assert text is not None
+    if len(text) > MAX_SPEECH_CHARS:
+        raise bad_request(f"text must be at most {MAX_SPEECH_CHARS} characters")
+    taken = ctx.state.voice.say(call, text)
+    return accepted({"message": "speech heard", "taken": taken})
 
 
 async def hold_calls(ctx: ApiContext) -> Response:
@@ -299,6 +317,7 @@ routes: list[BaseRoute] = [
     control_route("POST", "calls/{call_uuid}/hangup", end_call),
     control_route("POST", "calls/{call_uuid}/advance", advance_call),
     control_route("POST", "calls/{call_uuid}/digits", type_digits),
+    control_route("POST", "calls/{call_uuid}/speech", say_words),
     control_route("GET", "conferences", list_conferences),
     control_route("GET", "webhooks", list_webhooks),
     control_route("POST", "webhooks/flush", flush_webhooks),

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from plivo_blocks.sandbox.clock import SandboxClock, Timer, Waiter, WaitTimeout
 from plivo_blocks.sandbox.times import from_epoch
+from plivo_blocks.sandbox.voice.amd import MachineDetection
 from plivo_blocks.sandbox.voice.causes import QUEUED, HangupCause
 
 if TYPE_CHECKING:
@@ -81,6 +82,7 @@ class Call:
     send_digits: str | None = None
     public_base: str = ""
     rate: str = "0.00000"
+    amd: MachineDetection | None = None  # machine_detection asked for by POST Call/
 
     status: str = QUEUED
     initiated_at: float = 0.0  # sandbox epoch seconds
@@ -103,6 +105,8 @@ class Call:
     waiter: Waiter[Any] | None = None  # the call's current wait, woken by input or interruptions
     waiting_for: str | None = None  # what the current wait takes as input: "digits", or None
     typed: list[str] = field(default_factory=list)  # digits typed and not yet read
+    heard: list[str] = field(default_factory=list)  # words the other party said, not yet read
+    machine: bool | None = None  # what machine detection found (None: not analysed)
     recordings: dict[str, ActiveRecording] = field(default_factory=dict)
     conference: str | None = None  # room name while a member
     member_id: str | None = None

@@ -22,12 +22,15 @@ from plivo_blocks.sandbox.ids import new_uuid
 from plivo_blocks.sandbox.settings import SandboxSettings
 from plivo_blocks.sandbox.store import Store, Tx
 from plivo_blocks.sandbox.times import format_time
+from plivo_blocks.sandbox.voice.amd import MachineDetection
 from plivo_blocks.sandbox.voice.call import Call, CallEnded, Skipped, Transferred
+from plivo_blocks.sandbox.voice.caller import CallerInput
 from plivo_blocks.sandbox.voice.causes import CANCELED, COMPLETED, END_OF_XML, SANDBOX_RESTART, HangupCause
 from plivo_blocks.sandbox.voice.cdr import CALL, amounts, cdr_document, rate_for
 from plivo_blocks.sandbox.voice.conferences import ConferenceBridge
 from plivo_blocks.sandbox.voice.documents import DocumentLoader
 from plivo_blocks.sandbox.voice.lifecycle import CallLifecycle
+from plivo_blocks.sandbox.voice.phones import PhoneBook
 from plivo_blocks.sandbox.voice.recordings import ActiveRecording, Recorder
 from plivo_blocks.sandbox.voice.verbs.context import VerbContext
 from plivo_blocks.sandbox.webhooks import Callback, Outbox
@@ -54,7 +57,18 @@ class VoiceEngine:
         self.recorder = Recorder(store, clock, settings, outbox)
         self.bridge = ConferenceBridge(self, self.recorder)
         self.documents = DocumentLoader(outbox, self)
-        context = VerbContext(self, clock, settings, events, self.documents, self.bridge, self.recorder)
+        self.phones = PhoneBook()
+        self.caller = CallerInput(self.phones, clock)
+        context = VerbContext(
+            self,
+            clock,
+            settings,
+            events,
+            self.documents,
+            self.bridge,
+            self.recorder,
+            caller=self.caller,
+        )
         self.lifecycle = CallLifecycle(context)
         self._save_locks: dict[str, asyncio.Lock] = {}
 
@@ -92,6 +106,7 @@ class VoiceEngine:
         self.calls.clear()
         self.requests.clear()
         self.bridge.rooms.clear()
+        self.phones.clear()
 
     # -- creating calls --------------------------------------------------------------------
 
@@ -131,6 +146,7 @@ class VoiceEngine:
             public_base=str(config.get("public_base") or ""),
             rate=rate_for("outbound", to),
             initiated_at=self._clock.now(),
+            amd=MachineDetection.of(config),
         )
 
     async def receive_call(
@@ -207,6 +223,8 @@ class VoiceEngine:
         }
         if call.parent_call_uuid:
             params["ParentCallUUID"] = call.parent_call_uuid
+        if call.machine is not None:
+            params["Machine"] = "true" if call.machine else "false"
         params.update({f"X-PH-{k}": v for k, v in call.sip_headers.items()})
         params.update(extra)
         return params
@@ -276,14 +294,17 @@ class VoiceEngine:
     def transfer(self, call: Call, url: str, method: str) -> None:
         call.raise_interruption(Transferred(url, method))
 
-    def send_digits(self, call: Call, digits: str) -> bool:
-        """Feed typed digits to a waiting ``GetDigits``; answers whether one was waiting."""
-        call.note("dtmf", digits=digits)
-        if call.waiting_for != "digits":
-            return False
-        call.typed.append(digits)
-        call.wake()
-        return True
+    def press(self, call: Call, digits: str) -> bool:
+        """The other party presses keys (answers whether the call's current wait took them)."""
+        return self.caller.press(call, digits)
+
+    def say(self, call: Call, text: str) -> bool:
+        """The other party says words (answers whether the call's current wait took them)."""
+        return self.caller.say(call, text)
+
+    def send_tones(self, call: Call, digits: str) -> None:
+        """``POST Call/{uuid}/DTMF/``: tones played to ``call``'s party; not the caller's keypresses."""
+        call.note("dtmf_sent", digits=digits)
 
     def advance(self, call: Call, to: str = "answered") -> bool:
         """Stop the call's current wait (a ringing hold, GetDigits, a conference, an endless loop)."""

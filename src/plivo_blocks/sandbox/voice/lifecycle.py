@@ -1,9 +1,10 @@
 """A call's life, from ``POST Call/`` (or a simulated inbound call) to its hangup.
 
-It rings (``ring_url`` notified; ``settings.call_ring_seconds`` of sandbox time, or held by the
-control API), is answered, fetches ``answer_url`` (``fallback_url`` when that fails) with Plivo's
-parameters, runs the XML it gets element by element (:mod:`.verbs`), and hangs up at the end of the
-XML (``End Of XML Instructions``) unless an element, the API or a timer ended it first. A transfer
+It rings (``ring_url`` notified; as the callee's phone script says, :mod:`.ringing`; or held by the
+control API), is answered (machine detection runs when asked for, :mod:`.detection`), fetches
+``answer_url`` (``fallback_url`` when that fails) with Plivo's parameters, runs the XML it gets
+element by element (:mod:`.verbs`), and hangs up at the end of the XML (``End Of XML
+Instructions``) unless an element, the API or a timer ended it first. A transfer
 (``POST Call/{uuid}/``) stops whatever the call is doing and runs the transfer URL's XML instead.
 """
 
@@ -23,6 +24,9 @@ from plivo_blocks.sandbox.voice.causes import (
     HangupCause,
     unanswered_cause,
 )
+from plivo_blocks.sandbox.voice.detection import detect
+from plivo_blocks.sandbox.voice.phones import PhoneScript
+from plivo_blocks.sandbox.voice.ringing import ANSWERED, ring
 from plivo_blocks.sandbox.voice.verbs import run_step
 from plivo_blocks.sandbox.voice.verbs.context import VerbContext
 
@@ -38,6 +42,8 @@ class CallLifecycle:
         try:
             await self._ring(call)
             await self._answer(call)
+            callee = self._callee(call)
+            await detect(ctx.control, call, is_machine=callee is not None and callee.machine)
             instructions = await ctx.documents.load(
                 call, call.answer_url, call.answer_method, "answer", {"Event": "StartApp"}
             )
@@ -78,13 +84,14 @@ class CallLifecycle:
                 await ctx.control.hangup(call, unanswered_cause(outcome))
                 raise CallEnded
             return
-        ring_seconds = settings.call_ring_seconds
-        if ring_seconds > 0:
-            if call.ring_timeout < ring_seconds:
-                await call.sleep(call.ring_timeout)
-                await ctx.control.hangup(call, unanswered_cause("ring-timeout"))
-                raise CallEnded
-            await call.sleep(ring_seconds)
+        # The callee's phone script decides how the ringing ends (an inbound caller's does not).
+        outcome = await ring(call, self._callee(call), settings.call_ring_seconds, call.ring_timeout)
+        if outcome != ANSWERED:
+            await ctx.control.hangup(call, unanswered_cause(outcome))
+            raise CallEnded
+
+    def _callee(self, call: Call) -> PhoneScript | None:
+        return self._ctx.caller.script_of(call) if call.direction == "outbound" else None
 
     async def _answer(self, call: Call) -> None:
         ctx = self._ctx

@@ -15,6 +15,7 @@ from plivo_blocks.sandbox.events import EventBus
 from plivo_blocks.sandbox.settings import SandboxSettings
 from plivo_blocks.sandbox.voice import xml as px
 from plivo_blocks.sandbox.voice.call import Call
+from plivo_blocks.sandbox.voice.caller import CallerInput
 from plivo_blocks.sandbox.voice.conferences import ConferenceBridge
 from plivo_blocks.sandbox.voice.documents import DocumentLoader
 from plivo_blocks.sandbox.voice.recordings import Recorder
@@ -33,6 +34,7 @@ class VerbContext:
     documents: DocumentLoader
     bridge: ConferenceBridge
     recorder: Recorder
+    caller: CallerInput  # the other party's keys and words (press, say, scripted replies)
 
     async def action(
         self, call: Call, url: str | None, method: str, redirect: bool, params: Mapping[str, str]
