@@ -165,26 +165,30 @@ def test_a_phone_answers_after_its_scripted_ring(
     assert record.call_duration == 2  # billed from the answer, not from the ring
 
 
-def test_scripted_presses_answer_every_prompt(
+def test_scripted_presses_and_words_answer_every_prompt(
     sandbox: Server, main_sdk: plivo.RestClient, answers: AnswerServer
 ) -> None:
     with sandbox.main_client() as control:
-        control.put(f"/_sandbox/phones/{TO}", json={"presses": "42"})
+        control.put(f"/_sandbox/phones/{TO}", json={"presses": "42", "says": "billing please"})
     answers.reply(
         "/answer",
         f'<Response><GetDigits action="{answers.url("/digits")}" numDigits="2"><Speak>Code</Speak></GetDigits>'
         "</Response>",
     )
-    answers.reply("/digits", f'<Response><GetDigits action="{answers.url("/again")}" numDigits="2"/></Response>')
+    answers.reply(
+        "/digits",
+        f'<Response><GetInput action="{answers.url("/said")}" inputType="speech"/></Response>',
+    )
     make_call(main_sdk, answers)
     settle(sandbox, 1)  # "Code"
     assert not answers.requests_to("/digits")
     settle(sandbox, 1)  # the scripted party presses 42, a second after the prompt
     (digits,) = answers.wait_for("/digits")
     assert digits.params["Digits"] == "42"
-    settle(sandbox, 1)  # and again at the next prompt
-    (again,) = answers.wait_for("/again")
-    assert again.params["Digits"] == "42"
+    settle(sandbox, 1)  # it says its words a second after GetInput starts listening
+    settle(sandbox, 2)  # then 2 s of silence end the utterance (speechEndTimeout auto)
+    (said,) = answers.wait_for("/said")
+    assert said.params["Speech"] == "billing please" and said.params["InputType"] == "speech"
 
 
 def test_an_inbound_callers_script_presses_keys(

@@ -6,6 +6,7 @@ module             elements
 =================  ==========================================
 ``media``          Speak, Play, Wait
 ``digits``         GetDigits
+``input``          GetInput
 ``record``         Record
 ``conference``     Conference
 ``flow``           Redirect, Hangup
@@ -20,6 +21,7 @@ from plivo_blocks.sandbox.voice.verbs.conference import run_conference
 from plivo_blocks.sandbox.voice.verbs.context import Outcome, VerbContext
 from plivo_blocks.sandbox.voice.verbs.digits import run_get_digits
 from plivo_blocks.sandbox.voice.verbs.flow import run_hangup, run_redirect
+from plivo_blocks.sandbox.voice.verbs.input import run_get_input
 from plivo_blocks.sandbox.voice.verbs.media import run_media
 from plivo_blocks.sandbox.voice.verbs.record import run_record
 
@@ -34,6 +36,8 @@ async def run_step(ctx: VerbContext, call: Call, step: px.Instruction) -> Outcom
             return await run_media(ctx, call, step)
         case px.GetDigits():
             return await run_get_digits(ctx, call, step)
+        case px.GetInput():
+            return await run_get_input(ctx, call, step)
         case px.Record():
             return await run_record(ctx, call, step)
         case px.Conference():

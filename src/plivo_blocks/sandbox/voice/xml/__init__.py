@@ -13,6 +13,7 @@ from typing import Any
 from plivo_blocks.sandbox.voice.xml.elements.conference import Conference
 from plivo_blocks.sandbox.voice.xml.elements.digits import GetDigits
 from plivo_blocks.sandbox.voice.xml.elements.flow import Hangup, Redirect
+from plivo_blocks.sandbox.voice.xml.elements.input import GetInput
 from plivo_blocks.sandbox.voice.xml.elements.media import Play, Prompt, Speak, Wait
 from plivo_blocks.sandbox.voice.xml.elements.pending import Unsupported
 from plivo_blocks.sandbox.voice.xml.elements.record import Record
@@ -23,6 +24,7 @@ __all__ = [
     "MAX_XML_BYTES",
     "Conference",
     "GetDigits",
+    "GetInput",
     "Hangup",
     "Instruction",
     "InvalidXML",
@@ -36,7 +38,9 @@ __all__ = [
     "parse",
 ]
 
-Instruction = Speak | Play | Wait | GetDigits | Record | Conference | Redirect | Hangup | Unsupported
+Instruction = (
+    Speak | Play | Wait | GetDigits | GetInput | Record | Conference | Redirect | Hangup | Unsupported
+)
 
 
 def parse(document: str | bytes) -> list[Instruction]:

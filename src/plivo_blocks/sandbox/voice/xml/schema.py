@@ -5,7 +5,7 @@
 
 from __future__ import annotations
 
-from plivo_blocks.sandbox.voice.xml.elements import conference, digits, flow, media, pending, record
+from plivo_blocks.sandbox.voice.xml.elements import conference, digits, flow, input, media, pending, record
 from plivo_blocks.sandbox.voice.xml.spec import ElementSpec
 
 RESPONSE = ElementSpec(
@@ -36,6 +36,7 @@ SCHEMA: dict[str, ElementSpec] = {
         RESPONSE,
         *media.SPECS,
         *digits.SPECS,
+        *input.SPECS,
         *record.SPECS,
         *conference.SPECS,
         *flow.SPECS,

@@ -27,7 +27,6 @@ SPECS = (
     _pending("Dial", ("User", "Number")),
     _pending("Number"),
     _pending("User"),
-    _pending("GetInput", ("Speak", "Play", "Wait")),
     _pending("PreAnswer", ("Speak", "Play", "Wait", "GetDigits", "Redirect", "Message", "DTMF")),
     _pending("DTMF"),
     _pending("Message"),
