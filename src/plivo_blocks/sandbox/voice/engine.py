@@ -28,6 +28,7 @@ from plivo_blocks.sandbox.voice.caller import CallerInput
 from plivo_blocks.sandbox.voice.causes import CANCELED, COMPLETED, END_OF_XML, SANDBOX_RESTART, HangupCause
 from plivo_blocks.sandbox.voice.cdr import CALL, amounts, cdr_document, rate_for
 from plivo_blocks.sandbox.voice.conferences import ConferenceBridge
+from plivo_blocks.sandbox.voice.dialer import Dialer
 from plivo_blocks.sandbox.voice.documents import DocumentLoader
 from plivo_blocks.sandbox.voice.lifecycle import CallLifecycle
 from plivo_blocks.sandbox.voice.phones import PhoneBook
@@ -59,6 +60,7 @@ class VoiceEngine:
         self.documents = DocumentLoader(outbox, self)
         self.phones = PhoneBook()
         self.caller = CallerInput(self.phones, clock)
+        self.dialer = Dialer(self, self.caller, outbox, settings, follow=self._follow_transfer)
         context = VerbContext(
             self,
             clock,
@@ -68,6 +70,7 @@ class VoiceEngine:
             self.bridge,
             self.recorder,
             caller=self.caller,
+            dialer=self.dialer,
         )
         self.lifecycle = CallLifecycle(context)
         self._save_locks: dict[str, asyncio.Lock] = {}
@@ -107,6 +110,7 @@ class VoiceEngine:
         self.requests.clear()
         self.bridge.rooms.clear()
         self.phones.clear()
+        self.dialer.clear()
 
     # -- creating calls --------------------------------------------------------------------
 
@@ -181,6 +185,15 @@ class VoiceEngine:
     def _insert_all(self, tx: Tx, calls: Iterable[Call]) -> None:
         for call in calls:
             tx.insert(CALL, call.uuid, call.owner, cdr_document(call))
+
+    async def register(self, call: Call) -> None:
+        """A call made by a part (a Dial's B leg): persisted and live; the part runs it."""
+        await self.store.transaction(lambda tx: self._insert_all(tx, [call]))
+        self.calls[call.uuid] = call
+        self.requests[call.request_uuid] = call.uuid
+
+    async def _follow_transfer(self, call: Call, url: str, method: str) -> None:
+        await self.lifecycle.follow(call, url, method)
 
     def _start(self, call: Call) -> None:
         self.calls[call.uuid] = call
@@ -292,7 +305,12 @@ class VoiceEngine:
     # -- actions on live calls (API and control API) ---------------------------------------
 
     def transfer(self, call: Call, url: str, method: str) -> None:
+        self.dialer.release(call)
         call.raise_interruption(Transferred(url, method))
+
+    def bridged_leg(self, call: Call) -> Call | None:
+        """The other leg of ``call``'s connected Dial (its ``bleg`` for the live-call APIs)."""
+        return self.dialer.partner(call)
 
     def press(self, call: Call, digits: str) -> bool:
         """The other party presses keys (answers whether the call's current wait took them)."""

@@ -116,6 +116,24 @@ class CallLifecycle:
 
         call.timers.append(ctx.clock.call_later(seconds, due))
 
+    async def follow(self, call: Call, url: str, method: str) -> None:
+        """Run the XML a call was moved to (a Dial's B leg after ``transferCall``) until its end."""
+        ctx = self._ctx
+        try:
+            while True:
+                try:
+                    document = await ctx.documents.load(call, url, method, "transfer", {"Event": "Transfer"})
+                    await self.execute(call, document)
+                    break
+                except Transferred as moved:
+                    url, method = moved.url, moved.method
+            await ctx.control.hangup(call, END_OF_XML)
+        except CallEnded:
+            pass
+        except Exception:
+            log.exception("call %s failed in the sandbox", call.uuid)
+            await ctx.control.hangup(call, INTERNAL_ERROR)
+
     async def execute(self, call: Call, instructions: list[px.Instruction]) -> None:
         """Run ``instructions``, following the documents they lead to and any transfer."""
         ctx = self._ctx

@@ -9,6 +9,7 @@ module             elements
 ``input``          GetInput
 ``record``         Record
 ``conference``     Conference
+``dial``           Dial (with Number and User)
 ``flow``           Redirect, Hangup
 =================  ==========================================
 """
@@ -19,6 +20,7 @@ from plivo_blocks.sandbox.voice import xml as px
 from plivo_blocks.sandbox.voice.call import Call
 from plivo_blocks.sandbox.voice.verbs.conference import run_conference
 from plivo_blocks.sandbox.voice.verbs.context import Outcome, VerbContext
+from plivo_blocks.sandbox.voice.verbs.dial import run_dial
 from plivo_blocks.sandbox.voice.verbs.digits import run_get_digits
 from plivo_blocks.sandbox.voice.verbs.flow import run_hangup, run_redirect
 from plivo_blocks.sandbox.voice.verbs.input import run_get_input
@@ -42,6 +44,8 @@ async def run_step(ctx: VerbContext, call: Call, step: px.Instruction) -> Outcom
             return await run_record(ctx, call, step)
         case px.Conference():
             return await run_conference(ctx, call, step)
+        case px.Dial():
+            return await run_dial(ctx, call, step)
         case px.Redirect():
             return await run_redirect(ctx, call, step)
         case px.Hangup():

@@ -17,6 +17,7 @@ from plivo_blocks.sandbox.voice import xml as px
 from plivo_blocks.sandbox.voice.call import Call
 from plivo_blocks.sandbox.voice.caller import CallerInput
 from plivo_blocks.sandbox.voice.conferences import ConferenceBridge
+from plivo_blocks.sandbox.voice.dialer import Dialer
 from plivo_blocks.sandbox.voice.documents import DocumentLoader
 from plivo_blocks.sandbox.voice.recordings import Recorder
 from plivo_blocks.sandbox.voice.services import CallControl
@@ -35,6 +36,7 @@ class VerbContext:
     bridge: ConferenceBridge
     recorder: Recorder
     caller: CallerInput  # the other party's keys and words (press, say, scripted replies)
+    dialer: Dialer  # Dial's B legs
 
     async def action(
         self, call: Call, url: str | None, method: str, redirect: bool, params: Mapping[str, str]

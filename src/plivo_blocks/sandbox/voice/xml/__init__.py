@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from plivo_blocks.sandbox.voice.xml.elements.conference import Conference
+from plivo_blocks.sandbox.voice.xml.elements.dial import Dial, DialNumber, DialUser
 from plivo_blocks.sandbox.voice.xml.elements.digits import GetDigits
 from plivo_blocks.sandbox.voice.xml.elements.flow import Hangup, Redirect
 from plivo_blocks.sandbox.voice.xml.elements.input import GetInput
@@ -23,6 +24,9 @@ from plivo_blocks.sandbox.voice.xml.schema import SCHEMA
 __all__ = [
     "MAX_XML_BYTES",
     "Conference",
+    "Dial",
+    "DialNumber",
+    "DialUser",
     "GetDigits",
     "GetInput",
     "Hangup",
@@ -39,7 +43,7 @@ __all__ = [
 ]
 
 Instruction = (
-    Speak | Play | Wait | GetDigits | GetInput | Record | Conference | Redirect | Hangup | Unsupported
+    Speak | Play | Wait | GetDigits | GetInput | Record | Conference | Dial | Redirect | Hangup | Unsupported
 )
 
 

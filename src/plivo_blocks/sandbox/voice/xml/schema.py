@@ -5,7 +5,16 @@
 
 from __future__ import annotations
 
-from plivo_blocks.sandbox.voice.xml.elements import conference, digits, flow, input, media, pending, record
+from plivo_blocks.sandbox.voice.xml.elements import (
+    conference,
+    dial,
+    digits,
+    flow,
+    input,
+    media,
+    pending,
+    record,
+)
 from plivo_blocks.sandbox.voice.xml.spec import ElementSpec
 
 RESPONSE = ElementSpec(
@@ -40,6 +49,7 @@ SCHEMA: dict[str, ElementSpec] = {
         *record.SPECS,
         *conference.SPECS,
         *flow.SPECS,
+        *dial.SPECS,
         *pending.SPECS,
     )
 }

@@ -24,9 +24,6 @@ def _pending(tag: str, children: tuple[str, ...] = ()) -> ElementSpec:
 
 
 SPECS = (
-    _pending("Dial", ("User", "Number")),
-    _pending("Number"),
-    _pending("User"),
     _pending("PreAnswer", ("Speak", "Play", "Wait", "GetDigits", "Redirect", "Message", "DTMF")),
     _pending("DTMF"),
     _pending("Message"),
