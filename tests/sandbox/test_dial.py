@@ -547,3 +547,37 @@ def test_dial_documents_plivo_refuses(xml: str, complaint: str) -> None:
 
     with pytest.raises(px.InvalidXML, match=complaint):
         px.parse(f"<Response>{xml}</Response>")
+
+
+def test_the_readme_ivr_example(sandbox: Server, main_sdk: plivo.RestClient, answers: AnswerServer) -> None:
+    """README, "Phone scripts, Dial and IVRs": a menu, a Dial to a busy agent, a spoken answer."""
+    script(sandbox, AGENT2, answer="busy")
+    script(sandbox, CALLER, presses="1", says="yes please")
+    answers.reply(
+        "/menu",
+        f'<Response><Dial action="{answers.url("/dialed")}" timeout="20" callbackUrl="{answers.url("/ev")}">'
+        f"<Number>{AGENT2}</Number></Dial></Response>",
+    )
+    answers.reply(
+        "/dialed",
+        f'<Response><GetInput action="{answers.url("/callback")}" inputType="speech">'
+        "<Speak>Everyone is busy. Shall we call you back?</Speak></GetInput></Response>",
+    )
+    call_with(
+        sandbox,
+        main_sdk,
+        answers,
+        f'<Response><GetInput action="{answers.url("/menu")}" inputType="dtmf speech" numDigits="1">'
+        "<Speak>Press 1 or say agent to talk to someone.</Speak></GetInput></Response>",
+    )
+    settle(sandbox, 10)
+    (menu,) = answers.wait_for("/menu")
+    assert (menu.params["InputType"], menu.params["Digits"]) == ("dtmf", "1")
+    (dialed,) = answers.wait_for("/dialed")
+    assert (dialed.params["DialStatus"], dialed.params["DialHangupCause"], dialed.params["DialBLegUUID"]) == (
+        "busy",
+        "USER_BUSY",
+        "",
+    )
+    (callback,) = answers.wait_for("/callback")
+    assert callback.params["Speech"] == "yes please"
