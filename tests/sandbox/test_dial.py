@@ -581,3 +581,32 @@ def test_the_readme_ivr_example(sandbox: Server, main_sdk: plivo.RestClient, ans
     )
     (callback,) = answers.wait_for("/callback")
     assert callback.params["Speech"] == "yes please"
+
+
+def test_advancing_a_confirming_leg_accepts_it_and_advancing_a_connected_leg_does_nothing(
+    sandbox: Server, main_sdk: plivo.RestClient, answers: AnswerServer
+) -> None:
+    answers.reply("/confirm", "<Response><Speak>Press 1</Speak></Response>")
+    aleg = call_with(
+        sandbox,
+        main_sdk,
+        answers,
+        dial_xml(
+            answers, AGENT, confirmSound=answers.url("/confirm"), confirmKey="1", action=answers.url("/d")
+        ),
+    )
+    (bleg,) = legs_of(sandbox, aleg)
+    settle(sandbox, 1)
+    with sandbox.main_client() as client:
+        assert client.get(f"/_sandbox/calls/{bleg['call_uuid']}").json()["waiting_for"] == "confirm"
+        assert client.post(f"/_sandbox/calls/{bleg['call_uuid']}/advance", json={}).status_code == 202
+        settle(sandbox)
+        view = client.get(f"/_sandbox/calls/{bleg['call_uuid']}").json()
+        assert view["activity"] == "connected"
+        assert client.post(f"/_sandbox/calls/{bleg['call_uuid']}/advance", json={}).status_code == 202
+        settle(sandbox, 5)
+        assert client.get(f"/_sandbox/calls/{bleg['call_uuid']}").json()["activity"] == "connected"
+    assert not answers.requests_to("/d")
+    main_sdk.calls.hangup(str(bleg["call_uuid"]))
+    settle(sandbox)
+    assert answers.wait_for("/d")[0].params["DialStatus"] == "completed"

@@ -130,3 +130,30 @@ def test_machine_detection_parameters_are_validated(
             data={"from": FROM, "to": TO, "answer_url": answers.url("/answer"), **params},
         )
     assert answer.status_code == 400 and complaint in answer.json()["error"]
+
+
+def test_a_call_moved_or_advanced_during_the_analysis(
+    sandbox: Server, main_sdk: plivo.RestClient, answers: AnswerServer
+) -> None:
+    answers.reply("/moved", "<Response><Wait length='2'/></Response>")
+    call(main_sdk, answers, machine_detection="true")
+    settle(sandbox, 1)
+    (moved_uuid,) = main_sdk.live_calls.list_ids().calls
+    main_sdk.calls.transfer(moved_uuid, legs="aleg", aleg_url=answers.url("/moved"))
+    settle(sandbox)
+    (moved,) = answers.wait_for("/moved")
+    assert moved.params["Event"] == "Transfer" and "Machine" not in moved.params
+    settle(sandbox, 2)
+    assert main_sdk.calls.get(moved_uuid).hangup_cause_name == "End Of XML Instructions"
+    assert not answers.requests_to("/answer")
+
+    answers.reply("/answer", "<Response/>")
+    machine(sandbox)
+    call(main_sdk, answers, machine_detection="true")
+    settle(sandbox, 1)
+    (advanced_uuid,) = main_sdk.live_calls.list_ids().calls
+    with sandbox.main_client() as control:
+        assert control.post(f"/_sandbox/calls/{advanced_uuid}/advance", json={}).status_code == 202
+    settle(sandbox)
+    (answer,) = answers.wait_for("/answer")  # the analysis ended early, with its result
+    assert answer.params["Machine"] == "true" and answer.params["CallUUID"] == advanced_uuid

@@ -35,6 +35,8 @@ KEY_WAITS = frozenset({"digits", "input", "dial", "confirm", "conference", "reco
 WORD_WAITS = frozenset({"speech", "input"})
 #: A scripted party answers a prompt this many seconds after the call starts listening.
 REPLY_SECONDS = 1.0
+#: Input nothing read yet is kept up to this many presses or utterances (the oldest go first).
+MAX_PENDING = 100
 
 
 def other_party(call: Call) -> str:
@@ -51,6 +53,7 @@ class CallerInput:
     def press(self, call: Call, digits: str) -> bool:
         """The other party presses ``digits``; answers whether the call's current wait took them."""
         call.typed.append(digits)
+        del call.typed[:-MAX_PENDING]
         call.note("keys_pressed", digits=self._shown(call, digits))
         return call.waiting_for in KEY_WAITS and call.wake("keys")
 
@@ -58,6 +61,7 @@ class CallerInput:
         """The other party says ``text``; answers whether the call's current wait took it."""
         words = " ".join(text.split())
         call.heard.append(words)
+        del call.heard[:-MAX_PENDING]
         call.note("words_said", text=self._shown(call, words))
         return call.waiting_for in WORD_WAITS and call.wake("words")
 

@@ -37,6 +37,7 @@ Callbacks to ``callbackUrl`` carry the A leg's request parameters (``CallUUID`` 
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 
@@ -48,6 +49,7 @@ from plivo_blocks.sandbox.voice.call import Call, CallEnded, Skipped, Transferre
 from plivo_blocks.sandbox.voice.caller import CallerInput
 from plivo_blocks.sandbox.voice.causes import (
     IN_PROGRESS,
+    INTERNAL_ERROR,
     NO_ANSWER,
     RINGING,
     TIME_LIMIT,
@@ -273,6 +275,9 @@ class Dialer:
             await self._left_bridge(leg)
             await self._follow(leg.call, moved.url, moved.method)
             return
+        except Exception:  # the leg must end, or its caller would wait for it forever
+            log.exception("dial leg %s failed in the sandbox", leg.call.uuid)
+            await self._control.hangup(leg.call, INTERNAL_ERROR)
         await self._leg_ended(leg)
 
     async def _live_leg(self, leg: DialLeg, play: Play) -> None:
@@ -291,7 +296,8 @@ class Dialer:
             return
         await self._connect(leg)
         while True:  # connected until the leg ends (CallEnded) or is moved (Transferred)
-            await call.park(waiting_for="dial")
+            with contextlib.suppress(Skipped):  # advance: nothing to move past while connected
+                await call.park(waiting_for="dial")
             await self._callee_keys(leg)
 
     async def _ring(self, leg: DialLeg) -> str:
@@ -324,7 +330,15 @@ class Dialer:
             return True
         leg.state = LegState.CONFIRMING
         call.activity = "confirming"
-        for prompt in await self._media(call, dial.confirm_sound, "confirm_sound"):
+        try:
+            return await self._confirmed(leg, play)
+        except Skipped:  # the control API's advance: the callee accepts
+            call.note("confirmed", key="advance")
+            return True
+
+    async def _confirmed(self, leg: DialLeg, play: Play) -> bool:
+        call, dial = leg.call, leg.attempt.dial
+        for prompt in await self._media(call, dial.confirm_sound or "", "confirm_sound"):
             await play(call, prompt)
         if not dial.confirm_key:
             return True

@@ -43,10 +43,15 @@ class CallLifecycle:
             await self._ring(call)
             await self._answer(call)
             callee = self._callee(call)
-            await detect(ctx.control, call, is_machine=callee is not None and callee.machine)
-            instructions = await ctx.documents.load(
-                call, call.answer_url, call.answer_method, "answer", {"Event": "StartApp"}
-            )
+            try:
+                await detect(ctx.control, call, is_machine=callee is not None and callee.machine)
+                instructions = await ctx.documents.load(
+                    call, call.answer_url, call.answer_method, "answer", {"Event": "StartApp"}
+                )
+            except Transferred as moved:  # moved before its answer XML ran
+                call.note("transferred", url=moved.url)
+                await self.follow(call, moved.url, moved.method)
+                return
             await self.execute(call, instructions)
             await ctx.control.hangup(call, END_OF_XML)
         except CallEnded:
