@@ -231,6 +231,7 @@ def test_a_user_target_and_sip_headers(
     assert moved.params["ParentCallUUID"] == aleg
     (action,) = answers.wait_for("/dialed")
     assert action.params["DialStatus"] == "completed" and action.params["DialBLegUUID"] == bleg["call_uuid"]
+    assert action.params["DialHangupCause"] == "NORMAL_CLEARING"
     settle(sandbox, 2)
     assert main_sdk.calls.get(str(bleg["call_uuid"])).hangup_cause_name == "End Of XML Instructions"
     assert main_sdk.calls.get(aleg).hangup_cause_name == "End Of XML Instructions"

@@ -190,13 +190,17 @@ class Dialer:
 
     def _result(self, attempt: DialAttempt) -> dict[str, str]:
         winner = attempt.winner
-        ended = winner or attempt.last_ended
-        cause = ended.call.cause if ended is not None else None
-        status = "completed" if winner is not None else dial_status(cause)
+        if winner is not None:  # connected: how the bridge ended (a moved leg ended it normally)
+            cause = winner.call.cause if winner.call.ended else None
+            status, hangup_cause = "completed", cause.sip if cause is not None else "NORMAL_CLEARING"
+        else:  # the last leg to end, or the caller stopping the Dial before any did
+            last = attempt.last_ended
+            cause = last.call.cause if last is not None else None
+            status, hangup_cause = dial_status(cause), cause.sip if cause is not None else "ORIGINATOR_CANCEL"
         return {
             "DialStatus": status,
             "DialRingStatus": "true" if any(leg.rang for leg in attempt.legs) else "false",
-            "DialHangupCause": cause.sip if cause is not None else "ORIGINATOR_CANCEL",
+            "DialHangupCause": hangup_cause,
             "DialALegUUID": attempt.aleg.uuid,
             "DialBLegUUID": winner.call.uuid if winner is not None else "",
         }
