@@ -27,12 +27,7 @@ transfer of the B leg (``legs=bleg``/``both``) takes it out of the bridge to run
 A leg goes on. ``dialMusic`` (a URL returning Play/Speak/Wait, or ``real``) is what the caller hears
 while the legs ring: fetched and shown in the call's log.
 
-Callbacks to ``callbackUrl`` carry the A leg's request parameters (``CallUUID`` is the A leg's),
-``Event`` (``DialAnswer``, ``DialConnected``, ``DialHangup``, ``DialDigitsMatch``), ``DialAction``
-(``answer``, ``connected``, ``hangup``, ``digits``), ``DialALegUUID``, ``DialBLegUUID``,
-``DialBLegStatus``, ``DialBLegFrom``, ``DialBLegTo``, ``DialBLegPosition``, and on hangup
-``DialBLegDuration``, ``DialBLegBillDuration``, ``DialBLegTotalCost``, ``DialBLegHangupCause``,
-``DialBLegHangupCauseName``, ``DialBLegHangupCauseCode``, ``DialBLegHangupSource``.
+What ``callbackUrl`` gets, and how the media documents are fetched: :mod:`.dial_events`.
 """
 
 from __future__ import annotations
@@ -56,7 +51,8 @@ from plivo_blocks.sandbox.voice.causes import (
     HangupCause,
     unanswered_cause,
 )
-from plivo_blocks.sandbox.voice.cdr import amounts, rate_for
+from plivo_blocks.sandbox.voice.cdr import rate_for
+from plivo_blocks.sandbox.voice.dial_events import DialEvents
 from plivo_blocks.sandbox.voice.legs import (
     CALLER_CANCEL,
     CALLER_GONE,
@@ -69,7 +65,7 @@ from plivo_blocks.sandbox.voice.legs import (
 from plivo_blocks.sandbox.voice.ringing import ANSWERED, plan, ring
 from plivo_blocks.sandbox.voice.services import CallControl
 from plivo_blocks.sandbox.voice.xml.elements.dial import sip_headers
-from plivo_blocks.sandbox.webhooks import Callback, FetchFailed, Outbox
+from plivo_blocks.sandbox.webhooks import Outbox
 
 __all__ = ["Dialer", "Play"]
 
@@ -95,7 +91,7 @@ class Dialer:
     ) -> None:
         self._control = control
         self._caller = caller
-        self._outbox = outbox
+        self._events = DialEvents(control, outbox)
         self._settings = settings
         self._follow = follow
         self.attempts: dict[str, DialAttempt] = {}  # by A-leg call_uuid, while its Dial runs
@@ -225,7 +221,9 @@ class Dialer:
         """Send ``DialDigitsMatch`` when ``keys`` end with a pattern; answers the keys still pending."""
         for pattern in (patterns or "").split(","):
             if pattern and keys.endswith(pattern):
-                await self._event(attempt, leg, "digits", DialDigitsMatch=pattern, DialDigitsPressedBy=by)
+                await self._events.send(
+                    attempt, leg, "digits", DialDigitsMatch=pattern, DialDigitsPressedBy=by
+                )
                 return ""
         return keys[-64:]
 
@@ -233,7 +231,7 @@ class Dialer:
         if step.dial_music is None or step.dial_music == "real":
             call.note("dial_ringback", music=step.dial_music or "ringing tone")
             return
-        prompts = await self._media(call, step.dial_music, "dial_music")
+        prompts = await self._events.media(call, step.dial_music, "dial_music")
         call.note("dial_music", url=step.dial_music, media=[type(p).__name__ for p in prompts])
 
     # -- the B legs ----------------------------------------------------------------------------
@@ -322,7 +320,7 @@ class Dialer:
         call.answered_at = self._control.clock.now()
         call.note("answered")
         await self._control.save(call)
-        await self._event(leg.attempt, leg, "answer")
+        await self._events.send(leg.attempt, leg, "answer")
         if target.send_digits and not target.send_on_preanswer:
             call.note("dtmf_sent", digits=target.send_digits)
 
@@ -342,7 +340,7 @@ class Dialer:
 
     async def _confirmed(self, leg: DialLeg, play: Play) -> bool:
         call, dial = leg.call, leg.attempt.dial
-        for prompt in await self._media(call, dial.confirm_sound or "", "confirm_sound"):
+        for prompt in await self._events.media(call, dial.confirm_sound or "", "confirm_sound"):
             await play(call, prompt)
         if not dial.confirm_key:
             return True
@@ -381,7 +379,7 @@ class Dialer:
 
         attempt.limit = clock.call_later(attempt.dial.time_limit, time_up)
         call.timers.append(attempt.limit)
-        await self._event(attempt, leg, "connected")
+        await self._events.send(attempt, leg, "connected")
 
     async def _callee_keys(self, leg: DialLeg) -> None:
         keys = "".join(leg.call.typed)
@@ -406,7 +404,7 @@ class Dialer:
         if leg is not attempt.winner:
             attempt.last_ended = leg
         if leg.call.cause is not LOST_RACE:
-            await self._event(attempt, leg, "hangup", **self._hangup_params(leg.call))
+            await self._events.hung_up(attempt, leg)
         self._wake_caller(attempt)
 
     def _wake_caller(self, attempt: DialAttempt) -> None:
@@ -414,63 +412,3 @@ class Dialer:
         wake must never cut short whatever the A leg does after it)."""
         if self.attempts.get(attempt.aleg.uuid) is attempt and attempt.aleg.waiting_for == "dial":
             attempt.aleg.wake("dial")
-
-    @staticmethod
-    def _hangup_params(call: Call) -> dict[str, str]:
-        cause = call.cause or CALLER_GONE
-        billed = amounts(call)
-        return {
-            "DialBLegDuration": str(call.duration),
-            "DialBLegBillDuration": str(billed["billed_duration"]),
-            "DialBLegTotalCost": str(billed["total_amount"]),
-            "DialBLegBillRate": call.rate,
-            "DialBLegHangupCause": cause.sip,
-            "DialBLegHangupCauseName": cause.name,
-            "DialBLegHangupCauseCode": str(cause.code),
-            "DialBLegHangupSource": cause.source,
-        }
-
-    # -- callbacks and fetched media -------------------------------------------------------------
-
-    async def _event(self, attempt: DialAttempt, leg: DialLeg, action: str, **extra: str) -> None:
-        """One ``callbackUrl`` event (``DialAction`` ``action``) about ``leg``."""
-        dial = attempt.dial
-        if dial.callback_url is None:
-            return
-        event = {"answer": "DialAnswer", "connected": "DialConnected", "hangup": "DialHangup"}
-        params: dict[str, str] = {
-            **self._control.params(attempt.aleg),
-            "Event": event.get(action, "DialDigitsMatch"),
-            "DialAction": action,
-            "DialALegUUID": attempt.aleg.uuid,
-            "DialBLegUUID": leg.call.uuid,
-            "DialBLegStatus": action,
-            "DialBLegFrom": leg.call.from_,
-            "DialBLegTo": leg.call.to,
-            "DialBLegPosition": str(leg.position),
-            **extra,
-        }
-        await self._control.send(
-            dial.callback_url,
-            dial.callback_method,
-            params,
-            auth_id=attempt.aleg.owner,
-            kind="dial_callback",
-            ref=attempt.aleg.uuid,
-        )
-
-    async def _media(self, call: Call, url: str, kind: str) -> list[px.Prompt]:
-        """The Play, Speak and Wait of the XML at ``url`` (fetched with POST, as Plivo fetches
-        confirmSound and dialMusic); nothing when it cannot be fetched or read."""
-        callback = Callback.of(
-            url, "POST", self._control.params(call), auth_id=call.owner, kind=kind, ref=call.uuid
-        )
-        try:
-            result = await call.io(self._outbox.fetch(callback))
-            if not result.ok:
-                raise FetchFailed(f"HTTP {result.status}", result.status)
-            instructions = px.parse(result.body)
-        except (FetchFailed, px.InvalidXML) as exc:
-            call.note(f"{kind}_failed", url=url, error=str(exc))
-            return []
-        return [step for step in instructions if isinstance(step, px.Speak | px.Play | px.Wait)]
