@@ -265,9 +265,15 @@ def test_calls_live_actions_and_cdr(node_scenario: Scenario, sandbox_process: Sa
     assert uuid in ids(data["allCdrs"], "callUuid")
     assert data["liveAfter"] == {"status": 404, "message": "call not found"}
     assert data["speakAfter"] == {"status": 404, "message": "call not found"}
-    # What the SDK sent reached the call: its log names the text, the file and the digits.
-    log = str(sandbox_process.http.get(f"/_sandbox/calls/{uuid}").json())
-    assert "Hello from Node" in log and "https://example.com/hold.mp3" in log and "1234" in log
+    # What the SDK sent reached the call: its log names the text, the file and the tones; the
+    # caller's keys (the control API) are logged apart, as keys pressed, not tones sent.
+    pressed = data["pressed"]
+    assert (pressed["message"], pressed["taken"]) == ("digits pressed", True)  # a conference listens
+    entries = sandbox_process.http.get(f"/_sandbox/calls/{uuid}").json()["log"]
+    log = str(entries)
+    assert "Hello from Node" in log and "https://example.com/hold.mp3" in log
+    assert [e["digits"] for e in entries if e["event"] == "dtmf_sent"] == ["1234"]
+    assert [e["digits"] for e in entries if e["event"] == "keys_pressed"] == ["56"]
 
 
 def test_queued_calls_and_cancel(node_scenario: Scenario) -> None:

@@ -155,7 +155,19 @@ def test_live_calls_and_the_actions_on_them(
     main_sdk.calls.stop_playing(call_uuid)
     assert main_sdk.calls.speak(call_uuid, text="Please hold").message == "speak started"
     main_sdk.calls.stop_speaking(call_uuid)
-    assert main_sdk.calls.send_digits(call_uuid, digits="9#", leg="aleg").message == "digits sent"
+    # sendDigits plays tones to the leg (shown in its log): they are not the caller's keypresses.
+    assert main_sdk.calls.send_digits(call_uuid, digits="5#", leg="aleg").message == "digits sent"
+    settle(sandbox)
+    assert not answers.requests_to("/digits")
+    with sandbox.main_client() as control:
+        view = control.get(f"/_sandbox/calls/{call_uuid}").json()
+        assert view["waiting_for_digits"] is True
+        assert {"event": "dtmf_sent", "digits": "5#"} in [
+            {k: e[k] for k in ("event", "digits")} for e in view["log"] if e["event"] == "dtmf_sent"
+        ]
+        # The caller's keys come through the control API.
+        pressed = control.post(f"/_sandbox/calls/{call_uuid}/digits", json={"digits": "9#"})
+        assert pressed.status_code == 202 and pressed.json()["taken"] is True
     settle(sandbox)
     (digits,) = answers.wait_for("/digits")
     assert digits.params["Digits"] == "9" and digits.params["CallUUID"] == call_uuid

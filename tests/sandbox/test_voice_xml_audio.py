@@ -62,7 +62,7 @@ def test_parses_every_supported_verb_in_order() -> None:
         "https://example.com/conf/",
     )
     assert steps[6] == px.Redirect(url="https://example.com/next/", method="GET")
-    assert isinstance(steps[7], px.Unsupported) and steps[7].tag == "Dial"
+    assert steps[7] == px.Dial(targets=(px.DialNumber("15551234567"),))
     assert steps[8] == px.Hangup(reason="busy", schedule=10)
 
 

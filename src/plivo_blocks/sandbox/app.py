@@ -59,6 +59,7 @@ from plivo_blocks.sandbox.routes import (
     events,
     messages,
     numbers,
+    phones,
     pricing,
     recordings,
     reference,
@@ -96,6 +97,7 @@ def all_routes() -> list[BaseRoute]:
         *reference.routes,
         *inspector.routes,
         *landing.routes,
+        *phones.routes,
     ]
 
 

@@ -59,6 +59,7 @@ def call_view(doc: Document, live: Call | None) -> dict[str, Any]:
             "status": live.status if live else data.get("_status"),
             "activity": live.activity if live else "ended",
             "waiting_for_digits": bool(live and live.waiting_for == "digits"),
+            "waiting_for": live.waiting_for if live else None,
             "held": bool(live and live.held),
             "conference_name": live.conference if live else None,
             "member_id": live.member_id if live else None,

@@ -287,7 +287,9 @@ const scenarios = {
     const stopSpeak = plain(await client.calls.stopSpeakingText(uuid));
     const play = plain(await client.calls.playMusic(uuid, 'https://example.com/hold.mp3'));
     const stopPlay = plain(await client.calls.stopPlayingMusic(uuid));
+    // sendDigits plays tones to the leg; the caller's own keys come through the control API.
     const digits = plain(await client.calls.sendDigits(uuid, '1234'));
+    const pressed = await control('POST', `calls/${uuid}/digits`, { digits: '56' });
     const record = plain(await client.calls.record(uuid, { fileFormat: 'wav' }));
     await settle(3);
     const stopRecord = plain(await client.calls.stopRecording(uuid));
@@ -305,7 +307,7 @@ const scenarios = {
     const speakAfter = await refused(client.calls.speakText(uuid, 'too late'));
     return {
       from, to, uuid, made, live, outboundLive, inboundLive, liveCall, speak, stopSpeak, play, stopPlay, digits,
-      record, stopRecord, transfer, transferredTo, hungUp, cdr, cdrs, allCdrs, liveAfter, speakAfter,
+      pressed, record, stopRecord, transfer, transferredTo, hungUp, cdr, cdrs, allCdrs, liveAfter, speakAfter,
     };
   },
 

@@ -246,9 +246,16 @@ async def transfer_call(ctx: ApiContext) -> Response:
     legs = values.get("legs", "aleg")
     if legs in ("aleg", "both") and not values.get("aleg_url"):
         raise bad_request("aleg_url is required to transfer the aleg")
-    if legs == "bleg":
-        raise bad_request("this call has no bleg: the sandbox does not simulate Dial")
-    ctx.state.voice.transfer(call, str(values["aleg_url"]), str(values.get("aleg_method", "POST")))
+    if legs in ("bleg", "both") and not values.get("bleg_url"):
+        raise bad_request("bleg_url is required to transfer the bleg")
+    voice = ctx.state.voice
+    if legs in ("bleg", "both"):
+        bleg = voice.bridged_leg(call)
+        if bleg is None:
+            raise bad_request(f"legs {legs}: this call has no bleg (it is not connected in a Dial)")
+        voice.transfer(bleg, str(values["bleg_url"]), str(values.get("bleg_method", "POST")))
+    if legs in ("aleg", "both"):
+        voice.transfer(call, str(values["aleg_url"]), str(values.get("aleg_method", "POST")))
     return accepted({"message": "call transfered"})
 
 
@@ -320,7 +327,12 @@ async def stop_speak(ctx: ApiContext) -> Response:
 async def send_digits(ctx: ApiContext) -> Response:
     values = validated("sendDigits", ctx)
     call = await live_call(ctx, answered=True)
-    ctx.state.voice.send_digits(call, str(values["digits"]))
+    # Tones played to the leg's party, as Plivo sends them; not keys pressed by the caller.
+    leg = values.get("leg", "aleg")
+    target = call if leg == "aleg" else ctx.state.voice.bridged_leg(call)
+    if target is None:
+        raise bad_request("leg bleg: this call has no bleg (it is not connected in a Dial)")
+    ctx.state.voice.send_tones(target, str(values["digits"]))
     return accepted({"message": "digits sent"})
 
 

@@ -16,7 +16,8 @@ POST       /_sandbox/calls/{uuid}/hangup       the other party hangs up (``{"sou
 POST       /_sandbox/calls/{uuid}/advance      stop the call's current wait: a ringing hold
                                                (``{"to": answered|busy|no-answer|failed|rejected}``),
                                                a GetDigits (no input), a conference (leave it, go on)
-POST       /_sandbox/calls/{uuid}/digits       ``{"digits"}``: the other party types digits
+POST       /_sandbox/calls/{uuid}/digits       ``{"digits"}``: the other party presses keys (0-9, *, #)
+POST       /_sandbox/calls/{uuid}/speech       ``{"text"}``: the other party says words (GetInput)
 POST       /_sandbox/calls/{uuid}/transfer     ``{"url", "method"?}``: the call continues with the XML
                                                at ``url`` (as ``transferCall`` with ``aleg_url``)
 POST       /_sandbox/calls/hold                ``{"state": "ringing"}``: new calls stop ringing there
@@ -38,6 +39,7 @@ For example, a call that stays live in a conference until it is hung up::
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from starlette.requests import Request
@@ -71,6 +73,8 @@ from plivo_blocks.sandbox.voice.call import Call
 from plivo_blocks.sandbox.voice.causes import ADVANCE_TARGETS, NORMAL_API, remote_hangup
 
 MAX_WAIT_SECONDS = 60.0
+MAX_SPEECH_CHARS = 2000
+_KEYS = re.compile(r"[0-9*#]+\Z")
 
 
 def _timeout(ctx: ApiContext, default: float = 5.0) -> float:
@@ -177,8 +181,21 @@ async def type_digits(ctx: ApiContext) -> Response:
     call = _live_call(ctx)
     digits = body_text(json_object(ctx), "digits")
     assert digits is not None
-    taken = ctx.state.voice.send_digits(call, digits)
-    return accepted({"message": "digits sent", "taken": taken})
+    if not _KEYS.match(digits):
+        raise bad_request("digits must be keys among 0-9, * and #")
+    taken = ctx.state.voice.press(call, digits)
+    return accepted({"message": "digits pressed", "taken": taken})
+
+
+async def say_words(ctx: ApiContext) -> Response:
+    """The other party says words: heard by a GetInput listening for speech."""
+    call = _live_call(ctx)
+    text = body_text(json_object(ctx), "text")
+    assert text is not None
+    if len(text) > MAX_SPEECH_CHARS:
+        raise bad_request(f"text must be at most {MAX_SPEECH_CHARS} characters")
+    taken = ctx.state.voice.say(call, text)
+    return accepted({"message": "speech heard", "taken": taken})
 
 
 async def hold_calls(ctx: ApiContext) -> Response:
@@ -276,6 +293,7 @@ routes: list[BaseRoute] = [
     control_route("POST", f"{_CALL}/hangup", end_call, example={"source": "remote"}),
     control_route("POST", f"{_CALL}/advance", advance_call, example={"to": "answered"}),
     control_route("POST", f"{_CALL}/digits", type_digits, example={"digits": "1234"}),
+    control_route("POST", f"{_CALL}/speech", say_words, example={"text": "I need help with my order"}),
     control_route(
         "POST",
         f"{_CALL}/transfer",

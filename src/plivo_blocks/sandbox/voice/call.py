@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from plivo_blocks.sandbox.clock import SandboxClock, Timer, Waiter, WaitTimeout
 from plivo_blocks.sandbox.times import from_epoch
+from plivo_blocks.sandbox.voice.amd import MachineDetection
 from plivo_blocks.sandbox.voice.causes import QUEUED, HangupCause
 
 if TYPE_CHECKING:
@@ -83,6 +84,7 @@ class Call:
     public_base: str = ""
     rate: str = "0.00000"
     source_ip: str = ""  # where the call came from: the API client, or the inbound caller's side
+    amd: MachineDetection | None = None  # machine_detection asked for by POST Call/
 
     status: str = QUEUED
     initiated_at: float = 0.0  # sandbox epoch seconds
@@ -107,6 +109,8 @@ class Call:
     waiter: Waiter[Any] | None = None  # the call's current wait, woken by input or interruptions
     waiting_for: str | None = None  # what the current wait takes as input: "digits", or None
     typed: list[str] = field(default_factory=list)  # digits typed and not yet read
+    heard: list[str] = field(default_factory=list)  # words the other party said, not yet read
+    machine: bool | None = None  # what machine detection found (None: not analysed)
     recordings: dict[str, ActiveRecording] = field(default_factory=dict)
     conference: str | None = None  # room name while a member
     member_id: str | None = None

@@ -24,13 +24,17 @@ from plivo_blocks.sandbox.messaging import MessageCenter
 from plivo_blocks.sandbox.settings import SandboxSettings
 from plivo_blocks.sandbox.store import Store, Tx
 from plivo_blocks.sandbox.times import format_time
+from plivo_blocks.sandbox.voice.amd import MachineDetection
 from plivo_blocks.sandbox.voice.call import Call, CallEnded, Skipped, Transferred
+from plivo_blocks.sandbox.voice.caller import CallerInput
 from plivo_blocks.sandbox.voice.causes import CANCEL, COMPLETED, END_OF_XML, SANDBOX_RESTART, HangupCause
 from plivo_blocks.sandbox.voice.cdr import CALL, amounts, cdr_document, rate_for
 from plivo_blocks.sandbox.voice.conferences import ConferenceBridge
+from plivo_blocks.sandbox.voice.dialer import Dialer
 from plivo_blocks.sandbox.voice.documents import DocumentLoader
 from plivo_blocks.sandbox.voice.lifecycle import CallLifecycle
 from plivo_blocks.sandbox.voice.live_media import LiveMedia
+from plivo_blocks.sandbox.voice.phones import PhoneBook
 from plivo_blocks.sandbox.voice.playback import AudioLengths
 from plivo_blocks.sandbox.voice.recordings import ActiveRecording, Recorder
 from plivo_blocks.sandbox.voice.verbs.context import VerbContext
@@ -64,8 +68,21 @@ class VoiceEngine:
         self.documents = DocumentLoader(outbox, self)
         self.audio = AudioLengths(outbox)
         self.live_media = LiveMedia(self, self.audio)
+        self.phones = PhoneBook()
+        self.caller = CallerInput(self.phones, clock)
+        self.dialer = Dialer(self, self.caller, outbox, settings, follow=self._follow_transfer)
         context = VerbContext(
-            self, clock, settings, events, self.documents, self.bridge, self.recorder, messages, self.audio
+            self,
+            clock,
+            settings,
+            events,
+            self.documents,
+            self.bridge,
+            self.recorder,
+            messages,
+            self.audio,
+            caller=self.caller,
+            dialer=self.dialer,
         )
         self.lifecycle = CallLifecycle(context)
         self._save_locks: dict[str, asyncio.Lock] = {}
@@ -104,6 +121,8 @@ class VoiceEngine:
         self.calls.clear()
         self.requests.clear()
         self.bridge.rooms.clear()
+        self.phones.clear()
+        self.dialer.clear()
 
     # -- creating calls --------------------------------------------------------------------
 
@@ -148,6 +167,7 @@ class VoiceEngine:
             initiated_at=self._clock.now(),
             source_ip=str(config.get("source_ip") or ""),
             main_auth_id=str(config.get("main_auth_id") or owner),
+            amd=MachineDetection.of(config),
         )
 
     async def receive_call(
@@ -191,6 +211,15 @@ class VoiceEngine:
         for call in calls:
             tx.insert(CALL, call.uuid, call.owner, cdr_document(call))
 
+    async def register(self, call: Call) -> None:
+        """A call made by a part (a Dial's B leg): persisted and live; the part runs it."""
+        await self.store.transaction(lambda tx: self._insert_all(tx, [call]))
+        self.calls[call.uuid] = call
+        self.requests[call.request_uuid] = call.uuid
+
+    async def _follow_transfer(self, call: Call, url: str, method: str) -> None:
+        await self.lifecycle.follow(call, url, method)
+
     def _start(self, call: Call) -> None:
         self.calls[call.uuid] = call
         self.requests[call.request_uuid] = call.uuid
@@ -232,6 +261,8 @@ class VoiceEngine:
             params["ALegUUID"], params["ALegRequestUUID"] = call.uuid, call.request_uuid
         if call.parent_call_uuid:
             params["ParentCallUUID"] = call.parent_call_uuid
+        if call.machine is not None:
+            params["Machine"] = "true" if call.machine else "false"
         params.update({f"X-PH-{k}": v for k, v in call.sip_headers.items()})
         params.update(extra)
         return params
@@ -302,16 +333,24 @@ class VoiceEngine:
     # -- actions on live calls (API and control API) ---------------------------------------
 
     def transfer(self, call: Call, url: str, method: str) -> None:
+        self.dialer.release(call)
         call.raise_interruption(Transferred(url, method))
 
-    def send_digits(self, call: Call, digits: str) -> bool:
-        """Feed typed digits to a waiting ``GetDigits``; answers whether one was waiting."""
-        call.note("dtmf", digits=digits)
-        if call.waiting_for != "digits":
-            return False
-        call.typed.append(digits)
-        call.wake()
-        return True
+    def bridged_leg(self, call: Call) -> Call | None:
+        """The other leg of ``call``'s connected Dial (its ``bleg`` for the live-call APIs)."""
+        return self.dialer.partner(call)
+
+    def press(self, call: Call, digits: str) -> bool:
+        """The other party presses keys (answers whether the call's current wait took them)."""
+        return self.caller.press(call, digits)
+
+    def say(self, call: Call, text: str) -> bool:
+        """The other party says words (answers whether the call's current wait took them)."""
+        return self.caller.say(call, text)
+
+    def send_tones(self, call: Call, digits: str) -> None:
+        """``POST Call/{uuid}/DTMF/``: tones played to ``call``'s party; not the caller's keypresses."""
+        call.note("dtmf_sent", digits=digits)
 
     def advance(self, call: Call, to: str = "answered") -> bool:
         """Stop the call's current wait (a ringing hold, GetDigits, a conference, an endless loop)."""

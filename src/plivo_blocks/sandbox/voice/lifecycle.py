@@ -1,9 +1,11 @@
 """A call's life, from ``POST Call/`` (or a simulated inbound call) to its hangup.
 
-It rings (``ring_url`` notified; ``settings.call_ring_seconds`` of sandbox time, or held by the
-control API), is answered, fetches ``answer_url`` (``fallback_url`` when that fails) with Plivo's
-parameters, runs the XML it gets element by element (:mod:`.verbs`), and hangs up at the end of the
-XML (``End Of XML Instructions``) unless an element, the API or a timer ended it first. An incoming
+It waits in Plivo's calls-per-second queue when it has to, rings (``ring_url`` notified; as the
+callee's phone script says, :mod:`.ringing`; or held by the control API), is answered (machine
+detection runs when asked for, :mod:`.detection`), fetches ``answer_url`` (``fallback_url`` when that
+fails) with Plivo's parameters, runs the XML it gets element by element (:mod:`.verbs`), and hangs up
+at the end of the XML (``End Of XML Instructions``) unless an element, the API or a timer ended it
+first. An incoming
 call fetches its answer URL while it still rings, and is answered by the first element that needs
 the answer (``<PreAnswer>`` plays early media; ``<Hangup>`` rejects the call). A transfer
 (``POST Call/{uuid}/``) stops whatever the call is doing and runs the transfer URL's XML instead.
@@ -25,6 +27,9 @@ from plivo_blocks.sandbox.voice.causes import (
     HangupCause,
     unanswered_cause,
 )
+from plivo_blocks.sandbox.voice.detection import detect
+from plivo_blocks.sandbox.voice.phones import PhoneScript
+from plivo_blocks.sandbox.voice.ringing import ANSWERED, ring
 from plivo_blocks.sandbox.voice.verbs import run_step
 from plivo_blocks.sandbox.voice.verbs.context import VerbContext
 from plivo_blocks.sandbox.voice.verbs.preanswer import run_unanswered
@@ -49,7 +54,14 @@ class CallLifecycle:
                 await self._answer(call)
             else:
                 await self._answer(call)
-                instructions = await self._answer_document(call)
+                try:
+                    callee = self._callee(call)
+                    await detect(ctx.control, call, is_machine=callee is not None and callee.machine)
+                    instructions = await self._answer_document(call)
+                except Transferred as moved:  # moved before its answer XML ran
+                    call.note("transferred", url=moved.url)
+                    await self.follow(call, moved.url, moved.method)
+                    return
             await self.execute(call, instructions)
             await ctx.control.hangup(call, END_OF_XML)
         except CallEnded:
@@ -104,13 +116,14 @@ class CallLifecycle:
                 await ctx.control.hangup(call, unanswered_cause(outcome))
                 raise CallEnded
             return
-        ring_seconds = settings.call_ring_seconds
-        if ring_seconds > 0:
-            if call.ring_timeout < ring_seconds:
-                await call.sleep(call.ring_timeout)
-                await ctx.control.hangup(call, unanswered_cause("ring-timeout"))
-                raise CallEnded
-            await call.sleep(ring_seconds)
+        # The callee's phone script decides how the ringing ends (an inbound caller's does not).
+        outcome = await ring(call, self._callee(call), settings.call_ring_seconds, call.ring_timeout)
+        if outcome != ANSWERED:
+            await ctx.control.hangup(call, unanswered_cause(outcome))
+            raise CallEnded
+
+    def _callee(self, call: Call) -> PhoneScript | None:
+        return self._ctx.caller.script_of(call) if call.direction == "outbound" else None
 
     async def _answer(self, call: Call) -> None:
         ctx = self._ctx
@@ -158,3 +171,21 @@ class CallLifecycle:
             except Transferred as moved:
                 call.note("transferred", url=moved.url)
                 current, transfer = None, (moved.url, moved.method)
+
+    async def follow(self, call: Call, url: str, method: str) -> None:
+        """Run the XML a call was moved to (a Dial's B leg after ``transferCall``) until its end."""
+        ctx = self._ctx
+        try:
+            while True:
+                try:
+                    document = await ctx.documents.load(call, url, method, "transfer", {"Event": "Transfer"})
+                    await self.execute(call, document)
+                    break
+                except Transferred as moved:
+                    url, method = moved.url, moved.method
+            await ctx.control.hangup(call, END_OF_XML)
+        except CallEnded:
+            pass
+        except Exception:
+            log.exception("call %s failed in the sandbox", call.uuid)
+            await ctx.control.hangup(call, INTERNAL_ERROR)

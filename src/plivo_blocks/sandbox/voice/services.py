@@ -37,5 +37,8 @@ class CallControl(Protocol):
     async def save(self, call: Call) -> None:
         """Write ``call``'s current state to its record."""
 
+    async def register(self, call: Call) -> None:
+        """Persist a call a part made (a Dial's B leg) and list it live; the part runs it."""
+
     def params(self, call: Call, **extra: str) -> dict[str, str]:
         """The parameters every request about ``call`` carries (CallUUID, From, To, …)."""

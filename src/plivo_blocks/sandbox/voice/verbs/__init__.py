@@ -6,8 +6,10 @@ module             elements
 =================  ==========================================
 ``media``          Speak, Play, Wait
 ``digits``         GetDigits
+``input``          GetInput
 ``record``         Record
 ``conference``     Conference
+``dial``           Dial (with Number and User)
 ``flow``           Redirect, Hangup
 ``preanswer``      PreAnswer (and what runs before the answer)
 ``dtmf``           DTMF
@@ -21,9 +23,11 @@ from plivo_blocks.sandbox.voice import xml as px
 from plivo_blocks.sandbox.voice.call import Call
 from plivo_blocks.sandbox.voice.verbs.conference import run_conference
 from plivo_blocks.sandbox.voice.verbs.context import Outcome, VerbContext
+from plivo_blocks.sandbox.voice.verbs.dial import run_dial
 from plivo_blocks.sandbox.voice.verbs.digits import run_get_digits
 from plivo_blocks.sandbox.voice.verbs.dtmf import run_dtmf
 from plivo_blocks.sandbox.voice.verbs.flow import run_hangup, run_redirect
+from plivo_blocks.sandbox.voice.verbs.input import run_get_input
 from plivo_blocks.sandbox.voice.verbs.media import run_media
 from plivo_blocks.sandbox.voice.verbs.message import run_message
 from plivo_blocks.sandbox.voice.verbs.preanswer import run_pre_answer
@@ -40,10 +44,14 @@ async def run_step(ctx: VerbContext, call: Call, step: px.Instruction) -> Outcom
             return await run_media(ctx, call, step)
         case px.GetDigits():
             return await run_get_digits(ctx, call, step)
+        case px.GetInput():
+            return await run_get_input(ctx, call, step)
         case px.Record():
             return await run_record(ctx, call, step)
         case px.Conference():
             return await run_conference(ctx, call, step)
+        case px.Dial():
+            return await run_dial(ctx, call, step)
         case px.Redirect():
             return await run_redirect(ctx, call, step)
         case px.Hangup():

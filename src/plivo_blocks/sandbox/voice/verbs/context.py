@@ -16,7 +16,9 @@ from plivo_blocks.sandbox.messaging import MessageCenter
 from plivo_blocks.sandbox.settings import SandboxSettings
 from plivo_blocks.sandbox.voice import xml as px
 from plivo_blocks.sandbox.voice.call import Call
+from plivo_blocks.sandbox.voice.caller import CallerInput
 from plivo_blocks.sandbox.voice.conferences import ConferenceBridge
+from plivo_blocks.sandbox.voice.dialer import Dialer
 from plivo_blocks.sandbox.voice.documents import DocumentLoader
 from plivo_blocks.sandbox.voice.playback import AudioLengths
 from plivo_blocks.sandbox.voice.recordings import Recorder
@@ -37,6 +39,8 @@ class VerbContext:
     recorder: Recorder
     messages: MessageCenter  # <Message> sends through it
     audio: AudioLengths  # how long <Play> files play
+    caller: CallerInput  # the other party's keys and words (press, say, scripted replies)
+    dialer: Dialer  # Dial's B legs
 
     async def action(
         self, call: Call, url: str | None, method: str, redirect: bool, params: Mapping[str, str]

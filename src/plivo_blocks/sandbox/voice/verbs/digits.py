@@ -1,13 +1,14 @@
 """``<GetDigits>``: prompts, then the caller's keys until ``numDigits``, ``finishOnKey`` or a timeout.
 
-Keys come from the other party (``POST /_sandbox/calls/{uuid}/digits``; today also
-``POST Call/{uuid}/DTMF/``). With digits, ``action`` gets them (``Digits``); without, the call goes
-on with the next element. The control API's "advance" ends the wait as if nothing was typed.
+Keys come from the other party (``POST /_sandbox/calls/{uuid}/digits``, or its phone script's
+``presses``; see :mod:`..caller`), never from the ``sendDigits`` API, which plays tones *to* a leg.
+Keys pressed during the prompts count. With digits, ``action`` gets them (``Digits``); without, the
+call goes on with the next element. The control API's "advance" ends the wait as if nothing was typed.
 """
 
 from __future__ import annotations
 
-from plivo_blocks.sandbox.clock import WaitTimeout
+from plivo_blocks.sandbox.clock import Timer, WaitTimeout
 from plivo_blocks.sandbox.voice import xml as px
 from plivo_blocks.sandbox.voice.call import Call, Skipped
 from plivo_blocks.sandbox.voice.verbs.context import Outcome, VerbContext
@@ -17,13 +18,19 @@ from plivo_blocks.sandbox.voice.verbs.media import run_media
 async def run_get_digits(ctx: VerbContext, call: Call, step: px.GetDigits) -> Outcome:
     digits: str | None = None
     for attempt in range(1, step.retries + 1):
-        for prompt in step.prompts:
-            await run_media(ctx, call, prompt)
+        call.typed.clear()
+        scripted: list[Timer] = []
         try:
+            for prompt in step.prompts:
+                await run_media(ctx, call, prompt)
+            scripted = ctx.caller.expect(call, keys=True)
             digits = await collect_digits(call, step)
         except Skipped:
             digits = None
             break
+        finally:
+            for timer in scripted:
+                timer.cancel()
         call.note("digits", attempt=attempt, digits=digits)
         if digits:
             break
@@ -35,7 +42,6 @@ async def run_get_digits(ctx: VerbContext, call: Call, step: px.GetDigits) -> Ou
 async def collect_digits(call: Call, step: px.GetDigits) -> str | None:
     """Keys until ``numDigits``, ``finishOnKey`` or a timeout; ``None`` when an invalid key was
     pressed."""
-    call.typed.clear()
     call.activity = "waiting for digits"
     collected = ""
     timeout = float(step.timeout)

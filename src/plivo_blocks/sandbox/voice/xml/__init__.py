@@ -11,9 +11,11 @@ from __future__ import annotations
 from typing import Any
 
 from plivo_blocks.sandbox.voice.xml.elements.conference import Conference
+from plivo_blocks.sandbox.voice.xml.elements.dial import Dial, DialNumber, DialUser
 from plivo_blocks.sandbox.voice.xml.elements.digits import GetDigits
 from plivo_blocks.sandbox.voice.xml.elements.dtmf import DTMF
 from plivo_blocks.sandbox.voice.xml.elements.flow import Hangup, Redirect
+from plivo_blocks.sandbox.voice.xml.elements.input import GetInput
 from plivo_blocks.sandbox.voice.xml.elements.media import Play, Prompt, Speak, Wait
 from plivo_blocks.sandbox.voice.xml.elements.message import Message
 from plivo_blocks.sandbox.voice.xml.elements.pending import Unsupported
@@ -34,7 +36,11 @@ __all__ = [
     "MAX_XML_BYTES",
     "Checked",
     "Conference",
+    "Dial",
+    "DialNumber",
+    "DialUser",
     "GetDigits",
+    "GetInput",
     "Hangup",
     "Instruction",
     "InvalidXML",
@@ -66,6 +72,9 @@ Instruction = (
     | PreAnswer
     | DTMF
     | Message
+    # Dial and its legs, speech and key input
+    | Dial
+    | GetInput
 )
 
 

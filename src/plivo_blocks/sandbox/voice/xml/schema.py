@@ -7,9 +7,11 @@ from __future__ import annotations
 
 from plivo_blocks.sandbox.voice.xml.elements import (
     conference,
+    dial,
     digits,
     dtmf,
     flow,
+    input,
     media,
     message,
     pending,
@@ -46,9 +48,11 @@ SCHEMA: dict[str, ElementSpec] = {
         RESPONSE,
         *media.SPECS,
         *digits.SPECS,
+        *input.SPECS,
         *record.SPECS,
         *conference.SPECS,
         *flow.SPECS,
+        *dial.SPECS,
         *pending.SPECS,
         *preanswer.SPECS,
         *dtmf.SPECS,

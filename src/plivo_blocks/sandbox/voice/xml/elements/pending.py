@@ -24,10 +24,6 @@ def _pending(tag: str, children: tuple[str, ...] = ()) -> ElementSpec:
 
 
 SPECS = (
-    _pending("Dial", ("User", "Number")),
-    _pending("Number"),
-    _pending("User"),
-    _pending("GetInput", ("Speak", "Play", "Wait")),
     _pending("Stream"),
     _pending("MultiPartyCall"),
 )
