@@ -29,10 +29,16 @@ from plivo_blocks.sandbox.voice.conferences import ConferenceBridge
 from plivo_blocks.sandbox.voice.documents import DocumentLoader
 from plivo_blocks.sandbox.voice.lifecycle import CallLifecycle
 from plivo_blocks.sandbox.voice.recordings import ActiveRecording, Recorder
+from plivo_blocks.sandbox.voice.streams import StreamHub
 from plivo_blocks.sandbox.voice.verbs.context import VerbContext
 from plivo_blocks.sandbox.webhooks import Callback, Outbox
 
-__all__ = ["VoiceEngine"]
+__all__ = ["KEY_WAITS", "VoiceEngine"]
+
+#: The waits that take the caller's keys: GetDigits (``digits``), GetInput (``input``), Record's
+#: ``finishOnKey`` (``record``), a conference's ``hangupOnStar``/``digitsMatch`` (``conference``) and a
+#: multi-party call's DTMF relay (``multiparty``).
+KEY_WAITS = frozenset({"digits", "input", "record", "conference", "multiparty"})
 
 
 class VoiceEngine:
@@ -54,7 +60,10 @@ class VoiceEngine:
         self.recorder = Recorder(store, clock, settings, outbox)
         self.bridge = ConferenceBridge(self, self.recorder)
         self.documents = DocumentLoader(outbox, self)
-        context = VerbContext(self, clock, settings, events, self.documents, self.bridge, self.recorder)
+        self.streams = StreamHub(self, self._sign_stream)
+        context = VerbContext(
+            self, clock, settings, events, self.documents, self.bridge, self.recorder, streams=self.streams
+        )
         self.lifecycle = CallLifecycle(context)
         self._save_locks: dict[str, asyncio.Lock] = {}
 
@@ -87,6 +96,7 @@ class VoiceEngine:
 
     async def stop(self) -> None:
         """Forget live calls (their tasks are tracked work, which the clock cancels)."""
+        await self.streams.stop_all()
         for call in self.calls.values():
             self._cancel_timers(call)
         self.calls.clear()
@@ -171,6 +181,9 @@ class VoiceEngine:
         self.requests[call.request_uuid] = call.uuid
         call.task = self._clock.spawn(self.lifecycle.run(call), name=f"call {call.uuid}")
 
+    async def _sign_stream(self, url: str, method: str, auth_id: str) -> dict[str, str]:
+        return await self.outbox.signature_headers(url, method, auth_id=auth_id)
+
     # -- CallControl -----------------------------------------------------------------------
 
     async def send(
@@ -226,6 +239,7 @@ class VoiceEngine:
         call.raise_interruption(CallEnded())
         self._cancel_timers(call)
         await self.bridge.remove_call(call)
+        await self.streams.call_ended(call)
         for recording in list(call.recordings.values()):
             call.recordings.pop(recording.id, None)
             await self.recorder.finish(recording, seconds)
@@ -277,9 +291,16 @@ class VoiceEngine:
         call.raise_interruption(Transferred(url, method))
 
     def send_digits(self, call: Call, digits: str) -> bool:
-        """Feed typed digits to a waiting ``GetDigits``; answers whether one was waiting."""
+        """Digits for the call's current wait (today also ``POST Call/{uuid}/DTMF/``): :meth:`press`."""
+        return self.press(call, digits)
+
+    def press(self, call: Call, digits: str) -> bool:
+        """The other party presses keys (the caller-input contract): its streams hear them as ``dtmf``
+        messages, and a wait that takes keys (:data:`KEY_WAITS`) gets them in ``call.typed`` and is
+        woken. Answers whether such a wait took them."""
         call.note("dtmf", digits=digits)
-        if call.waiting_for != "digits":
+        self._clock.spawn(self.streams.dtmf(call, digits))
+        if call.waiting_for not in KEY_WAITS:
             return False
         call.typed.append(digits)
         call.wake()

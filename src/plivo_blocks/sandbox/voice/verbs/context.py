@@ -19,6 +19,7 @@ from plivo_blocks.sandbox.voice.conferences import ConferenceBridge
 from plivo_blocks.sandbox.voice.documents import DocumentLoader
 from plivo_blocks.sandbox.voice.recordings import Recorder
 from plivo_blocks.sandbox.voice.services import CallControl
+from plivo_blocks.sandbox.voice.streams import StreamHub
 
 #: What a runner answers: ``None`` to go on, or the next document's instructions.
 Outcome = list[px.Instruction] | None
@@ -33,6 +34,7 @@ class VerbContext:
     documents: DocumentLoader
     bridge: ConferenceBridge
     recorder: Recorder
+    streams: StreamHub
 
     async def action(
         self, call: Call, url: str | None, method: str, redirect: bool, params: Mapping[str, str]

@@ -16,6 +16,7 @@ from plivo_blocks.sandbox.voice.xml.elements.flow import Hangup, Redirect
 from plivo_blocks.sandbox.voice.xml.elements.media import Play, Prompt, Speak, Wait
 from plivo_blocks.sandbox.voice.xml.elements.pending import Unsupported
 from plivo_blocks.sandbox.voice.xml.elements.record import Record
+from plivo_blocks.sandbox.voice.xml.elements.stream import Stream
 from plivo_blocks.sandbox.voice.xml.parse import MAX_XML_BYTES, InvalidXML, parse_document
 from plivo_blocks.sandbox.voice.xml.schema import SCHEMA
 
@@ -31,12 +32,13 @@ __all__ = [
     "Record",
     "Redirect",
     "Speak",
+    "Stream",
     "Unsupported",
     "Wait",
     "parse",
 ]
 
-Instruction = Speak | Play | Wait | GetDigits | Record | Conference | Redirect | Hangup | Unsupported
+Instruction = Speak | Play | Wait | GetDigits | Record | Conference | Redirect | Hangup | Unsupported | Stream
 
 
 def parse(document: str | bytes) -> list[Instruction]:

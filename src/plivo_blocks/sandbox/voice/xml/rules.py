@@ -21,12 +21,14 @@ __all__ = [
     "Rule",
     "Text",
     "Url",
+    "WebSocketUrl",
 ]
 
 T = TypeVar("T")
 
 _URL = re.compile(r"https?://[^\s/?#]+[^\s]*\Z")
 _KEYS = re.compile(r"[0-9*#]*\Z")
+_WS_URL = re.compile(r"wss?://[^\s/?#]+[^\s]*\Z")
 
 
 class Rule(Generic[T]):
@@ -134,6 +136,17 @@ class Url(Rule[str]):
     def parse(self, text: str) -> str:
         stripped = text.strip()
         if not _URL.match(stripped):
+            raise ValueError(f"must be {self.accepts}")
+        return stripped
+
+
+@dataclass(frozen=True)
+class WebSocketUrl(Rule[str]):
+    accepts: str = "an absolute ws:// or wss:// URL"
+
+    def parse(self, text: str) -> str:
+        stripped = text.strip()
+        if not _WS_URL.match(stripped):
             raise ValueError(f"must be {self.accepts}")
         return stripped
 

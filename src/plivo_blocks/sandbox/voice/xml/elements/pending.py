@@ -31,6 +31,5 @@ SPECS = (
     _pending("PreAnswer", ("Speak", "Play", "Wait", "GetDigits", "Redirect", "Message", "DTMF")),
     _pending("DTMF"),
     _pending("Message"),
-    _pending("Stream"),
     _pending("MultiPartyCall"),
 )
