@@ -58,8 +58,8 @@ class VoiceEngine:
         self.calls: dict[str, Call] = {}
         self.requests: dict[str, str] = {}  # request_uuid -> call_uuid, while the call is live
         self.recorder = Recorder(store, clock, settings, outbox)
-        self.bridge = ConferenceBridge(self, self.recorder)
         self.documents = DocumentLoader(outbox, self)
+        self.bridge = ConferenceBridge(self, self.recorder, self.documents)
         self.streams = StreamHub(self, self._sign_stream)
         context = VerbContext(
             self, clock, settings, events, self.documents, self.bridge, self.recorder, streams=self.streams

@@ -19,6 +19,7 @@ __all__ = [
     "Method",
     "Number",
     "Rule",
+    "Sound",
     "Text",
     "Url",
     "WebSocketUrl",
@@ -149,6 +150,27 @@ class WebSocketUrl(Rule[str]):
         if not _WS_URL.match(stripped):
             raise ValueError(f"must be {self.accepts}")
         return stripped
+
+
+@dataclass(frozen=True)
+class Sound(Rule[str]):
+    """A sound played to a conference: one of ``beeps`` (compared case-insensitively, given back as
+    written in ``beeps``) or an http(s) URL whose XML (Play, Speak, Wait) is played; ``""`` is none."""
+
+    beeps: tuple[str, ...] = ("beep:1", "beep:2")
+
+    @property
+    def accepts(self) -> str:  # type: ignore[override]
+        return ", ".join(self.beeps) + " or an absolute http(s) URL"
+
+    def parse(self, text: str) -> str:
+        stripped = text.strip()
+        for beep in self.beeps:
+            if stripped.lower() == beep:
+                return beep
+        if _URL.match(stripped):
+            return stripped
+        raise ValueError(f"must be {self.accepts}")
 
 
 @dataclass(frozen=True)
