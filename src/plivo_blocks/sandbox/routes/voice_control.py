@@ -16,6 +16,7 @@ POST       /_sandbox/calls/{uuid}/advance      stop the call's current wait: a r
                                                (``{"to": answered|busy|no-answer|failed|rejected}``),
                                                a GetDigits (no input), a conference (leave it, go on)
 POST       /_sandbox/calls/{uuid}/digits       ``{"digits"}``: the other party types digits
+POST       /_sandbox/calls/{uuid}/speech       ``{"text"}``: the other party says words
 POST       /_sandbox/calls/hold                ``{"state": "ringing"}``: new calls stop ringing there
 DELETE     /_sandbox/calls/hold                lift the hold; held calls are answered
 POST       /_sandbox/calls/settle              ``{"timeout"?}``: wait until every call waits on the
@@ -207,6 +208,14 @@ async def type_digits(ctx: ApiContext) -> Response:
     return accepted({"message": "digits sent", "taken": taken})
 
 
+async def say_words(ctx: ApiContext) -> Response:
+    call = _live_call(ctx)
+    text = body_text(json_object(ctx), "text")
+    assert text is not None
+    taken = ctx.state.voice.say(call, text)
+    return accepted({"message": "speech sent", "taken": taken})
+
+
 async def hold_calls(ctx: ApiContext) -> Response:
     state = body_text(json_object(ctx), "state")
     if state not in CALL_HOLD_STATES:
@@ -299,6 +308,7 @@ routes: list[BaseRoute] = [
     control_route("POST", "calls/{call_uuid}/hangup", end_call),
     control_route("POST", "calls/{call_uuid}/advance", advance_call),
     control_route("POST", "calls/{call_uuid}/digits", type_digits),
+    control_route("POST", "calls/{call_uuid}/speech", say_words),
     control_route("GET", "conferences", list_conferences),
     control_route("GET", "webhooks", list_webhooks),
     control_route("POST", "webhooks/flush", flush_webhooks),

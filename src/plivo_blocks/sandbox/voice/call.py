@@ -103,6 +103,7 @@ class Call:
     waiter: Waiter[Any] | None = None  # the call's current wait, woken by input or interruptions
     waiting_for: str | None = None  # what the current wait takes as input: "digits", or None
     typed: list[str] = field(default_factory=list)  # digits typed and not yet read
+    heard: list[str] = field(default_factory=list)  # words said and not yet read
     recordings: dict[str, ActiveRecording] = field(default_factory=dict)
     conference: str | None = None  # room name while a member
     member_id: str | None = None

@@ -33,12 +33,14 @@ from plivo_blocks.sandbox.voice.streams import StreamHub
 from plivo_blocks.sandbox.voice.verbs.context import VerbContext
 from plivo_blocks.sandbox.webhooks import Callback, Outbox
 
-__all__ = ["KEY_WAITS", "VoiceEngine"]
+__all__ = ["KEY_WAITS", "SPEECH_WAITS", "VoiceEngine"]
 
 #: The waits that take the caller's keys: GetDigits (``digits``), GetInput (``input``), Record's
 #: ``finishOnKey`` (``record``), a conference's ``hangupOnStar``/``digitsMatch`` (``conference``) and a
 #: multi-party call's DTMF relay (``multiparty``).
 KEY_WAITS = frozenset({"digits", "input", "record", "conference", "multiparty"})
+#: The waits that take the caller's words: speech input and Record (words restart its silence timeout).
+SPEECH_WAITS = frozenset({"speech", "input", "record"})
 
 
 class VoiceEngine:
@@ -303,6 +305,16 @@ class VoiceEngine:
         if call.waiting_for not in KEY_WAITS:
             return False
         call.typed.append(digits)
+        call.wake()
+        return True
+
+    def say(self, call: Call, text: str) -> bool:
+        """The other party says ``text`` (the caller-input contract): a wait that takes words
+        (:data:`SPEECH_WAITS`) gets them in ``call.heard`` and is woken. Answers whether one took them."""
+        call.note("speech", text=text)
+        if call.waiting_for not in SPEECH_WAITS:
+            return False
+        call.heard.append(text)
         call.wake()
         return True
 
