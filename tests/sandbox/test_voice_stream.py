@@ -144,6 +144,10 @@ def test_a_stream_sends_start_then_silence_frames_paced_by_the_sandbox_clock(
         assert (status.params["audioTrack"], status.params["streamTimeout"]) == ("inbound", "86400")
     assert main_sdk.calls.get(call_uuid).call_duration == 2
     assert {"stream", "stream_started", "stream_ended"} <= set(events(sandbox, call_uuid))
+    with sandbox.main_client() as control:
+        (shown,) = control.get("/_sandbox/streams", params={"call_uuid": call_uuid}).json()["streams"]
+    assert (shown["stream_id"], shown["status"], shown["end_reason"]) == (stream_id, "stopped", "call hangup")
+    assert shown["frames_sent"] == {"inbound": 99} and shown["service_url"] == agent.url()
 
 
 def test_a_bidirectional_stream_plays_audio_answers_checkpoints_and_keeps_the_call(

@@ -57,6 +57,7 @@ from plivo_blocks.sandbox.routes import (
     recordings,
     subaccounts,
     voice_control,
+    voice_media,
 )
 from plivo_blocks.sandbox.settings import SandboxSettings
 from plivo_blocks.sandbox.state import SandboxState
@@ -80,6 +81,7 @@ def all_routes() -> list[BaseRoute]:
         *control.routes,
         *clock.routes,
         *voice_control.routes,
+        *voice_media.routes,
     ]
 
 

@@ -28,6 +28,7 @@ from plivo_blocks.sandbox.voice.cdr import CALL, amounts, cdr_document, rate_for
 from plivo_blocks.sandbox.voice.conferences import ConferenceBridge
 from plivo_blocks.sandbox.voice.documents import DocumentLoader
 from plivo_blocks.sandbox.voice.lifecycle import CallLifecycle
+from plivo_blocks.sandbox.voice.multiparty import MultiPartyBridge
 from plivo_blocks.sandbox.voice.recordings import ActiveRecording, Recorder
 from plivo_blocks.sandbox.voice.streams import StreamHub
 from plivo_blocks.sandbox.voice.verbs.context import VerbContext
@@ -63,8 +64,17 @@ class VoiceEngine:
         self.documents = DocumentLoader(outbox, self)
         self.bridge = ConferenceBridge(self, self.recorder, self.documents)
         self.streams = StreamHub(self, self._sign_stream)
+        self.multiparty = MultiPartyBridge(self, self.recorder)
         context = VerbContext(
-            self, clock, settings, events, self.documents, self.bridge, self.recorder, streams=self.streams
+            self,
+            clock,
+            settings,
+            events,
+            self.documents,
+            self.bridge,
+            self.recorder,
+            streams=self.streams,
+            multiparty=self.multiparty,
         )
         self.lifecycle = CallLifecycle(context)
         self._save_locks: dict[str, asyncio.Lock] = {}
@@ -104,6 +114,7 @@ class VoiceEngine:
         self.calls.clear()
         self.requests.clear()
         self.bridge.rooms.clear()
+        self.multiparty.calls.clear()
 
     # -- creating calls --------------------------------------------------------------------
 
@@ -242,6 +253,7 @@ class VoiceEngine:
         self._cancel_timers(call)
         await self.bridge.remove_call(call)
         await self.streams.call_ended(call)
+        await self.multiparty.remove_call(call)
         for recording in list(call.recordings.values()):
             call.recordings.pop(recording.id, None)
             await self.recorder.finish(recording, seconds)

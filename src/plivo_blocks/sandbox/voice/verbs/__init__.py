@@ -10,6 +10,7 @@ module             elements
 ``conference``     Conference
 ``flow``           Redirect, Hangup
 ``stream``         Stream
+``multiparty``     MultiPartyCall
 =================  ==========================================
 """
 
@@ -22,6 +23,7 @@ from plivo_blocks.sandbox.voice.verbs.context import Outcome, VerbContext
 from plivo_blocks.sandbox.voice.verbs.digits import run_get_digits
 from plivo_blocks.sandbox.voice.verbs.flow import run_hangup, run_redirect
 from plivo_blocks.sandbox.voice.verbs.media import run_media
+from plivo_blocks.sandbox.voice.verbs.multiparty import run_multiparty
 from plivo_blocks.sandbox.voice.verbs.record import run_record
 from plivo_blocks.sandbox.voice.verbs.stream import run_stream
 
@@ -46,6 +48,8 @@ async def run_step(ctx: VerbContext, call: Call, step: px.Instruction) -> Outcom
             return await run_hangup(ctx, call, step)
         case px.Stream():
             return await run_stream(ctx, call, step)
+        case px.MultiPartyCall():
+            return await run_multiparty(ctx, call, step)
         case px.Unsupported():
             call.note("skipped", verb=step.tag)
             return None

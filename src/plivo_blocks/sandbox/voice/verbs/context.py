@@ -17,6 +17,7 @@ from plivo_blocks.sandbox.voice import xml as px
 from plivo_blocks.sandbox.voice.call import Call
 from plivo_blocks.sandbox.voice.conferences import ConferenceBridge
 from plivo_blocks.sandbox.voice.documents import DocumentLoader
+from plivo_blocks.sandbox.voice.multiparty import MultiPartyBridge
 from plivo_blocks.sandbox.voice.recordings import Recorder
 from plivo_blocks.sandbox.voice.services import CallControl
 from plivo_blocks.sandbox.voice.streams import StreamHub
@@ -35,6 +36,7 @@ class VerbContext:
     bridge: ConferenceBridge
     recorder: Recorder
     streams: StreamHub
+    multiparty: MultiPartyBridge
 
     async def action(
         self, call: Call, url: str | None, method: str, redirect: bool, params: Mapping[str, str]

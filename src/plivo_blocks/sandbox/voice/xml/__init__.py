@@ -14,6 +14,7 @@ from plivo_blocks.sandbox.voice.xml.elements.conference import Conference
 from plivo_blocks.sandbox.voice.xml.elements.digits import GetDigits
 from plivo_blocks.sandbox.voice.xml.elements.flow import Hangup, Redirect
 from plivo_blocks.sandbox.voice.xml.elements.media import Play, Prompt, Speak, Wait
+from plivo_blocks.sandbox.voice.xml.elements.multiparty import MultiPartyCall
 from plivo_blocks.sandbox.voice.xml.elements.pending import Unsupported
 from plivo_blocks.sandbox.voice.xml.elements.record import Record
 from plivo_blocks.sandbox.voice.xml.elements.stream import Stream
@@ -27,6 +28,7 @@ __all__ = [
     "Hangup",
     "Instruction",
     "InvalidXML",
+    "MultiPartyCall",
     "Play",
     "Prompt",
     "Record",
@@ -38,7 +40,20 @@ __all__ = [
     "parse",
 ]
 
-Instruction = Speak | Play | Wait | GetDigits | Record | Conference | Redirect | Hangup | Unsupported | Stream
+Instruction = (
+    Speak
+    | Play
+    | Wait
+    | GetDigits
+    | Record
+    | Conference
+    | Redirect
+    | Hangup
+    | Unsupported
+    # audio streams and multi-party calls
+    | Stream
+    | MultiPartyCall
+)
 
 
 def parse(document: str | bytes) -> list[Instruction]:

@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 from plivo_blocks.sandbox.voice.xml.elements import conference, digits, flow, media, pending, record
+from plivo_blocks.sandbox.voice.xml.elements import multiparty as multiparty_elements
 from plivo_blocks.sandbox.voice.xml.elements import stream as stream_elements
 from plivo_blocks.sandbox.voice.xml.spec import ElementSpec
 
@@ -42,5 +43,6 @@ SCHEMA: dict[str, ElementSpec] = {
         *flow.SPECS,
         *pending.SPECS,
         *stream_elements.SPECS,
+        *multiparty_elements.SPECS,
     )
 }

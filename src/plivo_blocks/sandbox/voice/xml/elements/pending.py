@@ -31,5 +31,4 @@ SPECS = (
     _pending("PreAnswer", ("Speak", "Play", "Wait", "GetDigits", "Redirect", "Message", "DTMF")),
     _pending("DTMF"),
     _pending("Message"),
-    _pending("MultiPartyCall"),
 )
