@@ -1,5 +1,5 @@
 """End-to-end voice scenarios against a local answer server: a conference with two callers (mute,
-kick, recording, hangup), an IVR fed by DTMF that records a message, and an inbound call. Every
+kick, which lets the kicked call go on with its XML as on Plivo, recording, hangup), an IVR fed by DTMF that records a message, and an inbound call. Every
 callback's signatures are checked with plivo_blocks.signatures."""
 
 from __future__ import annotations
@@ -30,7 +30,9 @@ def test_conference_with_two_callers_mute_kick_recording_and_hangup(
     client = sdk(sub_account.auth_id, sub_account.auth_token)
     answers.reply(
         "/answer",
-        f'<Response><Speak>Joining</Speak><Conference callbackUrl="{answers.url("/conf")}">sales</Conference></Response>',
+        f'<Response><Speak>Joining</Speak><Conference callbackUrl="{answers.url("/conf")}" '
+        f'action="{answers.url("/left")}" redirect="false">sales</Conference>'
+        "<Speak>You left the room</Speak></Response>",
     )
 
     def call(to: str) -> str:
@@ -70,8 +72,15 @@ def test_conference_with_two_callers_mute_kick_recording_and_hangup(
     kicked = client.conferences.member_kick("sales", bob_id)
     assert (kicked.message, kicked.member_id) == ("kicked", bob_id)
     settle(sandbox)
-    assert bob not in client.live_calls.list_ids().calls
+    # Kicked, Bob's call goes on with its XML: the action URL learns how he left (redirect="false":
+    # notified, not followed), then the next element plays.
+    (left,) = answers.wait_for("/left")
+    assert left.params["CallUUID"] == bob and left.params["ConferenceMemberID"] == bob_id
+    assert left.params["ConferenceName"] == "sales" and left.params["ConferenceUUID"]
+    assert bob in client.live_calls.list_ids().calls
     assert [m.call_uuid for m in client.conferences.get("sales").members] == [alice]
+    settle(sandbox, 2)  # "You left the room"
+    assert bob not in client.live_calls.list_ids().calls
 
     client.conferences.record_stop("sales")
     (ready,) = answers.wait_for("/recorded")
@@ -93,7 +102,7 @@ def test_conference_with_two_callers_mute_kick_recording_and_hangup(
     assert client.conferences.list().conferences == []
 
     hangups = {h.params["CallUUID"]: h for h in answers.wait_for("/hangup", 2)}
-    assert hangups[bob].params["HangupSource"] == "API Request"
+    assert hangups[bob].params["HangupCauseName"] == "End Of XML Instructions"
     assert hangups[alice].params["HangupCauseName"] == "Normal Hangup"
     events = [(r.params["ConferenceAction"], r.params["CallUUID"]) for r in answers.requests_to("/conf")]
     assert events == [("enter", alice), ("enter", bob), ("exit", bob), ("exit", alice)]

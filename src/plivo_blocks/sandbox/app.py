@@ -66,6 +66,7 @@ from plivo_blocks.sandbox.routes import (
     resources,
     subaccounts,
     voice_control,
+    voice_media,
     webhooks,
 )
 from plivo_blocks.sandbox.settings import SandboxSettings
@@ -98,6 +99,7 @@ def all_routes() -> list[BaseRoute]:
         *inspector.routes,
         *landing.routes,
         *phones.routes,
+        *voice_media.routes,
     ]
 
 

@@ -1,8 +1,8 @@
 """``Conference/``: live conferences (made by ``<Conference>``), their members and recordings.
 
 Rooms are named per account, as Plivo maps room names to an account. ``memberId`` is one id, ids
-separated by commas, or ``all``; acting on members none of which exist is a 404. Kicking a member and
-hanging it up both end its call.
+separated by commas, or ``all``; acting on members none of which exist is a 404. Hanging a member up
+ends its call; kicking it lets the call go on with its XML (the ``<Conference>`` ``action`` first).
 """
 
 from __future__ import annotations
@@ -140,8 +140,7 @@ async def hangup_member(ctx: ApiContext) -> Response:
 async def kick_member(ctx: ApiContext) -> Response:
     _, members = _members(ctx, "kickMember")
     for member in members:
-        member.call.note("kicked", conference=member.settings.name)
-        await ctx.state.voice.hangup(member.call, NORMAL_API)
+        await ctx.state.voice.bridge.kick(member)
     return accepted({"message": "kicked", "member_id": ctx.path["member_id"]})
 
 

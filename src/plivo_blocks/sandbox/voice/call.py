@@ -30,6 +30,9 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 
+#: What :meth:`Call.cut_media` wakes a media wait with (any other wake only re-arms it).
+CUT_MEDIA = object()
+
 
 # -- interruptions -----------------------------------------------------------------------------
 
@@ -189,8 +192,13 @@ class Call:
         """End the current wait with ``value`` (input arrived, a conference let the call go)."""
         return self.waiter.wake(value) if self.waiter is not None else False
 
+    def cut_media(self) -> bool:
+        """End the media playing now (wait music, a wait sound) before its time: the room started."""
+        return self.waiting_for == "media" and self.wake(CUT_MEDIA)
+
     async def sleep(self, seconds: float) -> None:
-        """Let ``seconds`` of sandbox time pass on the call (media, ringing), unless interrupted.
+        """Let ``seconds`` of sandbox time pass on the call (media, ringing), unless interrupted or
+        cut short (:meth:`cut_media`).
 
         Audio the Play or Speak API plays holds the XML: a media element starting meanwhile starts
         after it, and one running when it starts is paused for its length (:attr:`media_until`
@@ -201,7 +209,8 @@ class Call:
         try:
             while (remaining := self.media_until - self.clock.now()) > 0:
                 with contextlib.suppress(WaitTimeout):
-                    await self.park(remaining, waiting_for="media")
+                    if await self.park(remaining, waiting_for="media") is CUT_MEDIA:
+                        return
         finally:
             self.media_until = None
 

@@ -29,10 +29,11 @@ __all__ = ["KEY_WAITS", "REPLY_SECONDS", "WORD_WAITS", "CallerInput", "other_par
 
 #: Waits that keys wake: GetDigits ("digits"), GetInput ("input" for dtmf speech, "digits" for dtmf),
 #: a Dial (hangupOnStar, digitsMatch: "dial"), Dial's confirmKey ("confirm"), a conference
-#: (hangupOnStar, digitsMatch), a recording (finishOnKey).
-KEY_WAITS = frozenset({"digits", "input", "dial", "confirm", "conference", "record"})
-#: Waits that words wake: GetInput ("speech", or "input" for dtmf speech).
-WORD_WAITS = frozenset({"speech", "input"})
+#: (hangupOnStar, digitsMatch), a recording (finishOnKey), a multi-party call (its DTMF relay).
+KEY_WAITS = frozenset({"digits", "input", "dial", "confirm", "conference", "record", "multiparty"})
+#: Waits that words wake: GetInput ("speech", or "input" for dtmf speech), a recording (words
+#: restart its silence timeout).
+WORD_WAITS = frozenset({"speech", "input", "record"})
 #: A scripted party answers a prompt this many seconds after the call starts listening.
 REPLY_SECONDS = 1.0
 #: Input nothing read yet is kept up to this many presses or utterances (the oldest go first).

@@ -84,3 +84,24 @@ class DocumentLoader:
             return instructions
         await self._control.hangup(call, cause)
         raise CallEnded
+
+    async def fetch_sound(self, call: Call, url: str, method: str = "POST") -> tuple[px.Prompt, ...]:
+        """The Play, Speak and Wait elements of the XML at ``url`` (a conference's ``waitSound`` or
+        ``enterSound``, a multi-party call's music): Plivo plays them and ignores every other element;
+        an unreachable URL or a document that is not valid XML plays nothing (noted on the call)."""
+        params = self._control.params(call)
+        callback = Callback.of(url, method, params, auth_id=call.owner, kind="sound", ref=call.uuid)
+        try:
+            result = await self._outbox.fetch(callback)
+        except FetchFailed as exc:
+            call.note("sound_url_failed", url=url, error=exc.reason)
+            return ()
+        if not result.ok:
+            call.note("sound_url_failed", url=url, error=f"HTTP {result.status}")
+            return ()
+        try:
+            instructions = px.parse(result.body)
+        except px.InvalidXML as exc:
+            call.note("sound_xml_invalid", url=url, error=str(exc))
+            return ()
+        return tuple(i for i in instructions if isinstance(i, px.Speak | px.Play | px.Wait))

@@ -34,9 +34,11 @@ from plivo_blocks.sandbox.voice.dialer import Dialer
 from plivo_blocks.sandbox.voice.documents import DocumentLoader
 from plivo_blocks.sandbox.voice.lifecycle import CallLifecycle
 from plivo_blocks.sandbox.voice.live_media import LiveMedia
+from plivo_blocks.sandbox.voice.multiparty import MultiPartyBridge
 from plivo_blocks.sandbox.voice.phones import PhoneBook
 from plivo_blocks.sandbox.voice.playback import AudioLengths
 from plivo_blocks.sandbox.voice.recordings import ActiveRecording, Recorder
+from plivo_blocks.sandbox.voice.streams import StreamHub
 from plivo_blocks.sandbox.voice.verbs.context import VerbContext
 from plivo_blocks.sandbox.webhooks import Callback, Outbox
 
@@ -64,13 +66,15 @@ class VoiceEngine:
         self.calls: dict[str, Call] = {}
         self.requests: dict[str, str] = {}  # request_uuid -> call_uuid, while the call is live
         self.recorder = Recorder(store, clock, settings, outbox)
-        self.bridge = ConferenceBridge(self, self.recorder)
         self.documents = DocumentLoader(outbox, self)
+        self.bridge = ConferenceBridge(self, self.recorder, self.documents)
         self.audio = AudioLengths(outbox)
         self.live_media = LiveMedia(self, self.audio)
         self.phones = PhoneBook()
         self.caller = CallerInput(self.phones, clock)
         self.dialer = Dialer(self, self.caller, outbox, settings, follow=self._follow_transfer)
+        self.streams = StreamHub(self, self._sign_stream)
+        self.multiparty = MultiPartyBridge(self, self.recorder)
         context = VerbContext(
             self,
             clock,
@@ -83,6 +87,8 @@ class VoiceEngine:
             self.audio,
             caller=self.caller,
             dialer=self.dialer,
+            streams=self.streams,
+            multiparty=self.multiparty,
         )
         self.lifecycle = CallLifecycle(context)
         self._save_locks: dict[str, asyncio.Lock] = {}
@@ -116,6 +122,7 @@ class VoiceEngine:
 
     async def stop(self) -> None:
         """Forget live calls (their tasks are tracked work, which the clock cancels)."""
+        await self.streams.stop_all()
         for call in self.calls.values():
             self._cancel_timers(call)
         self.calls.clear()
@@ -123,6 +130,7 @@ class VoiceEngine:
         self.bridge.rooms.clear()
         self.phones.clear()
         self.dialer.clear()
+        self.multiparty.calls.clear()
 
     # -- creating calls --------------------------------------------------------------------
 
@@ -225,6 +233,9 @@ class VoiceEngine:
         self.requests[call.request_uuid] = call.uuid
         call.task = self._clock.spawn(self.lifecycle.run(call), name=f"call {call.uuid}")
 
+    async def _sign_stream(self, url: str, method: str, auth_id: str) -> dict[str, str]:
+        return await self.outbox.signature_headers(url, method, auth_id=auth_id)
+
     # -- CallControl -----------------------------------------------------------------------
 
     async def send(
@@ -285,6 +296,8 @@ class VoiceEngine:
         self._cancel_timers(call)
         self.live_media.forget(call)
         await self.bridge.remove_call(call)
+        await self.streams.call_ended(call)
+        await self.multiparty.remove_call(call)
         for recording in list(call.recordings.values()):
             call.recordings.pop(recording.id, None)
             await self.recorder.finish(recording, seconds)
@@ -341,7 +354,9 @@ class VoiceEngine:
         return self.dialer.partner(call)
 
     def press(self, call: Call, digits: str) -> bool:
-        """The other party presses keys (answers whether the call's current wait took them)."""
+        """The other party presses keys (answers whether the call's current wait took them); the
+        call's audio streams hear them too, as ``dtmf`` messages."""
+        self._clock.spawn(self.streams.dtmf(call, digits))
         return self.caller.press(call, digits)
 
     def say(self, call: Call, text: str) -> bool:

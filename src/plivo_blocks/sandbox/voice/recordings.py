@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 from plivo_blocks.sandbox.clock import SandboxClock
@@ -21,6 +22,15 @@ from plivo_blocks.sandbox.times import format_time
 from plivo_blocks.sandbox.webhooks import Callback, Outbox
 
 RECORDING = "recording"
+#: Plivo delivers a transcription "under 5 minutes" after the recording; the sandbox takes this long
+#: on its clock.
+TRANSCRIPTION_SECONDS = 60.0
+#: Per minute, as the sandbox bills it (Plivo's price list is not reachable offline).
+TRANSCRIPTION_RATE = Decimal("0.05000")
+#: Plivo transcribes recordings shorter than four hours.
+MAX_TRANSCRIPTION_SECONDS = 4 * 3600
+#: The transcript of a recording during which nothing was said through the caller-input contract.
+FIXED_TRANSCRIPT = "This is a transcription of a recording made in the plivo-blocks sandbox."
 AUDIO_ROUTE = "/_sandbox/recordings"
 STORAGE_RATE = 0.0004
 
@@ -63,6 +73,19 @@ class ActiveRecording:
     callback_style: str = "api_call"  # api_call | api_conference | xml_record | xml_conference
     api_id: str | None = None
     extra: dict[str, str] = field(default_factory=dict)
+    transcription: Transcription | None = None
+
+
+@dataclass
+class Transcription:
+    """A transcription asked for with a recording (``transcriptionType``/``Url``/``Method``).
+    ``heard`` is what the other party said while it was recorded (the caller-input contract);
+    without words, the transcript is :data:`FIXED_TRANSCRIPT`."""
+
+    url: str
+    method: str = "POST"
+    kind: str = "auto"
+    heard: list[str] = field(default_factory=list)
 
 
 def _ms(value: float) -> str:
@@ -155,7 +178,48 @@ class Recorder:
         }
         doc = await self._store.insert(RECORDING, recording.id, recording.owner, data)
         await self._notify(recording, duration_ms, start_ms, end_ms)
+        if recording.transcription is not None:
+            self._transcribe_later(recording, recording.transcription, duration_ms)
         return doc
+
+    def _transcribe_later(
+        self, recording: ActiveRecording, transcription: Transcription, duration_ms: int
+    ) -> None:
+        def due() -> None:
+            self._clock.spawn(self._send_transcription(recording, transcription, duration_ms))
+
+        self._clock.call_later(TRANSCRIPTION_SECONDS, due)
+
+    async def _send_transcription(
+        self, recording: ActiveRecording, transcription: Transcription, duration_ms: int
+    ) -> None:
+        """The transcription URL's parameters, as Plivo's Record reference lists them."""
+        seconds = duration_ms / 1000
+        minutes = math.ceil(seconds / 60)
+        params = {
+            "transcription": " ".join(transcription.heard) or FIXED_TRANSCRIPT,
+            "transcription_charge": f"{TRANSCRIPTION_RATE * minutes:.5f}",
+            "transcription_rate": f"{TRANSCRIPTION_RATE:.5f}",
+            "duration": str(round(seconds)),
+            "call_uuid": recording.call_uuid or "",
+            "recording_id": recording.id,
+        }
+        if seconds >= MAX_TRANSCRIPTION_SECONDS:
+            params.update(
+                transcription="",
+                transcription_charge="0.00000",
+                error="Recording duration too long for transcription",
+            )
+        await self._outbox.send(
+            Callback.of(
+                transcription.url,
+                transcription.method,
+                params,
+                auth_id=recording.owner,
+                kind="transcription",
+                ref=recording.call_uuid,
+            )
+        )
 
     async def _notify(self, recording: ActiveRecording, duration_ms: int, start_ms: int, end_ms: int) -> None:
         if not recording.callback_url:

@@ -287,6 +287,12 @@ class Outbox:
             raise FetchFailed(outcome.attempt.error or "no answer")
         return outcome.result
 
+    async def signature_headers(self, url: str, method: str, *, auth_id: str) -> dict[str, str]:
+        """The signature headers Plivo puts on a request to ``url`` made for ``auth_id`` with no
+        parameters (a ``<Stream>``'s WebSocket handshake signs its URL this way)."""
+        token, main_token = await self._accounts.signing_tokens(auth_id)
+        return signed_headers(url, method, None, auth_token=token, main_auth_token=main_token)
+
     # -- one try -----------------------------------------------------------------------------------
 
     async def _try(

@@ -14,6 +14,8 @@ module             elements
 ``preanswer``      PreAnswer (and what runs before the answer)
 ``dtmf``           DTMF
 ``message``        Message
+``stream``         Stream
+``multiparty``     MultiPartyCall
 =================  ==========================================
 """
 
@@ -30,8 +32,10 @@ from plivo_blocks.sandbox.voice.verbs.flow import run_hangup, run_redirect
 from plivo_blocks.sandbox.voice.verbs.input import run_get_input
 from plivo_blocks.sandbox.voice.verbs.media import run_media
 from plivo_blocks.sandbox.voice.verbs.message import run_message
+from plivo_blocks.sandbox.voice.verbs.multiparty import run_multiparty
 from plivo_blocks.sandbox.voice.verbs.preanswer import run_pre_answer
 from plivo_blocks.sandbox.voice.verbs.record import run_record
+from plivo_blocks.sandbox.voice.verbs.stream import run_stream
 
 __all__ = ["Outcome", "VerbContext", "run_step"]
 
@@ -62,6 +66,7 @@ async def run_step(ctx: VerbContext, call: Call, step: px.Instruction) -> Outcom
             return await run_dtmf(ctx, call, step)
         case px.Message():
             return await run_message(ctx, call, step)
-        case px.Unsupported():
-            call.note("skipped", verb=step.tag)
-            return None
+        case px.Stream():
+            return await run_stream(ctx, call, step)
+        case px.MultiPartyCall():
+            return await run_multiparty(ctx, call, step)

@@ -20,9 +20,11 @@ from plivo_blocks.sandbox.voice.caller import CallerInput
 from plivo_blocks.sandbox.voice.conferences import ConferenceBridge
 from plivo_blocks.sandbox.voice.dialer import Dialer
 from plivo_blocks.sandbox.voice.documents import DocumentLoader
+from plivo_blocks.sandbox.voice.multiparty import MultiPartyBridge
 from plivo_blocks.sandbox.voice.playback import AudioLengths
 from plivo_blocks.sandbox.voice.recordings import Recorder
 from plivo_blocks.sandbox.voice.services import CallControl
+from plivo_blocks.sandbox.voice.streams import StreamHub
 
 #: What a runner answers: ``None`` to go on, or the next document's instructions.
 Outcome = list[px.Instruction] | None
@@ -41,6 +43,8 @@ class VerbContext:
     audio: AudioLengths  # how long <Play> files play
     caller: CallerInput  # the other party's keys and words (press, say, scripted replies)
     dialer: Dialer  # Dial's B legs
+    streams: StreamHub  # <Stream>'s WebSocket audio streams
+    multiparty: MultiPartyBridge  # <MultiPartyCall> rooms
 
     async def action(
         self, call: Call, url: str | None, method: str, redirect: bool, params: Mapping[str, str]

@@ -18,9 +18,10 @@ from plivo_blocks.sandbox.voice.xml.elements.flow import Hangup, Redirect
 from plivo_blocks.sandbox.voice.xml.elements.input import GetInput
 from plivo_blocks.sandbox.voice.xml.elements.media import Play, Prompt, Speak, Wait
 from plivo_blocks.sandbox.voice.xml.elements.message import Message
-from plivo_blocks.sandbox.voice.xml.elements.pending import Unsupported
+from plivo_blocks.sandbox.voice.xml.elements.multiparty import MultiPartyCall
 from plivo_blocks.sandbox.voice.xml.elements.preanswer import PreAnswer
 from plivo_blocks.sandbox.voice.xml.elements.record import Record
+from plivo_blocks.sandbox.voice.xml.elements.stream import Stream
 from plivo_blocks.sandbox.voice.xml.parse import (
     MAX_XML_BYTES,
     Checked,
@@ -45,6 +46,7 @@ __all__ = [
     "Instruction",
     "InvalidXML",
     "Message",
+    "MultiPartyCall",
     "Play",
     "PreAnswer",
     "Problem",
@@ -52,7 +54,7 @@ __all__ = [
     "Record",
     "Redirect",
     "Speak",
-    "Unsupported",
+    "Stream",
     "Wait",
     "check",
     "parse",
@@ -67,7 +69,6 @@ Instruction = (
     | Conference
     | Redirect
     | Hangup
-    | Unsupported
     # the small elements
     | PreAnswer
     | DTMF
@@ -75,6 +76,9 @@ Instruction = (
     # Dial and its legs, speech and key input
     | Dial
     | GetInput
+    # audio streams and multi-party calls
+    | Stream
+    | MultiPartyCall
 )
 
 

@@ -23,12 +23,14 @@ __all__ = [
     "Sound",
     "Text",
     "Url",
+    "WebSocketUrl",
 ]
 
 T = TypeVar("T")
 
 _URL = re.compile(r"https?://[^\s/?#]+[^\s]*\Z")
 _KEYS = re.compile(r"[0-9*#]*\Z")
+_WS_URL = re.compile(r"wss?://[^\s/?#]+[^\s]*\Z")
 
 
 class Rule(Generic[T]):
@@ -141,6 +143,38 @@ class Url(Rule[str]):
 
 
 @dataclass(frozen=True)
+class WebSocketUrl(Rule[str]):
+    accepts: str = "an absolute ws:// or wss:// URL"
+
+    def parse(self, text: str) -> str:
+        stripped = text.strip()
+        if not _WS_URL.match(stripped):
+            raise ValueError(f"must be {self.accepts}")
+        return stripped
+
+
+@dataclass(frozen=True)
+class Sound(Rule[str]):
+    """A sound played to a conference: one of ``beeps`` (compared case-insensitively, given back as
+    written in ``beeps``) or an http(s) URL whose XML (Play, Speak, Wait) is played; ``""`` is none."""
+
+    beeps: tuple[str, ...] = ("beep:1", "beep:2")
+
+    @property
+    def accepts(self) -> str:  # type: ignore[override]
+        return ", ".join(self.beeps) + " or an absolute http(s) URL"
+
+    def parse(self, text: str) -> str:
+        stripped = text.strip()
+        for beep in self.beeps:
+            if stripped.lower() == beep:
+                return beep
+        if _URL.match(stripped):
+            return stripped
+        raise ValueError(f"must be {self.accepts}")
+
+
+@dataclass(frozen=True)
 class Keys(Rule[str]):
     """DTMF keys (0-9, * and #); ``none`` (any case) or an empty value means no key. With
     ``single``, at most one key (GetDigits' ``finishOnKey``: "one and only one of 0-9, *, #")."""
@@ -181,19 +215,6 @@ class Pattern(Rule[str]):
         if not re.fullmatch(self.regex, stripped, flags):
             raise ValueError(f"must be {self.accepts}")
         return stripped
-
-
-@dataclass(frozen=True)
-class Sound(Rule[str]):
-    """A conference's enter or exit sound: ``beep:1``, ``beep:2``, an http(s) URL, or empty (none)."""
-
-    accepts: str = "beep:1, beep:2, an absolute http(s) URL, or empty"
-
-    def parse(self, text: str) -> str:
-        stripped = text.strip()
-        if stripped in ("", "beep:1", "beep:2") or _URL.match(stripped):
-            return stripped
-        raise ValueError(f"must be {self.accepts}")
 
 
 @dataclass(frozen=True)

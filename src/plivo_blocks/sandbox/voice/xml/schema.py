@@ -14,10 +14,11 @@ from plivo_blocks.sandbox.voice.xml.elements import (
     input,
     media,
     message,
-    pending,
     preanswer,
     record,
 )
+from plivo_blocks.sandbox.voice.xml.elements import multiparty as multiparty_elements
+from plivo_blocks.sandbox.voice.xml.elements import stream as stream_elements
 from plivo_blocks.sandbox.voice.xml.spec import ElementSpec
 
 RESPONSE = ElementSpec(
@@ -53,9 +54,10 @@ SCHEMA: dict[str, ElementSpec] = {
         *conference.SPECS,
         *flow.SPECS,
         *dial.SPECS,
-        *pending.SPECS,
         *preanswer.SPECS,
         *dtmf.SPECS,
         *message.SPECS,
+        *stream_elements.SPECS,
+        *multiparty_elements.SPECS,
     )
 }

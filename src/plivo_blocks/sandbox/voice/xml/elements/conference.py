@@ -1,11 +1,23 @@
-"""``<Conference>``."""
+"""``<Conference>``.
+
+Attributes, allowed values and defaults follow Plivo's XML reference ("Conferencing": muted,
+enterSound/exitSound ``beep:1``, ``beep:2`` or a URL, maxMembers 1-20, timeLimit, hangupOnStar,
+stayAlone, startConferenceOnEnter, endConferenceOnExit, waitSound, record, recordFileFormat,
+transcription, action/method, callbackUrl/Method, redirect, digitsMatch, floorEvent, relayDTMF), and
+the official SDK's ``ConferenceElement`` for the rest of the names it writes (``sendDigits``,
+``recordWhenAlone``, ``transcriptionMethod``).
+"""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
-from plivo_blocks.sandbox.voice.xml.rules import Boolean, Choice, Integer, Method, Sound, Text, Url
-from plivo_blocks.sandbox.voice.xml.spec import Attr, ElementSpec
+from plivo_blocks.sandbox.voice.xml.rules import Boolean, Choice, Integer, Keys, Method, Sound, Text, Url
+from plivo_blocks.sandbox.voice.xml.spec import Attr, ElementSpec, Parsed
+
+#: Plivo: "a list of digits patterns separated by comma".
+_DIGIT_PATTERNS = re.compile(r"[0-9*#]+(,[0-9*#]+)*\Z")
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,33 +39,51 @@ class Conference:
     method: str = "POST"
     callback_url: str | None = None
     callback_method: str = "POST"
-    digits_match: str | None = None
+    digits_match: tuple[str, ...] = ()
     redirect: bool = True
+    floor_event: bool = False
+    relay_dtmf: bool = True
+    send_digits: str = ""
+    record_when_alone: bool = False
+    transcription_type: str | None = None
+    transcription_url: str | None = None
+    transcription_method: str = "POST"
+
+
+def _build(p: Parsed) -> Conference:
+    return Conference(
+        name=p.text,
+        muted=p["muted"],
+        enter_sound=p["enterSound"],
+        exit_sound=p["exitSound"],
+        start_conference_on_enter=p["startConferenceOnEnter"],
+        end_conference_on_exit=p["endConferenceOnExit"],
+        stay_alone=p["stayAlone"],
+        wait_sound=p["waitSound"],
+        max_members=p["maxMembers"],
+        record=p["record"],
+        record_file_format=p["recordFileFormat"],
+        time_limit=p["timeLimit"],
+        hangup_on_star=p["hangupOnStar"],
+        action=p["action"],
+        method=p["method"],
+        callback_url=p["callbackUrl"],
+        callback_method=p["callbackMethod"],
+        digits_match=tuple(p["digitsMatch"].split(",")) if p["digitsMatch"] else (),
+        redirect=p["redirect"],
+        floor_event=p["floorEvent"],
+        relay_dtmf=p["relayDTMF"],
+        send_digits=p["sendDigits"],
+        record_when_alone=p["recordWhenAlone"],
+        transcription_type=p["transcriptionType"],
+        transcription_url=p["transcriptionUrl"],
+        transcription_method=p["transcriptionMethod"],
+    )
 
 
 CONFERENCE = ElementSpec(
     "Conference",
-    lambda p: Conference(
-        p.text,
-        p["muted"],
-        p["enterSound"],
-        p["exitSound"],
-        p["startConferenceOnEnter"],
-        p["endConferenceOnExit"],
-        p["stayAlone"],
-        p["waitSound"],
-        p["maxMembers"],
-        p["record"],
-        p["recordFileFormat"],
-        p["timeLimit"],
-        p["hangupOnStar"],
-        p["action"],
-        p["method"],
-        p["callbackUrl"],
-        p["callbackMethod"],
-        p["digitsMatch"],
-        p["redirect"],
-    ),
+    _build,
     attrs=(
         Attr("muted", Boolean(), False),
         Attr("enterSound", Sound(), ""),
@@ -71,8 +101,22 @@ CONFERENCE = ElementSpec(
         Attr("method", Method(), "POST"),
         Attr("callbackUrl", Url()),
         Attr("callbackMethod", Method(), "POST"),
-        Attr("digitsMatch", Text()),
+        Attr(
+            "digitsMatch",
+            Text(
+                check=lambda text: bool(_DIGIT_PATTERNS.match(text)),
+                describe="digit patterns (0-9, * and #) separated by commas",
+            ),
+            "",
+        ),
         Attr("redirect", Boolean(), True),
+        Attr("floorEvent", Boolean(), False),
+        Attr("relayDTMF", Boolean(), True),
+        Attr("sendDigits", Keys(), ""),
+        Attr("recordWhenAlone", Boolean(), False),
+        Attr("transcriptionType", Choice(("auto", "hybrid", "manual"))),
+        Attr("transcriptionUrl", Url()),
+        Attr("transcriptionMethod", Method(), "POST"),
     ),
     content="text",
 )
