@@ -46,12 +46,13 @@ class SandboxState:
         main: MainCredentials,
         *,
         webhook_transport: httpx.AsyncBaseTransport | None = None,
+        adopt_unknown_accounts: bool = False,
     ) -> None:
         self.store = store
         self.settings = settings
         self.initial_settings = settings.copy()
         self.clock = clock
-        self.accounts = AccountDirectory(store, main)
+        self.accounts = AccountDirectory(store, main, adopt_unknown=adopt_unknown_accounts)
         self.faults = FaultInjector()
         self.events = EventBus(clock.now)
         self.outbox = Outbox(store, clock, settings, self.accounts, self.events, transport=webhook_transport)
