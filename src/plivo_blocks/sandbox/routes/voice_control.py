@@ -21,6 +21,8 @@ DELETE     /_sandbox/calls/hold                lift the hold; held calls are ans
 POST       /_sandbox/calls/settle              ``{"timeout"?}``: wait until every call waits on the
                                                outside world or has ended, and callbacks are delivered
 GET        /_sandbox/conferences               live conferences of every account, with members
+GET        /_sandbox/recordings                recordings of every account, newest first; filters:
+                                               call_uuid, auth_id, limit, offset
 GET        /_sandbox/webhooks                  the webhook delivery log; filters: kind, status, url
                                                (contains), auth_id, limit, offset
 POST       /_sandbox/webhooks/flush            ``{"timeout"?}``: wait until no callback is pending
@@ -53,6 +55,7 @@ from plivo_blocks.sandbox.voice import xml as px
 from plivo_blocks.sandbox.voice.call import Call
 from plivo_blocks.sandbox.voice.causes import ADVANCE_TARGETS, NORMAL_API, remote_hangup
 from plivo_blocks.sandbox.voice.cdr import CALL, render_cdr
+from plivo_blocks.sandbox.voice.recordings import RECORDING, render_recording
 from plivo_blocks.sandbox.webhooks import WEBHOOK
 
 MAX_WAIT_SECONDS = 60.0
@@ -255,6 +258,17 @@ async def list_conferences(ctx: ApiContext) -> Response:
     )
 
 
+async def list_recordings(ctx: ApiContext) -> Response:
+    filters: dict[str, Any] = {}
+    if ctx.text("call_uuid"):
+        filters["call_uuid"] = ctx.text("call_uuid")
+    owner = ctx.text("auth_id")
+    limit, offset = ctx.page()
+    docs, total = await ctx.store.page(RECORDING, [owner] if owner else None, filters, limit, offset)
+    objects = [{**render_recording(d), "auth_id": d.owner} for d in docs]
+    return ctx.list_response(objects, total, limit, offset)
+
+
 async def list_webhooks(ctx: ApiContext) -> Response:
     filters: dict[str, Any] = {}
     for name in ("kind", "status"):
@@ -300,6 +314,7 @@ routes: list[BaseRoute] = [
     control_route("POST", "calls/{call_uuid}/advance", advance_call),
     control_route("POST", "calls/{call_uuid}/digits", type_digits),
     control_route("GET", "conferences", list_conferences),
+    control_route("GET", "recordings", list_recordings),
     control_route("GET", "webhooks", list_webhooks),
     control_route("POST", "webhooks/flush", flush_webhooks),
 ]
