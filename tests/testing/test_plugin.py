@@ -58,7 +58,7 @@ def test_a_misused_marker_is_named(pytester: pytest.Pytester) -> None:
     )
     result = pytester.runpytest()
     result.assert_outcomes(errors=1)
-    result.stdout.fnmatch_lines(["*unknown keyword 'speed' (it takes apps and clock)*"])
+    result.stdout.fnmatch_lines(["*unknown keyword 'speed' (it takes apps, clock and settings)*"])
 
 
 def test_an_app_failure_nobody_reported_fails_the_test_at_teardown(pytester: pytest.Pytester) -> None:

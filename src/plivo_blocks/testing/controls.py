@@ -16,6 +16,8 @@ the in-process transport) and for ``plivo_sandbox_server`` (over loopback) alike
                                    ``status``, ``url`` (contains), ``auth_id``
 ``inbound_sms(from_, to, text)``   ``POST /_sandbox/messages/inbound``
 ``inbound_call(from_, to)``        ``POST /_sandbox/calls/inbound``
+``set_message_state(uuid, state)``  ``POST /_sandbox/messages/{uuid}/state``: what the carrier
+                                   reports at last (``delivered``, ``undelivered``, ``failed``, ...)
 ``press(call_uuid, digits)``       ``POST /_sandbox/calls/{uuid}/digits``: the caller's keys
 ``say(call_uuid, text)``           ``POST /_sandbox/calls/{uuid}/speech``: the caller's words
 ``phone(number, **script)``        ``PUT /_sandbox/phones/{number}``: how a number behaves when called
@@ -193,6 +195,14 @@ class SandboxControls:
         """A call from ``from_`` to the rented number ``to``, answered by its application's
         ``answer_url`` (it rings first: ``advance`` moves it on). Answers ``{"call_uuid", ...}``."""
         return self._drive("POST", "/_sandbox/calls/inbound", {"from": from_, "to": to})
+
+    def set_message_state(
+        self, message_uuid: str, state: str, error_code: str | None = None
+    ) -> dict[str, Any]:
+        """The carrier's last word on an outbound message (``delivered``, ``undelivered``,
+        ``failed``, ``rejected``, ``read``), reported to its status callback. Answers the message."""
+        body = {"state": state, **({"error_code": error_code} if error_code is not None else {})}
+        return self._drive("POST", f"/_sandbox/messages/{quote(message_uuid)}/state", body)
 
     def press(self, call_uuid: str, digits: str) -> dict[str, Any]:
         """The other party of ``call_uuid`` presses ``digits``."""

@@ -20,7 +20,9 @@ a fresh activation) and an async context manager. One ``mock_plivo`` is active a
 
 Unknown ``MA…`` credentials become main accounts on first use
 (:meth:`~plivo_blocks.sandbox.accounts.AccountDirectory.adopt`); the clock is ``manual`` unless
-``clock=`` says otherwise; ``state=path`` keeps the sandbox in that SQLite file across activations.
+``clock=`` says otherwise; ``state=path`` keeps the sandbox in that SQLite file across activations;
+``settings=`` (a ``SandboxSettings`` or a mapping such as ``{"message_hold_state": "sent"}``) sets
+its behaviour knobs.
 The controls (:class:`~.controls.SandboxControls`) are methods of the object itself.
 """
 
@@ -228,7 +230,7 @@ def mock_plivo(
     state: str | None = None,
     auth_id: str | None = None,
     auth_token: str | None = None,
-    settings: SandboxSettings | None = None,
+    settings: SandboxSettings | Mapping[str, Any] | None = None,
 ) -> MockPlivo: ...
 
 
@@ -241,7 +243,7 @@ def mock_plivo(
     state: str | None = None,
     auth_id: str | None = None,
     auth_token: str | None = None,
-    settings: SandboxSettings | None = None,
+    settings: SandboxSettings | Mapping[str, Any] | None = None,
 ) -> MockPlivo | Callable[P, R]:
     """A :class:`MockPlivo` (module docstring); ``@mock_plivo`` bare decorates ``func`` directly."""
     mock = MockPlivo(

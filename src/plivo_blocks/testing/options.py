@@ -32,11 +32,25 @@ def clock_spec(clock: ClockOption) -> ClockSpec:
         raise ValueError(f"clock {clock!r}: {exc}") from None
 
 
+def _settings(settings: SandboxSettings | Mapping[str, Any] | None) -> SandboxSettings | None:
+    if settings is None or isinstance(settings, SandboxSettings):
+        return settings
+    if not isinstance(settings, Mapping):
+        raise TypeError(f"settings must be a SandboxSettings or a mapping, not {type(settings).__name__}")
+    made = SandboxSettings()
+    try:
+        made.apply(settings)
+    except ValueError as exc:
+        raise ValueError(f"settings: {exc}") from None
+    return made
+
+
 @dataclass(frozen=True)
 class SandboxOptions:
     """``apps``: base URL -> WSGI/ASGI app (or httpx async transport); ``clock``: manual unless
     said; ``state``: a database file to keep the sandbox in (default: memory, fresh each time);
-    ``auth_id``/``auth_token``: the main account (default: the sandbox's own)."""
+    ``auth_id``/``auth_token``: the main account (default: the sandbox's own); ``settings``: a
+    :class:`SandboxSettings` or the changes ``PATCH /_sandbox/settings`` takes, as a mapping."""
 
     apps: Mapping[str, Any] = field(default_factory=dict)
     clock: ClockSpec = field(default_factory=lambda: ClockSpec(ClockMode.MANUAL))
@@ -54,7 +68,7 @@ class SandboxOptions:
         state: str | os.PathLike[str] | None = None,
         auth_id: str | None = None,
         auth_token: str | None = None,
-        settings: SandboxSettings | None = None,
+        settings: SandboxSettings | Mapping[str, Any] | None = None,
     ) -> SandboxOptions:
         if apps is not None and not isinstance(apps, Mapping):
             raise TypeError(f"apps must be a mapping of base URL to app, not {type(apps).__name__}")
@@ -64,7 +78,7 @@ class SandboxOptions:
             state=os.fspath(state) if state is not None else None,
             auth_id=auth_id,
             auth_token=auth_token,
-            settings=settings,
+            settings=_settings(settings),
         )
 
     def create_app(self, failures: AppFailures) -> Starlette:

@@ -10,7 +10,8 @@ Fixtures (function scope, a fresh sandbox for each test):
   it (to build the app per test); the marker's apps are added to it.
 
 Option ``--plivo-sandbox-clock`` (``manual``, the default; ``real``; ``scaled:N``) and the marker
-``@pytest.mark.plivo_sandbox(apps={...}, clock=...)`` (which wins over the option). Both fixtures are
+``@pytest.mark.plivo_sandbox(apps={...}, clock=..., settings={...})`` (its clock wins over the option;
+``settings`` are the sandbox's knobs, as ``PATCH /_sandbox/settings`` takes them). Both fixtures are
 plain (sync) fixtures, so sync tests, anyio tests and pytest-asyncio tests use them alike: the sandbox
 runs on its own event loop, never on the test's. What an app under test raised and no control
 reported yet fails the test at teardown.
@@ -43,8 +44,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",
-        f"{MARKER}(apps=None, clock=None): apps (base URL -> WSGI/ASGI app) the plivo_sandbox fixtures call "
-        "in-process, and the clock they run on",
+        f"{MARKER}(apps=None, clock=None, settings=None): apps (base URL -> WSGI/ASGI app) the plivo_sandbox "
+        "fixtures call in-process, the clock they run on, and sandbox settings",
     )
     clock = config.getoption(CLOCK_OPTION)
     if clock != "manual":  # the default needs no check (and the sandbox no import in every run)
@@ -62,14 +63,18 @@ def _options(request: pytest.FixtureRequest, apps: Mapping[str, Any]) -> Sandbox
     marker = request.node.get_closest_marker(MARKER)
     marked: dict[str, Any] = dict(marker.kwargs) if marker is not None else {}
     if marker is not None and marker.args:
-        raise pytest.UsageError(f"@pytest.mark.{MARKER} takes keywords only: apps=..., clock=...")
-    unknown = sorted(set(marked) - {"apps", "clock"})
+        raise pytest.UsageError(
+            f"@pytest.mark.{MARKER} takes keywords only: apps=..., clock=..., settings=..."
+        )
+    unknown = sorted(set(marked) - {"apps", "clock", "settings"})
     if unknown:
         raise pytest.UsageError(
-            f"@pytest.mark.{MARKER}: unknown keyword {unknown[0]!r} (it takes apps and clock)"
+            f"@pytest.mark.{MARKER}: unknown keyword {unknown[0]!r} (it takes apps, clock and settings)"
         )
     clock = marked.get("clock") or request.config.getoption(CLOCK_OPTION)
-    return SandboxOptions.of(apps={**apps, **(marked.get("apps") or {})}, clock=clock)
+    return SandboxOptions.of(
+        apps={**apps, **(marked.get("apps") or {})}, clock=clock, settings=marked.get("settings")
+    )
 
 
 @pytest.fixture
