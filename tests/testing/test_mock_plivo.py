@@ -230,6 +230,10 @@ async def test_decorator_async() -> None:
 def test_bad_options_are_named() -> None:
     with pytest.raises(ValueError, match="clock 'sometimes'"):
         mock_plivo(clock="sometimes")
+    with pytest.raises(ValueError, match="settings: unknown setting 'ring_seconds'"):
+        mock_plivo(settings={"ring_seconds": 5})
+    with pytest.raises(ValueError, match="settings: message_hold_state must be one of queued, sent or null"):
+        mock_plivo(settings={"message_hold_state": "delivered"})
     with pytest.raises(TypeError, match="apps must be a mapping"):
         mock_plivo(apps=["https://myapp.test"])  # type: ignore[arg-type]
     with pytest.raises(TypeError, match=r"apps\['https://myapp.test'\] must be a WSGI app"):
