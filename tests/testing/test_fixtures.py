@@ -4,8 +4,10 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
+from pathlib import Path
 from typing import Any
 
 import plivo
@@ -16,6 +18,7 @@ from flask import request as flask_request
 from rent import rent_number
 
 import plivo_blocks
+from compat.compat_support import NODE_DIR, node_executable
 from plivo_blocks.testing import MockPlivo, SandboxServer
 
 ALICE = ("MAALICE0000000000001", "alice-token")
@@ -109,3 +112,31 @@ def test_the_server_serves_other_processes_with_the_same_controls(
     server.inbound_sms(CUSTOMER, number, "to the app")
     assert [r["Text"] for r in received] == ["to the app"]
     assert server.advance(3)["mode"] == "manual"
+
+
+def test_node_code_uses_the_server(plivo_sandbox_server: SandboxServer, server_sdk: plivo.RestClient) -> None:
+    number = rent_number(server_sdk)
+    env = {
+        **os.environ,
+        "NODE_PATH": str(NODE_DIR / "node_modules"),
+        "SANDBOX_URL": plivo_sandbox_server.url,
+        "PLIVO_AUTH_ID": ALICE[0],
+        "PLIVO_AUTH_TOKEN": ALICE[1],
+    }
+    script = Path(__file__).parent / "node_sends_sms.js"
+    done = subprocess.run(
+        [node_executable(), str(script), number, CUSTOMER, "from Node"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    sent = json.loads(done.stderr.strip().splitlines()[-1])
+    [message] = plivo_sandbox_server.messages()
+    assert (message["message_uuid"], message["text"], message["auth_id"]) == (
+        sent["messageUuid"][0],
+        "from Node",
+        ALICE[0],
+    )
