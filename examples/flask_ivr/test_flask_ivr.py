@@ -120,10 +120,37 @@ def test_webhooks_without_plivos_signature_are_refused(ivr: Flask) -> None:
 
 
 def test_an_agent_takes_the_call(plivo_sandbox: MockPlivo, support_line: str, ivr: Flask) -> None:
+    plivo_sandbox.phone(AGENT, answer="answer", after_seconds=3)  # the agent picks up after 3 s
     call_uuid = plivo_sandbox.inbound_call(CALLER, support_line)["call_uuid"]
     until_menu_is_read(plivo_sandbox)
     plivo_sandbox.press(call_uuid, "1")
-    plivo_sandbox.advance(5)
-    legs = plivo_sandbox.calls(live=True)
-    agent_leg = [c for c in legs if c["to"] == AGENT]
-    assert agent_leg, legs
+    plivo_sandbox.advance(3)
+
+    [agent_leg] = [c for c in plivo_sandbox.calls(live=True) if c["call_uuid"] != call_uuid]
+    assert (agent_leg["to"], agent_leg["from"], agent_leg["status"]) == (AGENT, support_line, "in-progress")
+    assert agent_leg["parent_call_uuid"] == call_uuid
+    plivo_sandbox.advance(60)  # they talk for a minute
+    plivo_sandbox.hangup(agent_leg["call_uuid"])  # then the agent hangs up
+
+    assert plivo_sandbox.calls(live=True) == []
+    records = {c["call_uuid"]: c for c in plivo_sandbox.calls()}
+    assert records[agent_leg["call_uuid"]]["call_duration"] == 60
+    assert records[agent_leg["call_uuid"]]["parent_call_uuid"] == call_uuid
+    assert journal(ivr).calls[call_uuid][:3] == ["menu", "agent", "dial completed"]
+    assert journal(ivr).calls[call_uuid][-1].startswith("hangup")
+    assert journal(ivr).voicemails == [] and plivo_sandbox.messages() == []
+
+
+def test_when_the_agent_does_not_answer_the_caller_leaves_a_voicemail(
+    plivo_sandbox: MockPlivo, support_line: str, ivr: Flask
+) -> None:
+    plivo_sandbox.phone(AGENT, answer="no-answer")
+    call_uuid = plivo_sandbox.inbound_call(CALLER, support_line)["call_uuid"]
+    until_menu_is_read(plivo_sandbox)
+    plivo_sandbox.press(call_uuid, "1")
+    plivo_sandbox.advance(20)  # the Dial's timeout
+    assert journal(ivr).calls[call_uuid] == ["menu", "agent", "dial no-answer"]
+    plivo_sandbox.advance(30)  # the voicemail prompt, the beep, five seconds of silence
+    assert [v["call_uuid"] for v in journal(ivr).voicemails] == [call_uuid]
+    [confirmation] = plivo_sandbox.messages()
+    assert (confirmation["to_number"], confirmation["text"]) == (CALLER, VOICEMAIL_SMS)

@@ -20,6 +20,7 @@ the in-process transport) and for ``plivo_sandbox_server`` (over loopback) alike
                                    reports at last (``delivered``, ``undelivered``, ``failed``, ...)
 ``press(call_uuid, digits)``       ``POST /_sandbox/calls/{uuid}/digits``: the caller's keys
 ``say(call_uuid, text)``           ``POST /_sandbox/calls/{uuid}/speech``: the caller's words
+``hangup(call_uuid)``              ``POST /_sandbox/calls/{uuid}/hangup``: the other party hangs up
 ``phone(number, **script)``        ``PUT /_sandbox/phones/{number}``: how a number behaves when called
 ``advance(seconds)``               ``POST /_sandbox/clock/advance``
 ``settle(timeout=10)``             ``POST /_sandbox/calls/settle``: wait until nothing is running
@@ -211,6 +212,11 @@ class SandboxControls:
     def say(self, call_uuid: str, text: str) -> dict[str, Any]:
         """The other party of ``call_uuid`` says ``text`` (for ``<GetInput inputType="speech">``)."""
         return self._drive("POST", f"/_sandbox/calls/{quote(call_uuid)}/speech", {"text": text})
+
+    def hangup(self, call_uuid: str) -> dict[str, Any]:
+        """The other party of ``call_uuid`` hangs up (the caller of an inbound call, the callee of
+        an outbound call or of a Dial's leg)."""
+        return self._drive("POST", f"/_sandbox/calls/{quote(call_uuid)}/hangup", {})
 
     def phone(self, number: str, **script: Any) -> dict[str, Any]:
         """How ``number`` behaves when the sandbox calls it (the phone scripts of the control API)."""
