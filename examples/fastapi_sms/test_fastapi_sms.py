@@ -57,6 +57,7 @@ async def test_an_undelivered_reply_is_tracked_with_its_error(
     plivo_sandbox: MockPlivo, bot_number: str, bot_app: FastAPI
 ) -> None:
     plivo_sandbox.inbound_sms(CUSTOMER, bot_number, "help")
+    plivo_sandbox.advance(60)
     [reply] = plivo_sandbox.messages(direction="outbound")
     assert reply["message_state"] == "sent"  # held there: the carrier has not answered yet
     plivo_sandbox.set_message_state(reply["message_uuid"], "undelivered", error_code="30")
