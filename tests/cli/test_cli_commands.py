@@ -20,7 +20,7 @@ from support.upstream import RecordingUpstream, Reply, free_port
 
 AUTH_ID = "MACLITESTXXXXXXXXXXX"
 AUTH_TOKEN = "cli-secret-token-4d2b8e"
-COMMANDS = [[], ["blocks"], ["describe"], ["call"], ["serve"], ["sandbox"]]
+COMMANDS = [[], ["blocks"], ["describe"], ["call"], ["serve"], ["sandbox"], ["xml"], ["xml", "check"]]
 
 
 @pytest.fixture

@@ -277,7 +277,7 @@ def test_recordings_list_filters_get_delete(node_scenario: Scenario, sandbox_pro
     uuid = data["uuid"]
     mp3, wav = (started["recordingId"] for started in data["started"])
     assert ids(data["ofCall"], "recordingId") == [wav, mp3]  # newest first
-    assert all(r["callUuid"] == uuid and r["recordingType"] == "call" for r in data["ofCall"]["objects"])
+    assert all(r["callUuid"] == uuid and r["recordingType"] == "normal" for r in data["ofCall"]["objects"])
     assert [r["recordingFormat"] for r in data["ofCall"]["objects"]] == ["wav", "mp3"]
     page = data["page"]
     assert ids(page, "recordingId") == [wav] and page["meta"]["totalCount"] == 2

@@ -61,6 +61,8 @@ class Reply:
     status: int = 200
     hold: threading.Event | None = None  # answer only once this is set
     statuses: list[int] = field(default_factory=list)  # answered first, one per request
+    media_type: str = "application/xml"
+    body: bytes | None = None  # served instead of ``xml`` (audio files)
 
 
 class AnswerServer:
@@ -117,7 +119,8 @@ class AnswerServer:
             status = reply.statuses.pop(0) if reply.statuses else reply.status
         if reply.hold is not None:
             await anyio.to_thread.run_sync(reply.hold.wait, 30.0)
-        return Response(reply.xml, status_code=status, media_type="application/xml")
+        content = reply.body if reply.body is not None else reply.xml
+        return Response(content, status_code=status, media_type=reply.media_type)
 
 
 @pytest.fixture(name="answers")

@@ -150,7 +150,7 @@ def test_live_calls_and_the_actions_on_them(
     with pytest.raises(plivo_errors.ResourceNotFoundError):
         main_sdk.calls.get(call_uuid)  # no detail record while it is live
 
-    assert main_sdk.calls.play(call_uuid, urls="https://example.com/music.mp3").message == "play started"
+    assert main_sdk.calls.play(call_uuid, urls="https://hooks.test/music.mp3").message == "play started"
     main_sdk.calls.stop_playing(call_uuid)
     assert main_sdk.calls.speak(call_uuid, text="Please hold").message == "speak started"
     main_sdk.calls.stop_speaking(call_uuid)
@@ -186,7 +186,7 @@ def test_actions_on_ended_or_unknown_calls_are_404(
         with pytest.raises(plivo_errors.ResourceNotFoundError):
             main_sdk.live_calls.get(dead)
         with pytest.raises(plivo_errors.ResourceNotFoundError):
-            main_sdk.calls.play(dead, urls="https://example.com/a.mp3")
+            main_sdk.calls.play(dead, urls="https://hooks.test/a.mp3")
         with pytest.raises(plivo_errors.ResourceNotFoundError):
             main_sdk.calls.speak(dead, text="hi")
         with pytest.raises(plivo_errors.ResourceNotFoundError):
@@ -243,7 +243,7 @@ def test_hangup_call_request_cancels_a_call_not_yet_answered(
             main_sdk.calls.cancel(request_uuid)
         settle(sandbox)
         (hangup,) = answers.wait_for("/hangup")
-        assert hangup.params["CallStatus"] == "canceled" and hangup.params["HangupCauseName"] == "Canceled"
+        assert hangup.params["CallStatus"] == "cancel" and hangup.params["HangupCauseName"] == "Canceled"
         assert hangup.params["HangupCauseCode"] == "1000" and hangup.params["Duration"] == "0"
         record = main_sdk.calls.get(held["call_uuid"])
         assert record.answer_time is None and record.bill_duration == 0 and record.total_amount == "0.00000"
@@ -397,7 +397,9 @@ def test_raw_http_answers_use_plivos_status_codes(sandbox: Server, answers: Answ
         assert created.status_code == 201 and created.json()["message"] == "call fired"
         call_uuid = live_uuid(answers, created.json()["request_uuid"])
         settle(sandbox)
-        played = client.post(call_path(sandbox, f"{call_uuid}/Play/"), json={"urls": "https://x.io/a.mp3"})
+        played = client.post(
+            call_path(sandbox, f"{call_uuid}/Play/"), json={"urls": "https://hooks.test/a.mp3"}
+        )
         assert played.status_code == 202
         assert client.delete(call_path(sandbox, f"{call_uuid}/Play/")).status_code == 204
         live = client.get(call_path(sandbox, f"{call_uuid}/"), params={"status": "live"})

@@ -54,7 +54,7 @@ def test_a_call_recording_started_and_stopped_through_the_api(
 
     recording = main_sdk.recordings.get(started.recording_id)
     assert (recording.recording_type, recording.recording_format, recording.call_uuid) == (
-        "call",
+        "normal",
         "wav",
         call_uuid,
     )

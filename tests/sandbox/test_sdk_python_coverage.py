@@ -100,7 +100,7 @@ def test_live_call_action_aliases(sandbox: Server, main_sdk: plivo.RestClient) -
     main_sdk.calls.stop_speaking(uuid)
     assert main_sdk.calls.start_playing(uuid, "https://example.com/one.mp3").message == "play started"
     main_sdk.calls.play_stop(uuid)
-    main_sdk.calls.play(uuid, "https://example.com/two.mp3")
+    main_sdk.calls.play(uuid, "https://hooks.test/two.mp3")
     main_sdk.calls.stop_playing(uuid)
     first = main_sdk.calls.start_recording(uuid, file_format="wav")
     main_sdk.calls.record_stop(uuid)
@@ -110,7 +110,7 @@ def test_live_call_action_aliases(sandbox: Server, main_sdk: plivo.RestClient) -
     events = [(e["event"], e.get("text") or e.get("urls")) for e in call_log(sandbox, uuid)]
     assert ("api_speak", "first words") in events and ("api_speak", "second words") in events
     assert ("api_play", ["https://example.com/one.mp3"]) in events
-    assert ("api_play", ["https://example.com/two.mp3"]) in events
+    assert ("api_play", ["https://hooks.test/two.mp3"]) in events
     assert [e[0] for e in events].count("api_speak_stop") == 2
     assert [e[0] for e in events].count("api_play_stop") == 2
     recordings = {r.recording_id: r.recording_format for r in main_sdk.recordings.list(call_uuid=uuid)}

@@ -13,12 +13,23 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import plivo
 import pytest
 from answer_server import AnswerServer, answers_fixture, settle  # noqa: F401
 from sandbox_server import Server
 from test_fixture_fidelity import FIXTURES, compare_items, compare_object, load
 
-CDR_ADDITIONS = {"hangup_cause_name", "hangup_cause_code", "hangup_source"}
+CDR_ADDITIONS = {
+    "hangup_cause_name",
+    "hangup_cause_code",
+    "hangup_source",
+    # the current call object's fields (docs "The Call object"; the Node SDK's call responses)
+    "stir_verification",
+    "stir_attestation",
+    "source_ip",
+    "voice_network_group",
+    "cnam_lookup",
+}
 ANONYMISED_IDS = {"recording_id"}
 SAMPLE_UUID = "00000000-0000-4000-8000-000000000000"
 
@@ -93,7 +104,7 @@ def voice_answers(sandbox: Server, answers: AnswerServer) -> dict[str, tuple[int
             "liveCallPlayCreateResponse",
             "POST",
             f"Call/{call_uuid}/Play/",
-            json={"urls": "https://x.test/a.mp3"},
+            json={"urls": "https://hooks.test/a.mp3"},
         )
         call("liveCallSpeakCreateResponse", "POST", f"Call/{call_uuid}/Speak/", json={"text": "Hello"})
         call("liveCallDtmfCreateResponse", "POST", f"Call/{call_uuid}/DTMF/", json={"digits": "123"})
@@ -173,3 +184,20 @@ def test_cdrs_carry_the_hangup_details_plivo_adds(voice: dict[str, tuple[int, di
     assert set(record) & CDR_ADDITIONS == CDR_ADDITIONS
     assert record["hangup_cause_name"] == "Normal Hangup" and record["hangup_source"] == "API Request"
     assert re.fullmatch(r"[0-9a-f-]{36}", voice["recordingGetResponse"][1]["recording_id"])
+
+
+def test_cdrs_carry_the_current_call_objects_fields(
+    sandbox: Server, main_sdk: plivo.RestClient, answers: AnswerServer
+) -> None:
+    answers.reply("/answer", "<Response><Wait length='2'/></Response>")
+    main_sdk.calls.create(from_="14155550100", to_="14155550111", answer_url=answers.url("/answer"))
+    main_sdk.calls.create(from_="14155550100", to_="919999999999", answer_url=answers.url("/answer"))
+    settle(sandbox, 2)
+    by_to = {r.to_number: r for r in main_sdk.calls.list()}
+    us, india = by_to["14155550111"], by_to["919999999999"]
+    # Calls between +1 numbers carry STIR/SHAKEN (Plivo attests its outbound calls fully); others do not.
+    assert (us.stir_verification, us.stir_attestation) == ("Verified", "A")
+    assert (india.stir_verification, india.stir_attestation) == ("Not Applicable", "")
+    assert (us.voice_network_group, india.voice_network_group) == ("USA All Networks", "India All Networks")
+    assert us.source_ip == "127.0.0.1" and us.cnam_lookup == ""
+    assert main_sdk.calls.get(us.call_uuid).stir_verification == "Verified"

@@ -75,11 +75,13 @@ def test_conference_with_two_callers_mute_kick_recording_and_hangup(
 
     client.conferences.record_stop("sales")
     (ready,) = answers.wait_for("/recorded")
-    assert ready.params["recordingId"] == recording.recording_id
-    assert ready.params["conferenceName"] == "sales" and ready.params["api_id"] == recording.api_id
+    assert ready.params["recording_id"] == recording.recording_id
+    assert ready.params["conference_name"] == "sales" and ready.params["api_id"] == recording.api_id
+    assert int(ready.params["recording_duration_ms"]) == 1000 * int(ready.params["recording_duration"])
+    assert not {"recordUrl", "recordingId", "conferenceName"} & set(ready.params)
     stored = client.recordings.get(recording.recording_id)
     assert stored.recording_type == "conference" and stored.conference_name == "sales"
-    assert stored.recording_url == recording.url == ready.params["recordUrl"]
+    assert stored.recording_url == recording.url == ready.params["record_url"]
     audio = httpx.get(stored.recording_url)
     assert audio.status_code == 200 and audio.headers["content-type"] == "audio/mpeg"
     assert audio.content.startswith(mp3_frame()[:4]) and len(audio.content) % len(mp3_frame()) == 0
@@ -147,7 +149,7 @@ def test_ivr_fed_by_dtmf_records_a_message(
 
     (listed,) = main_sdk.recordings.list(call_uuid=call_uuid)
     assert listed.recording_id == recorded.params["RecordingID"] and listed.recording_format == "wav"
-    assert listed.recording_duration_ms == "4000.00000" and listed.recording_type == "call"
+    assert listed.recording_duration_ms == "4000.00000" and listed.recording_type == "normal"
     with wave.open(io.BytesIO(httpx.get(listed.recording_url).content)) as audio:
         assert audio.getnframes() / audio.getframerate() == 4.0
     record = main_sdk.calls.get(call_uuid)

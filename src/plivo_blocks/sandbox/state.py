@@ -57,7 +57,7 @@ class SandboxState:
         self.events = EventBus(clock.now)
         self.outbox = Outbox(store, clock, settings, self.accounts, self.events, transport=webhook_transport)
         self.messaging = MessageCenter(store, clock, settings, self.outbox, self.events)
-        self.voice = VoiceEngine(store, clock, settings, self.outbox, self.events)
+        self.voice = VoiceEngine(store, clock, settings, self.outbox, self.events, self.messaging)
         self._running = False
 
     def __repr__(self) -> str:

@@ -58,6 +58,11 @@ def validated(block_name: str, ctx: ApiContext) -> dict[str, Any]:
     return {arg.param: values[arg.name] for arg in block.args if arg.name in values}
 
 
+def client_ip(ctx: ApiContext) -> str:
+    """The address a request came from (a call's ``source_ip``)."""
+    return ctx.request.client.host if ctx.request.client else ""
+
+
 async def live_call(ctx: ApiContext, *, answered: bool = False) -> Call:
     """The live call of the path, or 404 (also when ``answered`` is asked and it still rings)."""
     call = ctx.state.voice.live_call(ctx.path["call_uuid"], await ctx.owners())
@@ -86,7 +91,12 @@ async def make_call(ctx: ApiContext) -> Response:
         for pair in str(values["sip_headers"]).split(","):
             key, _, value = pair.partition("=")
             sip_headers[key.strip()] = value.strip()
-    config = {**values, "sip_headers": sip_headers, "public_base": public_base(ctx)}
+    config = {
+        **values,
+        "sip_headers": sip_headers,
+        "public_base": public_base(ctx),
+        "source_ip": client_ip(ctx),
+    }
     calls = await ctx.state.voice.place_calls(ctx.account.auth_id, destinations, config)
     request_uuids = [c.request_uuid for c in calls]
     return created(
@@ -273,30 +283,35 @@ async def play(ctx: ApiContext) -> Response:
     values = validated("playMusicFile", ctx)
     call = await live_call(ctx, answered=True)
     urls = values["urls"]
-    call.playing = [str(u) for u in urls] if isinstance(urls, list | tuple) else str(urls).split(",")
-    call.note("api_play", urls=call.playing, legs=values.get("legs", "aleg"))
+    playing = [str(u) for u in urls] if isinstance(urls, list | tuple) else str(urls).split(",")
+    call.note("api_play", urls=playing, legs=values.get("legs", "aleg"))
+    length = values.get("length")
+    ctx.state.voice.play_on_call(
+        call, playing, length=float(length) if length else None, loop=bool(values.get("loop", False))
+    )
     return accepted({"message": "play started"})
 
 
 async def stop_play(ctx: ApiContext) -> Response:
     call = await live_call(ctx, answered=True)
-    call.playing = []
     call.note("api_play_stop")
+    ctx.state.voice.stop_media(call)
     return no_content()
 
 
 async def speak(ctx: ApiContext) -> Response:
     values = validated("playText", ctx)
     call = await live_call(ctx, answered=True)
-    call.speaking = str(values["text"])
-    call.note("api_speak", text=call.speaking, voice=values.get("voice", "WOMAN"))
+    text = str(values["text"])
+    call.note("api_speak", text=text, voice=values.get("voice", "WOMAN"))
+    ctx.state.voice.speak_on_call(call, text, loop=bool(values.get("loop", False)))
     return accepted({"message": "speak started"})
 
 
 async def stop_speak(ctx: ApiContext) -> Response:
     call = await live_call(ctx, answered=True)
-    call.speaking = None
     call.note("api_speak_stop")
+    ctx.state.voice.stop_media(call)
     return no_content()
 
 

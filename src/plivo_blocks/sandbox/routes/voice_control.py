@@ -46,7 +46,7 @@ from starlette.routing import BaseRoute, Route
 
 from plivo_blocks.sandbox.models.numbers import application_for_number
 from plivo_blocks.sandbox.responses import PlivoError, accepted, bad_request, created, error_response, ok
-from plivo_blocks.sandbox.routes.calls import CALL_NOT_FOUND, public_base
+from plivo_blocks.sandbox.routes.calls import CALL_NOT_FOUND, client_ip, public_base
 from plivo_blocks.sandbox.routes.conferences import render_member
 from plivo_blocks.sandbox.routing import ApiContext, body_text, control_route, json_object
 from plivo_blocks.sandbox.settings import CALL_HOLD_STATES
@@ -178,7 +178,9 @@ async def inbound_call(ctx: ApiContext) -> Response:
     owner, application = found
     if not application.get("answer_url"):
         raise bad_request(f"{to} has no application with an answer_url")
-    call = await ctx.state.voice.receive_call(owner, from_.lstrip("+"), to, application, public_base(ctx))
+    call = await ctx.state.voice.receive_call(
+        owner, from_.lstrip("+"), to, application, public_base(ctx), source_ip=client_ip(ctx)
+    )
     return created({"message": "call received", "call_uuid": call.uuid, "auth_id": owner})
 
 

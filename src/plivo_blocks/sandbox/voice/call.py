@@ -14,6 +14,7 @@ the call's task with :meth:`Call.raise_interruption`.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Coroutine
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -81,6 +82,7 @@ class Call:
     send_digits: str | None = None
     public_base: str = ""
     rate: str = "0.00000"
+    source_ip: str = ""  # where the call came from: the API client, or the inbound caller's side
 
     status: str = QUEUED
     initiated_at: float = 0.0  # sandbox epoch seconds
@@ -106,6 +108,8 @@ class Call:
     recordings: dict[str, ActiveRecording] = field(default_factory=dict)
     conference: str | None = None  # room name while a member
     member_id: str | None = None
+    media_until: float | None = None  # when the media element running now ends (sandbox epoch)
+    api_media_until: float | None = None  # when audio played by the Play or Speak API ends
     _interrupted: asyncio.Event = field(default_factory=asyncio.Event, repr=False)
 
     # -- time ------------------------------------------------------------------------------
@@ -180,11 +184,20 @@ class Call:
         return self.waiter.wake(value) if self.waiter is not None else False
 
     async def sleep(self, seconds: float) -> None:
-        """Let ``seconds`` of sandbox time pass on the call (media, ringing), unless interrupted."""
+        """Let ``seconds`` of sandbox time pass on the call (media, ringing), unless interrupted.
+
+        Audio the Play or Speak API plays holds the XML: a media element starting meanwhile starts
+        after it, and one running when it starts is paused for its length (:attr:`media_until`
+        moves; see :mod:`.live_media`)."""
+        now = self.clock.now()
+        start = max(now, self.api_media_until or now)
+        self.media_until = start + seconds
         try:
-            await self.park(seconds)
-        except WaitTimeout:
-            return
+            while (remaining := self.media_until - self.clock.now()) > 0:
+                with contextlib.suppress(WaitTimeout):
+                    await self.park(remaining, waiting_for="media")
+        finally:
+            self.media_until = None
 
     async def io(self, work: Coroutine[Any, Any, T]) -> T:
         """Run real I/O (a fetch) unless the call is interrupted first (then raise it)."""

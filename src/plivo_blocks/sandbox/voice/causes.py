@@ -11,7 +11,8 @@ from dataclasses import dataclass
 
 # Call statuses as Plivo names them.
 QUEUED, RINGING, IN_PROGRESS = "queued", "ringing", "in-progress"
-COMPLETED, BUSY, FAILED, NO_ANSWER, CANCELED = "completed", "busy", "failed", "no-answer", "canceled"
+# Plivo's CallStatus for a call cancelled before the answer is "cancel" (docs "Call status").
+COMPLETED, BUSY, FAILED, NO_ANSWER, CANCEL = "completed", "busy", "failed", "no-answer", "cancel"
 LIVE_STATUSES = (QUEUED, RINGING, IN_PROGRESS)
 
 
@@ -29,12 +30,18 @@ class HangupCause:
 NORMAL_API = HangupCause("Normal Hangup", 4000, "API Request")
 NORMAL_XML = HangupCause("Normal Hangup", 4000, "Answer XML")
 END_OF_XML = HangupCause("End Of XML Instructions", 4010, "Plivo")
-CANCELED_API = HangupCause("Canceled", 1000, "API Request", "ORIGINATOR_CANCEL", CANCELED)
+CANCELED_API = HangupCause("Canceled", 1000, "API Request", "ORIGINATOR_CANCEL", CANCEL)
 TIME_LIMIT = HangupCause("Scheduled Hangup", 6000, "Plivo", "ALLOTTED_TIMEOUT")
 RING_TIMEOUT = HangupCause("Ring Timeout Reached", 6010, "Plivo", "NO_ANSWER", NO_ANSWER)
-BUSY_LINE = HangupCause("Busy Line", 3000, "Callee", "USER_BUSY", BUSY)
-NO_ANSWER_CAUSE = HangupCause("No Answer", 3020, "Callee", "NO_ANSWER", NO_ANSWER)
-REJECTED = HangupCause("Rejected", 3010, "Callee", "CALL_REJECTED", BUSY)
+# Codes as in Plivo's hangup-causes table: 3000 No Answer, 3010 Busy Line, 3020 Rejected.
+BUSY_LINE = HangupCause("Busy Line", 3010, "Callee", "USER_BUSY", BUSY)
+NO_ANSWER_CAUSE = HangupCause("No Answer", 3000, "Callee", "NO_ANSWER", NO_ANSWER)
+REJECTED = HangupCause("Rejected", 3020, "Callee", "CALL_REJECTED", BUSY)
+# <Hangup reason="rejected|busy"> before the answer: the call is refused, never answered nor billed.
+# Plivo's call records show these causes with the source "Answer XML"; an incoming call's status
+# is then "completed" (Plivo reports incoming calls as ringing, in-progress or completed).
+XML_REJECTED = HangupCause("Rejected", 3020, "Answer XML", "CALL_REJECTED", COMPLETED)
+XML_BUSY = HangupCause("Busy Line", 3010, "Answer XML", "USER_BUSY", COMPLETED)
 UNREACHABLE = HangupCause("Destination Out Of Service", 2010, "Carrier", "DESTINATION_OUT_OF_ORDER", FAILED)
 SANDBOX_RESTART = HangupCause("Internal Error", 5010, "Plivo", "NORMAL_CLEARING", FAILED)
 INTERNAL_ERROR = SANDBOX_RESTART

@@ -37,7 +37,16 @@ CDR_FIELDS = (
     "hangup_cause_name",
     "hangup_cause_code",
     "hangup_source",
+    # Fields of Plivo's current call object (docs "The Call object", the SDKs' call responses).
+    "stir_verification",
+    "stir_attestation",
+    "source_ip",
+    "voice_network_group",
+    "cnam_lookup",
 )
+
+#: Plivo's network group names say "USA" where the pricing table says "United States".
+_GROUP_NAMES = {"US": "USA"}
 
 #: Per-minute rate of calls to SIP endpoints (Plivo prices them as "ip").
 SIP_RATE = Decimal("0.00300")
@@ -67,6 +76,29 @@ def amounts(call: Call) -> dict[str, Any]:
     }
 
 
+def stir(call: Call) -> tuple[str, str]:
+    """STIR/SHAKEN as Plivo reports it (``stir_verification``, ``stir_attestation``): it applies to
+    calls between North American numbers. Plivo signs outbound calls from +1 numbers with full
+    attestation; the sandbox's simulated inbound callers carry no signature."""
+    remote = call.to if call.direction == "outbound" else call.from_
+    if remote.startswith("sip:") or not remote.lstrip("+").startswith("1"):
+        return "Not Applicable", ""
+    if call.direction == "outbound" and call.from_.lstrip("+").startswith("1"):
+        return "Verified", "A"
+    return "Not Verified", ""
+
+
+def network_group(call: Call) -> str:
+    """The destination's network group (``USA All Networks``), as the rate applies to it."""
+    number = call.to if call.direction == "outbound" else call.from_
+    if number.startswith("sip:"):
+        return "SIP"
+    country = tariffs.country_for_number(number)
+    if country is None:
+        return ""
+    return f"{_GROUP_NAMES.get(country.iso, country.name)} All Networks"
+
+
 def cdr_document(call: Call) -> dict[str, Any]:
     """The call's record: the public fields, plus hidden ones for filters and the control API."""
     cause = call.cause
@@ -84,6 +116,11 @@ def cdr_document(call: Call) -> dict[str, Any]:
         "hangup_cause_name": cause.name if cause else None,
         "hangup_cause_code": cause.code if cause else None,
         "hangup_source": cause.source if cause else None,
+        "stir_verification": stir(call)[0],
+        "stir_attestation": stir(call)[1],
+        "source_ip": call.source_ip,
+        "voice_network_group": network_group(call),
+        "cnam_lookup": "",
         "_live": not call.ended,
         "_status": call.status,
         "_request_uuid": call.request_uuid,

@@ -1,7 +1,8 @@
 """Fetching a call's XML: the answer URL (then ``fallback_url``), action, redirect and transfer URLs.
 
 Each fetch goes through the outbox (signed, logged, under the URL's callback policy). A document that
-cannot be fetched, is not 2xx, or is not valid Plivo XML is not run: the call tries its
+cannot be fetched, is not 2xx, is not served as ``text/xml`` or ``application/xml``, or is not valid
+Plivo XML is not run: the call tries its
 ``fallback_url`` (answer URLs only), else hangs up with Plivo's cause for that kind of URL
 (``Error Reaching Answer URL``, ``Invalid Answer XML``, …).
 """
@@ -14,10 +15,24 @@ from plivo_blocks.sandbox.voice import xml as px
 from plivo_blocks.sandbox.voice.call import Call, CallEnded
 from plivo_blocks.sandbox.voice.causes import URL_ERRORS, XML_ERRORS, HangupCause
 from plivo_blocks.sandbox.voice.services import CallControl
-from plivo_blocks.sandbox.webhooks import Callback, FetchFailed, Outbox
+from plivo_blocks.sandbox.webhooks import Callback, FetchFailed, FetchResult, Outbox
 
 #: A call may load at most this many XML documents (a Redirect loop must end somewhere).
 MAX_DOCUMENTS = 500
+#: The Content-Types Plivo takes an XML answer in (docs "XML response": text/xml or application/xml).
+XML_CONTENT_TYPES = ("text/xml", "application/xml")
+
+
+def read_answer(result: FetchResult) -> px.Checked:
+    """The answer's document, checked as Plivo checks it: its Content-Type first, then the XML."""
+    media_type = result.content_type.split(";", 1)[0].strip().lower()
+    if media_type not in XML_CONTENT_TYPES:
+        shown = media_type or "none"
+        problem = px.Problem(
+            "", f"the answer's Content-Type is {shown}; Plivo takes text/xml or application/xml"
+        )
+        return px.Checked(errors=[problem])
+    return px.check(result.body)
 
 
 class DocumentLoader:
@@ -56,13 +71,16 @@ class DocumentLoader:
                 call.note(f"{attempt_kind}_url_failed", url=attempt_url, error=f"HTTP {result.status}")
                 cause = URL_ERRORS[kind]
                 continue
-            try:
-                instructions = px.parse(result.body)
-            except px.InvalidXML as exc:
-                call.note(f"{attempt_kind}_xml_invalid", url=attempt_url, error=str(exc))
+            checked = read_answer(result)
+            if not checked.ok:
+                errors = [str(p) for p in checked.errors]
+                call.note(f"{attempt_kind}_xml_invalid", url=attempt_url, error="; ".join(errors))
                 cause = XML_ERRORS[kind]
                 continue
+            instructions: list[px.Instruction] = checked.instructions
             call.note(f"{attempt_kind}_xml", url=attempt_url, verbs=[type(i).__name__ for i in instructions])
+            for warning in checked.warnings:
+                call.note("xml_ignored", url=attempt_url, warning=str(warning))
             return instructions
         await self._control.hangup(call, cause)
         raise CallEnded

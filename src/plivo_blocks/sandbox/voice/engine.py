@@ -19,15 +19,18 @@ from typing import Any
 from plivo_blocks.sandbox.clock import SandboxClock
 from plivo_blocks.sandbox.events import EventBus
 from plivo_blocks.sandbox.ids import new_uuid
+from plivo_blocks.sandbox.messaging import MessageCenter
 from plivo_blocks.sandbox.settings import SandboxSettings
 from plivo_blocks.sandbox.store import Store, Tx
 from plivo_blocks.sandbox.times import format_time
 from plivo_blocks.sandbox.voice.call import Call, CallEnded, Skipped, Transferred
-from plivo_blocks.sandbox.voice.causes import CANCELED, COMPLETED, END_OF_XML, SANDBOX_RESTART, HangupCause
+from plivo_blocks.sandbox.voice.causes import CANCEL, COMPLETED, END_OF_XML, SANDBOX_RESTART, HangupCause
 from plivo_blocks.sandbox.voice.cdr import CALL, amounts, cdr_document, rate_for
 from plivo_blocks.sandbox.voice.conferences import ConferenceBridge
 from plivo_blocks.sandbox.voice.documents import DocumentLoader
 from plivo_blocks.sandbox.voice.lifecycle import CallLifecycle
+from plivo_blocks.sandbox.voice.live_media import LiveMedia
+from plivo_blocks.sandbox.voice.playback import AudioLengths
 from plivo_blocks.sandbox.voice.recordings import ActiveRecording, Recorder
 from plivo_blocks.sandbox.voice.verbs.context import VerbContext
 from plivo_blocks.sandbox.webhooks import Callback, Outbox
@@ -43,6 +46,7 @@ class VoiceEngine:
         settings: SandboxSettings,
         outbox: Outbox,
         events: EventBus,
+        messages: MessageCenter,
     ) -> None:
         self.store = store
         self._clock = clock
@@ -54,7 +58,11 @@ class VoiceEngine:
         self.recorder = Recorder(store, clock, settings, outbox)
         self.bridge = ConferenceBridge(self, self.recorder)
         self.documents = DocumentLoader(outbox, self)
-        context = VerbContext(self, clock, settings, events, self.documents, self.bridge, self.recorder)
+        self.audio = AudioLengths(outbox)
+        self.live_media = LiveMedia(self, self.audio)
+        context = VerbContext(
+            self, clock, settings, events, self.documents, self.bridge, self.recorder, messages, self.audio
+        )
         self.lifecycle = CallLifecycle(context)
         self._save_locks: dict[str, asyncio.Lock] = {}
 
@@ -131,10 +139,18 @@ class VoiceEngine:
             public_base=str(config.get("public_base") or ""),
             rate=rate_for("outbound", to),
             initiated_at=self._clock.now(),
+            source_ip=str(config.get("source_ip") or ""),
         )
 
     async def receive_call(
-        self, owner: str, from_: str, to: str, application: Mapping[str, Any], public_base: str
+        self,
+        owner: str,
+        from_: str,
+        to: str,
+        application: Mapping[str, Any],
+        public_base: str,
+        *,
+        source_ip: str = "",
     ) -> Call:
         """A simulated inbound call to ``to`` (a rented number) answered by ``application``."""
         call_uuid = new_uuid()
@@ -157,6 +173,7 @@ class VoiceEngine:
             public_base=public_base,
             rate=rate_for("inbound", to),
             initiated_at=self._clock.now(),
+            source_ip=source_ip,
         )
         await self.store.transaction(lambda tx: self._insert_all(tx, [call]))
         self._start(call)
@@ -200,11 +217,11 @@ class VoiceEngine:
             "Direction": call.direction,
             "CallStatus": call.status,
             "CallerName": call.caller_name,
-            "ALegUUID": call.uuid,
-            "ALegRequestUUID": call.request_uuid,
             "RequestUUID": call.request_uuid,
             "SessionStart": call.initiated.strftime("%Y-%m-%d %H:%M:%S.%f"),
         }
+        if call.direction == "outbound":  # Plivo: ALeg fields are "not present for inbound calls"
+            params["ALegUUID"], params["ALegRequestUUID"] = call.uuid, call.request_uuid
         if call.parent_call_uuid:
             params["ParentCallUUID"] = call.parent_call_uuid
         params.update({f"X-PH-{k}": v for k, v in call.sip_headers.items()})
@@ -218,13 +235,16 @@ class VoiceEngine:
         call.ended_at = self._clock.now()
         seconds = call.seconds()
         call.ended, call.cause = True, cause
-        call.status = cause.status or (COMPLETED if call.answered else CANCELED)
+        # Plivo reports an incoming call as ringing, in-progress or completed, never cancelled.
+        answered_or_inbound = call.answered or call.direction == "inbound"
+        call.status = cause.status or (COMPLETED if answered_or_inbound else CANCEL)
         call.activity = "ended"
         call.note("hangup", cause=cause.name, source=cause.source)
         self.calls.pop(call.uuid, None)
         self.requests.pop(call.request_uuid, None)
         call.raise_interruption(CallEnded())
         self._cancel_timers(call)
+        self.live_media.forget(call)
         await self.bridge.remove_call(call)
         for recording in list(call.recordings.values()):
             call.recordings.pop(recording.id, None)
@@ -305,7 +325,7 @@ class VoiceEngine:
     ) -> ActiveRecording:
         recording = self.recorder.start(
             owner=call.owner,
-            recording_type="call",
+            recording_type="normal",
             file_format=file_format,
             public_base=call.public_base,
             clock=call.seconds(),
@@ -335,6 +355,20 @@ class VoiceEngine:
         for recording in chosen:
             await self.stop_recording(call, recording)
         return len(chosen)
+
+    def play_on_call(self, call: Call, urls: list[str], *, length: float | None, loop: bool) -> None:
+        """``POST Call/{uuid}/Play/``: the files play (and hold the XML) once measured."""
+        call.playing = urls
+        self._clock.spawn(
+            self.live_media.play(call, urls, length=length, loop=loop), name=f"play {call.uuid}"
+        )
+
+    def speak_on_call(self, call: Call, text: str, *, loop: bool) -> None:
+        call.speaking = text
+        self.live_media.speak(call, text, loop=loop)
+
+    def stop_media(self, call: Call) -> None:
+        self.live_media.stop(call)
 
     # -- reading -----------------------------------------------------------------------------
 

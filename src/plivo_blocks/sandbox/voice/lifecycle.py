@@ -3,7 +3,9 @@
 It rings (``ring_url`` notified; ``settings.call_ring_seconds`` of sandbox time, or held by the
 control API), is answered, fetches ``answer_url`` (``fallback_url`` when that fails) with Plivo's
 parameters, runs the XML it gets element by element (:mod:`.verbs`), and hangs up at the end of the
-XML (``End Of XML Instructions``) unless an element, the API or a timer ended it first. A transfer
+XML (``End Of XML Instructions``) unless an element, the API or a timer ended it first. An incoming
+call fetches its answer URL while it still rings, and is answered by the first element that needs
+the answer (``<PreAnswer>`` plays early media; ``<Hangup>`` rejects the call). A transfer
 (``POST Call/{uuid}/``) stops whatever the call is doing and runs the transfer URL's XML instead.
 """
 
@@ -25,6 +27,7 @@ from plivo_blocks.sandbox.voice.causes import (
 )
 from plivo_blocks.sandbox.voice.verbs import run_step
 from plivo_blocks.sandbox.voice.verbs.context import VerbContext
+from plivo_blocks.sandbox.voice.verbs.preanswer import run_unanswered
 
 log = logging.getLogger("plivo_blocks.sandbox.voice")
 
@@ -37,10 +40,15 @@ class CallLifecycle:
         ctx = self._ctx
         try:
             await self._ring(call)
-            await self._answer(call)
-            instructions = await ctx.documents.load(
-                call, call.answer_url, call.answer_method, "answer", {"Event": "StartApp"}
-            )
+            if call.direction == "inbound":
+                instructions = await self._before_answer(call)
+                if not instructions:  # the document ended before anything answered the call
+                    await ctx.control.hangup(call, END_OF_XML)
+                    return
+                await self._answer(call)
+            else:
+                await self._answer(call)
+                instructions = await self._answer_document(call)
             await self.execute(call, instructions)
             await ctx.control.hangup(call, END_OF_XML)
         except CallEnded:
@@ -48,6 +56,16 @@ class CallLifecycle:
         except Exception:
             log.exception("call %s failed in the sandbox", call.uuid)
             await ctx.control.hangup(call, INTERNAL_ERROR)
+
+    async def _answer_document(self, call: Call) -> list[px.Instruction]:
+        return await self._ctx.documents.load(
+            call, call.answer_url, call.answer_method, "answer", {"Event": "StartApp"}
+        )
+
+    async def _before_answer(self, call: Call) -> list[px.Instruction]:
+        """An incoming call: Plivo fetches the answer URL while it rings and answers it at the
+        first element that needs an answer (see :mod:`.verbs.preanswer`)."""
+        return await run_unanswered(self._ctx, call, await self._answer_document(call), run_step)
 
     async def _ring(self, call: Call) -> None:
         ctx, settings = self._ctx, self._ctx.settings

@@ -50,7 +50,7 @@ class ActiveRecording:
 
     id: str
     owner: str
-    recording_type: str  # "call" or "conference"
+    recording_type: str  # Plivo's: "normal" (a call) or "conference"
     file_format: str
     url: str
     call_uuid: str | None
@@ -174,15 +174,16 @@ class Recorder:
                 "recording_end_ms": str(end_ms),
             }
         elif recording.callback_style == "api_conference":
+            # Plivo's conference record callback is snake_case, like the call record callback's.
             params = {
                 "api_id": recording.api_id or "",
-                "recordUrl": recording.url,
-                "recordingId": recording.id,
-                "conferenceName": recording.conference_name or "",
-                "recordingDuration": seconds,
-                "recordingDurationMs": str(duration_ms),
-                "recordingStartMs": str(start_ms),
-                "recordingEndMs": str(end_ms),
+                "record_url": recording.url,
+                "recording_id": recording.id,
+                "conference_name": recording.conference_name or "",
+                "recording_duration": seconds,
+                "recording_duration_ms": str(duration_ms),
+                "recording_start_ms": str(start_ms),
+                "recording_end_ms": str(end_ms),
             }
         else:  # xml_record, xml_conference
             params = {

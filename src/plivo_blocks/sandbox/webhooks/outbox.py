@@ -76,6 +76,7 @@ class FetchResult:
     status: int
     body: bytes
     content_type: str
+    truncated: bool = False  # the answer was longer than the fetch's limit
 
     @property
     def ok(self) -> bool:
@@ -247,13 +248,17 @@ class Outbox:
 
     # -- the engine's fetch ----------------------------------------------------------------------
 
-    async def fetch(self, callback: Callback) -> FetchResult:
-        """Request ``callback.url`` under its policy and return the last answer, whatever its status;
-        :class:`FetchFailed` when no answer came. Logged in the delivery log."""
-        policy = CallbackPolicy.of(callback.url)
+    async def fetch(
+        self, callback: Callback, *, policy: CallbackPolicy | None = None, limit: int = MAX_FETCH_BYTES
+    ) -> FetchResult:
+        """Request ``callback.url`` under its policy (or ``policy``: Plivo fetches audio files with
+        fixed values) and return the last answer, whatever its status; :class:`FetchFailed` when no
+        answer came. At most ``limit`` bytes of the body are kept (``truncated`` says when there
+        was more). Logged in the delivery log."""
+        policy = policy or CallbackPolicy.of(callback.url)
         delivery = Delivery(new_uuid(), callback, self._clock.now())
         while True:
-            outcome = await self._try(callback, policy, limit=MAX_FETCH_BYTES)
+            outcome = await self._try(callback, policy, limit=limit)
             delivery.attempts.append(outcome.attempt)
             if outcome.ok or not self._retried(policy, delivery, outcome):
                 break
@@ -301,14 +306,16 @@ class Outbox:
             async with asyncio.timeout(policy.connect_timeout + read_timeout * 2):
                 response = await client.send(request, stream=True)
                 try:
-                    body = await _read_limited(response, limit)
+                    body = await _read_limited(response, limit + 1)
                 finally:
                     await response.aclose()
         except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, OSError) as exc:
             return _Outcome.failed(Attempt(started_at, _ms_since(started), request_headers=shown), "ct", exc)
         except (httpx.HTTPError, TimeoutError) as exc:
             return _Outcome.failed(Attempt(started_at, _ms_since(started), request_headers=shown), "rt", exc)
-        result = FetchResult(response.status_code, body, response.headers.get("content-type", ""))
+        result = FetchResult(
+            response.status_code, body[:limit], response.headers.get("content-type", ""), len(body) > limit
+        )
         attempt = Attempt(
             started_at,
             _ms_since(started),

@@ -9,6 +9,9 @@ module             elements
 ``record``         Record
 ``conference``     Conference
 ``flow``           Redirect, Hangup
+``preanswer``      PreAnswer (and what runs before the answer)
+``dtmf``           DTMF
+``message``        Message
 =================  ==========================================
 """
 
@@ -19,8 +22,11 @@ from plivo_blocks.sandbox.voice.call import Call
 from plivo_blocks.sandbox.voice.verbs.conference import run_conference
 from plivo_blocks.sandbox.voice.verbs.context import Outcome, VerbContext
 from plivo_blocks.sandbox.voice.verbs.digits import run_get_digits
+from plivo_blocks.sandbox.voice.verbs.dtmf import run_dtmf
 from plivo_blocks.sandbox.voice.verbs.flow import run_hangup, run_redirect
 from plivo_blocks.sandbox.voice.verbs.media import run_media
+from plivo_blocks.sandbox.voice.verbs.message import run_message
+from plivo_blocks.sandbox.voice.verbs.preanswer import run_pre_answer
 from plivo_blocks.sandbox.voice.verbs.record import run_record
 
 __all__ = ["Outcome", "VerbContext", "run_step"]
@@ -42,6 +48,12 @@ async def run_step(ctx: VerbContext, call: Call, step: px.Instruction) -> Outcom
             return await run_redirect(ctx, call, step)
         case px.Hangup():
             return await run_hangup(ctx, call, step)
+        case px.PreAnswer():
+            return await run_pre_answer(ctx, call, step, run_step)
+        case px.DTMF():
+            return await run_dtmf(ctx, call, step)
+        case px.Message():
+            return await run_message(ctx, call, step)
         case px.Unsupported():
             call.note("skipped", verb=step.tag)
             return None

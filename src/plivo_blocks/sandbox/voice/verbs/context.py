@@ -12,11 +12,13 @@ from dataclasses import dataclass
 
 from plivo_blocks.sandbox.clock import SandboxClock
 from plivo_blocks.sandbox.events import EventBus
+from plivo_blocks.sandbox.messaging import MessageCenter
 from plivo_blocks.sandbox.settings import SandboxSettings
 from plivo_blocks.sandbox.voice import xml as px
 from plivo_blocks.sandbox.voice.call import Call
 from plivo_blocks.sandbox.voice.conferences import ConferenceBridge
 from plivo_blocks.sandbox.voice.documents import DocumentLoader
+from plivo_blocks.sandbox.voice.playback import AudioLengths
 from plivo_blocks.sandbox.voice.recordings import Recorder
 from plivo_blocks.sandbox.voice.services import CallControl
 
@@ -33,6 +35,8 @@ class VerbContext:
     documents: DocumentLoader
     bridge: ConferenceBridge
     recorder: Recorder
+    messages: MessageCenter  # <Message> sends through it
+    audio: AudioLengths  # how long <Play> files play
 
     async def action(
         self, call: Call, url: str | None, method: str, redirect: bool, params: Mapping[str, str]

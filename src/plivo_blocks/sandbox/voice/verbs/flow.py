@@ -1,10 +1,17 @@
-"""``<Redirect>`` (run another document) and ``<Hangup>`` (end the call, now or on a schedule)."""
+"""``<Redirect>`` (run another document) and ``<Hangup>`` (end the call, now or on a schedule).
+
+``<Hangup>`` before the answer (first in an incoming call's document, or after its
+``<PreAnswer>``) rejects the call with its ``reason`` (``rejected`` when none, as Plivo does): never
+answered, not billed. Once answered, it hangs up with ``Normal Hangup`` from ``Answer XML``.
+``schedule`` sets a timer (sandbox clock) and the document goes on; when it fires the call ends
+with ``Scheduled Hangup`` (the ``ALLOTTED_TIMEOUT`` of Plivo's engine).
+"""
 
 from __future__ import annotations
 
 from plivo_blocks.sandbox.voice import xml as px
 from plivo_blocks.sandbox.voice.call import Call, CallEnded
-from plivo_blocks.sandbox.voice.causes import NORMAL_XML, TIME_LIMIT
+from plivo_blocks.sandbox.voice.causes import NORMAL_XML, TIME_LIMIT, XML_BUSY, XML_REJECTED
 from plivo_blocks.sandbox.voice.verbs.context import Outcome, VerbContext
 
 
@@ -20,7 +27,10 @@ async def run_hangup(ctx: VerbContext, call: Call, step: px.Hangup) -> Outcome:
         call.note("hangup_scheduled", seconds=step.schedule)
         return None
     call.note("hangup", reason=step.reason)
-    await ctx.control.hangup(call, NORMAL_XML)
+    if call.answered_at is None:  # before the answer: the call is rejected (Plivo's default reason)
+        await ctx.control.hangup(call, XML_BUSY if step.reason == "busy" else XML_REJECTED)
+    else:
+        await ctx.control.hangup(call, NORMAL_XML)
     raise CallEnded
 
 

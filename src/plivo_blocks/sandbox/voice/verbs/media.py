@@ -1,25 +1,19 @@
 """``<Speak>``, ``<Play>`` and ``<Wait>``: media that takes time on the call's clock.
 
-Durations: Speak takes ``ceil(characters / 15)`` seconds (at least 1; about 150 words a minute),
-Play :data:`PLAY_SECONDS` per loop (the sandbox does not fetch the file), Wait its ``length``. A
-``loop`` of 0 plays until the call is hung up, transferred or advanced.
+Durations (:mod:`..playback`): Speak about 150 words a minute (``ceil(characters / 15)`` seconds,
+at least 1); Play the length of the file, fetched and measured (WAV, MP3), or
+:data:`~..playback.PLAY_DEFAULT_SECONDS` when it cannot be; Wait its ``length``. Each times
+``loop``; a ``loop`` of 0 plays until the call is hung up, transferred or advanced.
 """
 
 from __future__ import annotations
 
 import contextlib
-import math
 
 from plivo_blocks.sandbox.voice import xml as px
 from plivo_blocks.sandbox.voice.call import Call, Skipped
+from plivo_blocks.sandbox.voice.playback import speak_seconds
 from plivo_blocks.sandbox.voice.verbs.context import Outcome, VerbContext
-
-SPEAK_CHARS_PER_SECOND = 15
-PLAY_SECONDS = 5.0
-
-
-def speak_seconds(text: str) -> float:
-    return max(1.0, math.ceil(len(text) / SPEAK_CHARS_PER_SECOND))
 
 
 async def run_media(ctx: VerbContext, call: Call, step: px.Speak | px.Play | px.Wait) -> Outcome:
@@ -29,8 +23,9 @@ async def run_media(ctx: VerbContext, call: Call, step: px.Speak | px.Play | px.
         loops, seconds = step.loop, speak_seconds(step.text)
     elif isinstance(step, px.Play):
         call.activity = "playing"
-        call.note("play", url=step.url)
-        loops, seconds = step.loop, PLAY_SECONDS
+        measured = await ctx.audio.measure(call, step.url)
+        call.note("play", url=step.url, seconds=round(measured.seconds, 3), length=measured.source)
+        loops, seconds = step.loop, measured.seconds
     else:
         call.activity = "waiting"
         call.note("wait", length=step.length)

@@ -13,7 +13,7 @@ from plivo_blocks.sandbox.voice.verbs.context import Outcome, VerbContext
 async def run_record(ctx: VerbContext, call: Call, step: px.Record) -> Outcome:
     recording = ctx.recorder.start(
         owner=call.owner,
-        recording_type="call",
+        recording_type="normal",
         file_format=step.file_format,
         public_base=call.public_base,
         clock=call.seconds(),

@@ -12,31 +12,61 @@ from typing import Any
 
 from plivo_blocks.sandbox.voice.xml.elements.conference import Conference
 from plivo_blocks.sandbox.voice.xml.elements.digits import GetDigits
+from plivo_blocks.sandbox.voice.xml.elements.dtmf import DTMF
 from plivo_blocks.sandbox.voice.xml.elements.flow import Hangup, Redirect
 from plivo_blocks.sandbox.voice.xml.elements.media import Play, Prompt, Speak, Wait
+from plivo_blocks.sandbox.voice.xml.elements.message import Message
 from plivo_blocks.sandbox.voice.xml.elements.pending import Unsupported
+from plivo_blocks.sandbox.voice.xml.elements.preanswer import PreAnswer
 from plivo_blocks.sandbox.voice.xml.elements.record import Record
-from plivo_blocks.sandbox.voice.xml.parse import MAX_XML_BYTES, InvalidXML, parse_document
+from plivo_blocks.sandbox.voice.xml.parse import (
+    MAX_XML_BYTES,
+    Checked,
+    InvalidXML,
+    Problem,
+    parse_document,
+    read_document,
+)
 from plivo_blocks.sandbox.voice.xml.schema import SCHEMA
 
 __all__ = [
+    "DTMF",
     "MAX_XML_BYTES",
+    "Checked",
     "Conference",
     "GetDigits",
     "Hangup",
     "Instruction",
     "InvalidXML",
+    "Message",
     "Play",
+    "PreAnswer",
+    "Problem",
     "Prompt",
     "Record",
     "Redirect",
     "Speak",
     "Unsupported",
     "Wait",
+    "check",
     "parse",
 ]
 
-Instruction = Speak | Play | Wait | GetDigits | Record | Conference | Redirect | Hangup | Unsupported
+Instruction = (
+    Speak
+    | Play
+    | Wait
+    | GetDigits
+    | Record
+    | Conference
+    | Redirect
+    | Hangup
+    | Unsupported
+    # the small elements
+    | PreAnswer
+    | DTMF
+    | Message
+)
 
 
 def parse(document: str | bytes) -> list[Instruction]:
@@ -44,3 +74,9 @@ def parse(document: str | bytes) -> list[Instruction]:
     refuse it)."""
     instructions: list[Any] = parse_document(document, SCHEMA)
     return instructions
+
+
+def check(document: str | bytes) -> Checked:
+    """Every problem of a document (errors Plivo refuses it for, warnings for what it ignores), as
+    ``plivo-blocks xml check`` prints them; the instructions too when there is no error."""
+    return read_document(document, SCHEMA)

@@ -18,7 +18,9 @@ __all__ = [
     "Keys",
     "Method",
     "Number",
+    "Pattern",
     "Rule",
+    "Sound",
     "Text",
     "Url",
 ]
@@ -140,17 +142,58 @@ class Url(Rule[str]):
 
 @dataclass(frozen=True)
 class Keys(Rule[str]):
-    """DTMF keys (0-9, * and #); ``none`` (any case) or an empty value means no key."""
+    """DTMF keys (0-9, * and #); ``none`` (any case) or an empty value means no key. With
+    ``single``, at most one key (GetDigits' ``finishOnKey``: "one and only one of 0-9, *, #")."""
 
-    accepts: str = "keys among 0-9, * and #, or none"
+    single: bool = False
+
+    @property
+    def accepts(self) -> str:  # type: ignore[override]
+        if self.single:
+            return "one key among 0-9, * and #, or none"
+        return "keys among 0-9, * and #, or none"
 
     def parse(self, text: str) -> str:
         stripped = text.strip()
         if stripped.lower() == "none":
             return ""
-        if not _KEYS.match(stripped):
+        if not _KEYS.match(stripped) or (self.single and len(stripped) > 1):
             raise ValueError(f"must be {self.accepts}")
         return stripped
+
+
+@dataclass(frozen=True)
+class Pattern(Rule[str]):
+    """Text matching ``regex`` (whole value, case-insensitive when ``fold_case``), described in
+    words by ``describe``."""
+
+    regex: str
+    describe: str
+    fold_case: bool = False
+
+    @property
+    def accepts(self) -> str:  # type: ignore[override]
+        return self.describe
+
+    def parse(self, text: str) -> str:
+        stripped = text.strip()
+        flags = re.IGNORECASE if self.fold_case else 0
+        if not re.fullmatch(self.regex, stripped, flags):
+            raise ValueError(f"must be {self.accepts}")
+        return stripped
+
+
+@dataclass(frozen=True)
+class Sound(Rule[str]):
+    """A conference's enter or exit sound: ``beep:1``, ``beep:2``, an http(s) URL, or empty (none)."""
+
+    accepts: str = "beep:1, beep:2, an absolute http(s) URL, or empty"
+
+    def parse(self, text: str) -> str:
+        stripped = text.strip()
+        if stripped in ("", "beep:1", "beep:2") or _URL.match(stripped):
+            return stripped
+        raise ValueError(f"must be {self.accepts}")
 
 
 @dataclass(frozen=True)

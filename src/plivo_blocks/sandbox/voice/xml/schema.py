@@ -5,7 +5,17 @@
 
 from __future__ import annotations
 
-from plivo_blocks.sandbox.voice.xml.elements import conference, digits, flow, media, pending, record
+from plivo_blocks.sandbox.voice.xml.elements import (
+    conference,
+    digits,
+    dtmf,
+    flow,
+    media,
+    message,
+    pending,
+    preanswer,
+    record,
+)
 from plivo_blocks.sandbox.voice.xml.spec import ElementSpec
 
 RESPONSE = ElementSpec(
@@ -40,5 +50,8 @@ SCHEMA: dict[str, ElementSpec] = {
         *conference.SPECS,
         *flow.SPECS,
         *pending.SPECS,
+        *preanswer.SPECS,
+        *dtmf.SPECS,
+        *message.SPECS,
     )
 }

@@ -56,6 +56,10 @@ class ElementSpec:
     content: Content = "none"
     #: At least one child is needed (Dial needs a Number or a User).
     needs_child: bool = False
+    #: A rule across attributes and text (Speak's voice and language): the problem, or None.
+    check: Callable[[Parsed], str | None] | None = None
+    #: Attributes it does not define are refused, not ignored (PreAnswer takes none).
+    closed: bool = False
     by_name: dict[str, Attr[Any]] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:

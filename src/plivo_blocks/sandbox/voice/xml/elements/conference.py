@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from plivo_blocks.sandbox.voice.xml.rules import Boolean, Choice, Integer, Method, Text, Url
+from plivo_blocks.sandbox.voice.xml.rules import Boolean, Choice, Integer, Method, Sound, Text, Url
 from plivo_blocks.sandbox.voice.xml.spec import Attr, ElementSpec
 
 
@@ -56,13 +56,13 @@ CONFERENCE = ElementSpec(
     ),
     attrs=(
         Attr("muted", Boolean(), False),
-        Attr("enterSound", Text(), ""),
-        Attr("exitSound", Text(), ""),
+        Attr("enterSound", Sound(), ""),
+        Attr("exitSound", Sound(), ""),
         Attr("startConferenceOnEnter", Boolean(), True),
         Attr("endConferenceOnExit", Boolean(), False),
         Attr("stayAlone", Boolean(), True),
         Attr("waitSound", Url()),
-        Attr("maxMembers", Integer(minimum=1), 20),
+        Attr("maxMembers", Integer(minimum=1, maximum=20), 20),
         Attr("record", Boolean(), False),
         Attr("recordFileFormat", Choice(("mp3", "wav")), "mp3"),
         Attr("timeLimit", Integer(minimum=0), 86400),

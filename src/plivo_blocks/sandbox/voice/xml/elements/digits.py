@@ -46,7 +46,7 @@ GET_DIGITS = ElementSpec(
         Attr("method", Method(), "POST"),
         Attr("timeout", Integer(minimum=1), 5),
         Attr("digitTimeout", Integer(minimum=1), 2),
-        Attr("finishOnKey", Keys(), "#"),
+        Attr("finishOnKey", Keys(single=True), "#"),
         Attr("numDigits", Integer(minimum=1), 99),
         Attr("retries", Integer(minimum=1), 1),
         Attr("redirect", Boolean(), True),

@@ -30,7 +30,8 @@ REDIRECT = ElementSpec(
 HANGUP = ElementSpec(
     "Hangup",
     lambda p: Hangup(p["reason"], p["schedule"]),
-    attrs=(Attr("reason", Choice(("rejected", "busy"))), Attr("schedule", Integer(minimum=0), 0)),
+    # Plivo: reason is rejected or busy; schedule an "integer > 0 (in seconds)".
+    attrs=(Attr("reason", Choice(("rejected", "busy"))), Attr("schedule", Integer(minimum=1), 0)),
 )
 
 SPECS = (REDIRECT, HANGUP)

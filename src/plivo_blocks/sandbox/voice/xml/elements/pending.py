@@ -28,9 +28,6 @@ SPECS = (
     _pending("Number"),
     _pending("User"),
     _pending("GetInput", ("Speak", "Play", "Wait")),
-    _pending("PreAnswer", ("Speak", "Play", "Wait", "GetDigits", "Redirect", "Message", "DTMF")),
-    _pending("DTMF"),
-    _pending("Message"),
     _pending("Stream"),
     _pending("MultiPartyCall"),
 )
