@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import plivo
-from flask import Flask
+from flask import Flask, Response
 from flask import request as flask_request
 from rent import rent_number
 
@@ -23,13 +23,13 @@ def voice_app(heard: list[dict[str, Any]], answer: str) -> Flask:
     app = Flask("voice")
 
     @app.post("/answer")
-    def answered() -> str:
-        return answer
+    def answered() -> Response:
+        return Response(answer, mimetype="application/xml")
 
     @app.post("/heard")
-    def got() -> str:
+    def got() -> Response:
         heard.append(flask_request.form.to_dict())
-        return "<Response><Hangup/></Response>"
+        return Response("<Response><Hangup/></Response>", mimetype="application/xml")
 
     return app
 
