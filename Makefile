@@ -28,7 +28,7 @@ run: install
 	$(BIN)/plivo-blocks serve --sandbox --host $(HOST) --port $(PORT)
 
 lint: dev
-	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff check src tests benchmarks examples
 	$(BIN)/mypy
 
 test: dev lint $(CHROMIUM)

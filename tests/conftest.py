@@ -7,7 +7,8 @@ import os
 import pytest
 from hypothesis import settings
 
-pytest_plugins = ["support.fixtures", "support.browser"]
+# pytester: the plivo_blocks pytest plugin is tested by running pytest on small test files.
+pytest_plugins = ["support.fixtures", "support.browser", "pytester"]
 
 # CI explores the same examples on every run (a red CI must mean a change broke something, not that
 # a new random example was drawn); local runs draw new ones and keep exploring.

@@ -9,7 +9,6 @@ last test checks that every block of the catalog was run.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -23,6 +22,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from plivo_blocks.catalog import BLOCKS
+from plivo_blocks.sandbox.clock import ClockMode, ClockSpec
 from plivo_blocks.serving import build_sandbox_stack
 from support.live_server import LiveServer
 
@@ -92,16 +92,22 @@ class Stack:
         return response.json() if response.content else None
 
 
-def eventually(probe: Callable[[], Any], what: str, timeout: float = 10.0) -> Any:
-    """Poll until ``probe`` answers something truthy (the sandbox's engine runs in the background)."""
-    deadline = time.monotonic() + timeout
-    while True:
+MANUAL = ClockSpec(ClockMode.MANUAL)
+
+#: How far the sandbox clock moves between two looks (and how far at most, in all).
+STEP_SECONDS = 0.5
+WITHIN_SECONDS = 60.0
+
+
+def eventually(stack: Stack, probe: Callable[[], Any], what: str) -> Any:
+    """Move the sandbox's (manual) clock in small steps, each run to idleness, until ``probe``
+    answers something truthy: deterministic, whatever the machine's load."""
+    for _ in range(int(WITHIN_SECONDS / STEP_SECONDS) + 1):
         result = probe()
         if result:
             return result
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.02)
+        stack.control("POST", "clock/advance", json={"seconds": STEP_SECONDS})
+    raise AssertionError(f"{what}: not within {WITHIN_SECONDS:g} s of sandbox time")
 
 
 @pytest.fixture(scope="module")
@@ -115,7 +121,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         from support.upstream import free_port
 
         port = free_port()
-        sandbox_stack = build_sandbox_stack(f"http://127.0.0.1:{port}", db)
+        sandbox_stack = build_sandbox_stack(f"http://127.0.0.1:{port}", db, MANUAL)
         with (
             LiveServer(sandbox_stack.app, port=port) as served,
             httpx.Client(timeout=15) as http,
@@ -263,6 +269,7 @@ def test_messages(stack: Stack, rented: str) -> None:
     assert len(sent["message_uuid"]) == 2
     first = sent["message_uuid"][0]
     single = eventually(
+        stack,
         lambda: (
             (m := stack.call("getSingleMessage", messageUuid=first))["message_state"] == "delivered" and m
         ),
@@ -270,6 +277,7 @@ def test_messages(stack: Stack, rented: str) -> None:
     )
     assert single["to_number"] == "14155550101" and single["from_number"] == rented
     statuses = eventually(
+        stack,
         lambda: (
             [p["Status"] for p in stack.answers.requests_to("/dlr") if p["MessageUUID"] == first][-3:]
             == ["queued", "sent", "delivered"]
@@ -279,6 +287,7 @@ def test_messages(stack: Stack, rented: str) -> None:
     assert statuses
     # A US long code sends one message per second, as on Plivo: the second is delivered a second later.
     listing = eventually(
+        stack,
         lambda: (
             (
                 found := stack.call(
@@ -321,13 +330,13 @@ def test_voice(stack: Stack, rented: str) -> None:
         hangupUrl=f"{stack.answers.url}/hangup",
     )
     assert fired["message"].startswith("call")
-    calls = eventually(lambda: len(live := _live(stack)) == 2 and live, "two live calls")
+    calls = eventually(stack, lambda: len(live := _live(stack)) == 2 and live, "two live calls")
     first, second = calls
     live = stack.call("getSingleLiveCallDetails", callUuid=first)
     assert live["call_uuid"] == first and live["call_status"] == "in-progress"
 
-    eventually(lambda: stack.call("getConferences")["conferences"] == [room], "the room")
-    members = eventually(lambda: len(m := _members(stack, room)) == 2 and m, "two members")
+    eventually(stack, lambda: stack.call("getConferences")["conferences"] == [room], "the room")
+    members = eventually(stack, lambda: len(m := _members(stack, room)) == 2 and m, "two members")
     member = members[first]["member_id"]
     stack.call("muteMember", conferenceName=room, memberId=member)
     stack.call("makeMemberDeaf", conferenceName=room, memberId=member)
@@ -344,7 +353,7 @@ def test_voice(stack: Stack, rented: str) -> None:
     stack.call("stopRecordingConference", conferenceName=room)
     stack.call("recordCall", callUuid=first, fileFormat="mp3", timeLimit="60")
     stack.call("stopCallRecording", callUuid=first)
-    recordings = eventually(lambda: stack.call("getRecordings")["objects"], "recordings")
+    recordings = eventually(stack, lambda: stack.call("getRecordings")["objects"], "recordings")
     assert {r["recording_format"] for r in recordings} >= {"wav", "mp3"}
     by_call = stack.call("getRecordings", callUuid=first)["objects"]
     assert by_call and all(r["call_uuid"] == first for r in by_call)
@@ -367,24 +376,29 @@ def test_voice(stack: Stack, rented: str) -> None:
     # Transfer the second call to another room: the web app is asked for new XML.
     stack.call("transferCall", callUuid=second, legs="aleg", alegUrl=f"{stack.answers.url}/other")
     eventually(
-        lambda: any(p.get("CallUUID") == second for p in stack.answers.requests_to("/other")), "transfer"
+        stack,
+        lambda: any(p.get("CallUUID") == second for p in stack.answers.requests_to("/other")),
+        "transfer",
     )
-    eventually(lambda: "Other Room" in stack.call("getConferences")["conferences"], "the second room")
+    eventually(stack, lambda: "Other Room" in stack.call("getConferences")["conferences"], "the second room")
 
     # Kicking the first call's member ends its call; the first room ends with its last member.
     stack.call("kickMember", conferenceName=room, memberId=member)
-    eventually(lambda: first not in _live(stack), "the kicked call to end")
-    eventually(lambda: room not in stack.call("getConferences")["conferences"], "the first room to end")
+    eventually(stack, lambda: first not in _live(stack), "the kicked call to end")
+    eventually(
+        stack, lambda: room not in stack.call("getConferences")["conferences"], "the first room to end"
+    )
 
     other_members = _members(stack, "Other Room")
     stack.call("hangupMember", conferenceName="Other Room", memberId=other_members[second]["member_id"])
-    eventually(lambda: not _live(stack), "no live calls")
+    eventually(stack, lambda: not _live(stack), "no live calls")
 
     cdr = stack.call("getSingleCallDetails", callUuid=first)
     assert cdr["call_uuid"] == first and cdr["bill_duration"] >= 0 and cdr["end_time"]
     history = stack.call("getCallsDetails", callDirection="outbound", limit="20")
     assert {first, second} <= {c["call_uuid"] for c in history["objects"]}
     assert eventually(
+        stack,
         lambda: {p.get("CallUUID") for p in stack.answers.requests_to("/hangup")} >= {first, second},
         "hangup_url",
     )
@@ -394,29 +408,29 @@ def test_voice(stack: Stack, rented: str) -> None:
 def test_hangups(stack: Stack, rented: str) -> None:
     stack.answers.xml["/conf"] = "<Response><Conference>Bulk Room</Conference></Response>"
     stack.call("makeCall", callFrom=rented, callTo="14155550301", answerUrl=f"{stack.answers.url}/conf")
-    (one,) = eventually(lambda: _live(stack), "a live call")
+    (one,) = eventually(stack, lambda: _live(stack), "a live call")
     stack.call("hangupSingleCall", callUuid=one)
-    eventually(lambda: not _live(stack), "the call to end")
+    eventually(stack, lambda: not _live(stack), "the call to end")
 
     stack.call(
         "makeCall", callFrom=rented, callTo="14155550302<14155550303", answerUrl=f"{stack.answers.url}/conf"
     )
     # Live is not enough: a call joins the room only once its answer_url has answered.
-    eventually(lambda: len(_members_if_any(stack, "Bulk Room")) == 2, "two members")
+    eventually(stack, lambda: len(_members_if_any(stack, "Bulk Room")) == 2, "two members")
     stack.call("hangupSingleConference", conferenceName="Bulk Room")
-    eventually(lambda: not _live(stack), "the conference's calls to end")
+    eventually(stack, lambda: not _live(stack), "the conference's calls to end")
 
     stack.call("makeCall", callFrom=rented, callTo="14155550304", answerUrl=f"{stack.answers.url}/conf")
-    eventually(lambda: _members_if_any(stack, "Bulk Room"), "a member")
+    eventually(stack, lambda: _members_if_any(stack, "Bulk Room"), "a member")
     stack.call("hangupConferences")
-    eventually(lambda: not stack.call("getConferences")["conferences"], "no conference")
+    eventually(stack, lambda: not stack.call("getConferences")["conferences"], "no conference")
 
     stack.call(
         "makeCall", callFrom=rented, callTo="14155550305<14155550306", answerUrl=f"{stack.answers.url}/conf"
     )
-    eventually(lambda: len(_live(stack)) == 2, "two live calls")
+    eventually(stack, lambda: len(_live(stack)) == 2, "two live calls")
     stack.call("hangupCalls")
-    eventually(lambda: not _live(stack), "no live calls")
+    eventually(stack, lambda: not _live(stack), "no live calls")
 
     # A call held ringing can be cancelled by its request_uuid, and then is never answered.
     stack.control("PATCH", "settings", json={"call_hold_state": "ringing"})

@@ -12,6 +12,14 @@ database) and :attr:`MainCredentials.printable` is false for it, so no banner ec
 authenticating a request costs no database round trip. Any committed transaction that wrote an
 ``account`` document clears the cache (the store tells it); a read that raced with such a write is
 not cached (a generation counter tells).
+
+**Adopting unknown accounts** (``AccountDirectory(..., adopt_unknown=True)``, ``create_app(...,
+adopt_unknown_accounts=True)``; what ``mock_plivo`` runs, as moto accepts any AWS key): an unknown
+auth id in Plivo's main-account shape (``MA`` + 18 letters or digits), presented with a non-empty
+token, becomes a main account of its own on first use, with that token. From then on it is an
+ordinary main account: the same id with another token is refused, it sees only its own resources
+and its subaccounts', and its callbacks are signed with its token. Unknown ``SA…`` ids are never
+adopted: a subaccount exists only under the main account that created it.
 """
 
 from __future__ import annotations
@@ -121,12 +129,17 @@ def resolve_main_credentials(
     return store.run_sync(bootstrap)
 
 
+def _adoptable(auth_id: str) -> bool:
+    return len(auth_id) == 20 and auth_id.startswith("MA") and auth_id[2:].isalnum() and auth_id.isascii()
+
+
 class AccountDirectory:
     """``auth_id -> Account`` for authentication and webhook signing, cached (module docstring)."""
 
-    def __init__(self, store: Store, main: MainCredentials) -> None:
+    def __init__(self, store: Store, main: MainCredentials, *, adopt_unknown: bool = False) -> None:
         self._store = store
         self.main = main
+        self.adopt_unknown = adopt_unknown
         self._cache: dict[str, Account | None] = {}
         self._owners: dict[str, list[str]] = {}
         self._generation = 0
@@ -160,6 +173,21 @@ class AccountDirectory:
         if generation == self._generation:  # no account changed meanwhile: safe to keep
             self._cache[auth_id] = account
         return account
+
+    async def adopt(self, auth_id: str, auth_token: str) -> Account | None:
+        """The account for credentials nobody registered, when this directory adopts unknown
+        accounts (module docstring); ``None`` when it does not, or the id is not a main-account id
+        (``MA`` + 18 letters or digits), or the token is empty."""
+        if not (self.adopt_unknown and auth_token and _adoptable(auth_id)):
+            return None
+
+        def get_or_create(tx: Tx) -> None:
+            if tx.get(ACCOUNT, auth_id, owners=None) is None:
+                data = {**main_account_data("Sandbox Account", tx.now()), "_auth_token": auth_token}
+                tx.insert(ACCOUNT, auth_id, auth_id, data)
+
+        await self._store.transaction(get_or_create)
+        return await self.get(auth_id)
 
     async def visible_owners(self, account: Account) -> list[str]:
         """Owners whose resources ``account`` sees: a subaccount itself; the main account itself

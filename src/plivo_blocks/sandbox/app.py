@@ -1,12 +1,14 @@
 """The sandbox ASGI app.
 
 ``create_app(db_path="plivo-sandbox.db", *, auth_id=None, auth_token=None, settings=None,
-clock=None, webhook_transport=None)`` opens (or creates) the SQLite database, settles the main
-account's credentials (:func:`plivo_blocks.sandbox.accounts.resolve_main_credentials`), builds the
+clock=None, webhook_transport=None, adopt_unknown_accounts=False)`` opens (or creates) the SQLite
+database, settles the main account's credentials (:func:`plivo_blocks.sandbox.accounts.resolve_main_credentials`), builds the
 :class:`~plivo_blocks.sandbox.state.SandboxState` and returns a Starlette app whose
 ``app.state.sandbox`` is that state. ``clock`` is a :class:`~plivo_blocks.sandbox.clock.ClockSpec`
 (default ``real``); ``webhook_transport`` is the httpx transport callbacks go through (default: the
-network), which is how ``mock_plivo`` hands them to an app in the same process.
+network), which is how ``mock_plivo`` hands them to an app in the same process;
+``adopt_unknown_accounts`` makes unknown ``MA…`` credentials a new main account on first use (as ``mock_plivo`` does, see
+:mod:`plivo_blocks.sandbox.accounts`).
 
 Routes are the route modules' ``routes`` lists, named one by one below: Plivo's API (``/v1``), the
 control API and the inspector (``/_sandbox``), and the landing page (``/``).
@@ -141,12 +143,18 @@ def create_app(
     settings: SandboxSettings | None = None,
     clock: ClockSpec | None = None,
     webhook_transport: httpx.AsyncBaseTransport | None = None,
+    adopt_unknown_accounts: bool = False,
 ) -> Starlette:
     sandbox_clock = SandboxClock(clock)
     store = Store(db_path, now=sandbox_clock.now)
     main = resolve_main_credentials(store, auth_id, auth_token)
     state = SandboxState(
-        store, settings or SandboxSettings(), sandbox_clock, main, webhook_transport=webhook_transport
+        store,
+        settings or SandboxSettings(),
+        sandbox_clock,
+        main,
+        webhook_transport=webhook_transport,
+        adopt_unknown_accounts=adopt_unknown_accounts,
     )
 
     @asynccontextmanager

@@ -6,6 +6,8 @@ stored accounts (constant-time token comparison) and returns the account the req
 - the credentials' own account when the path's ``{auth_id}`` is that account (or there is none);
 - a subaccount, when a main account's credentials are used on that subaccount's path (a main account
   may act for its subaccounts);
+- unknown credentials, when the sandbox adopts unknown accounts (``mock_plivo``): a new main account
+  (:meth:`~plivo_blocks.sandbox.accounts.AccountDirectory.adopt`);
 - anything else (unknown auth_id, wrong token, a subaccount on another account's path, a main
   account on a stranger's path) is 401 with Plivo's error body.
 
@@ -60,7 +62,7 @@ def _credentials(request: Request) -> tuple[str, str]:
 async def authenticate(request: Request) -> Account:
     state = sandbox_state(request)
     auth_id, token = _credentials(request)
-    caller = await state.accounts.get(auth_id)
+    caller = await state.accounts.get(auth_id) or await state.accounts.adopt(auth_id, token)
     # Compare even when the account is unknown, so timing does not reveal which auth_ids exist.
     expected = caller.auth_token if caller else "\0" * 40
     if not hmac.compare_digest(expected.encode(), token.encode()) or caller is None:

@@ -50,12 +50,13 @@ class SandboxState:
         main: MainCredentials,
         *,
         webhook_transport: httpx.AsyncBaseTransport | None = None,
+        adopt_unknown_accounts: bool = False,
     ) -> None:
         self.store = store
         self.settings = settings
         self.initial_settings = settings.copy()
         self.clock = clock
-        self.accounts = AccountDirectory(store, main)
+        self.accounts = AccountDirectory(store, main, adopt_unknown=adopt_unknown_accounts)
         self.faults = FaultInjector()
         self.limits = RequestLimiter(clock, settings)
         self.call_queue = CallQueue(clock, settings)

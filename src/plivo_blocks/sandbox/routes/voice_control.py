@@ -27,6 +27,8 @@ POST       /_sandbox/calls/settle              ``{"timeout"?}``: wait until ever
 GET        /_sandbox/conferences               live conferences of every account, with members
 POST       /_sandbox/conferences/{uuid}/       mute, unmute, deaf, undeaf, kick or hang up a member
            members/{member_id}/{action}
+GET        /_sandbox/recordings                recordings of every account, newest first; filters:
+                                               call_uuid, auth_id, limit, offset
 GET, POST  /_sandbox/xml?xml=<Response>...     no auth: answers the Plivo XML given in ``xml``, so an
                                                ``answer_url`` can point at the sandbox itself (no
                                                server of your own needed); 400 unless it is valid
@@ -71,6 +73,7 @@ from plivo_blocks.sandbox.store import Tx
 from plivo_blocks.sandbox.voice import xml as px
 from plivo_blocks.sandbox.voice.call import Call
 from plivo_blocks.sandbox.voice.causes import ADVANCE_TARGETS, NORMAL_API, remote_hangup
+from plivo_blocks.sandbox.voice.recordings import RECORDING, render_recording
 
 MAX_WAIT_SECONDS = 60.0
 MAX_SPEECH_CHARS = 2000
@@ -251,6 +254,18 @@ async def act_on_member(ctx: ApiContext) -> Response:
     return accepted({"message": f"{action} done", "member_id": member.member_id})
 
 
+async def list_recordings(ctx: ApiContext) -> Response:
+    """Recordings of every account, newest first (filters: call_uuid, auth_id)."""
+    filters: dict[str, Any] = {}
+    if ctx.text("call_uuid"):
+        filters["call_uuid"] = ctx.text("call_uuid")
+    owner = ctx.text("auth_id")
+    limit, offset = ctx.page()
+    docs, total = await ctx.store.page(RECORDING, [owner] if owner else None, filters, limit, offset)
+    objects = [{**render_recording(d), "auth_id": d.owner} for d in docs]
+    return ctx.list_response(objects, total, limit, offset)
+
+
 async def transfer(ctx: ApiContext) -> Response:
     """The live call goes on with the XML at ``url`` (as transferCall with aleg_url)."""
     call = _live_call(ctx)
@@ -302,4 +317,5 @@ routes: list[BaseRoute] = [
     ),
     control_route("GET", "conferences", list_conferences),
     control_route("POST", "conferences/{conference_uuid}/members/{member_id}/{action}", act_on_member),
+    control_route("GET", "recordings", list_recordings),
 ]
