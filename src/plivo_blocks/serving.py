@@ -27,7 +27,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from uvicorn.config import LOGGING_CONFIG
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
-from plivo_blocks._env import env_float, env_int
+from plivo_blocks._env import NumberRule
 from plivo_blocks.errors import ConfigurationError
 from plivo_blocks.gateway import GatewaySettings, create_app
 
@@ -36,6 +36,18 @@ LOG = logging.getLogger("plivo_blocks.serving")
 #: Paths the composed app hands to the sandbox; everything else goes to the gateway.
 SANDBOX_PREFIXES = ("/v1", "/_sandbox")
 DEFAULT_HEADER_TIMEOUT = 10.0
+
+
+#: The rule of each numeric field of :class:`ServerSettings`, by field name.
+SERVER_NUMBERS: dict[str, NumberRule] = {
+    "header_timeout": NumberRule("PLIVO_BLOCKS_HEADER_TIMEOUT", 0.01),
+    "timeout_keep_alive": NumberRule("PLIVO_BLOCKS_KEEP_ALIVE", 1, integer=True),
+    "limit_concurrency": NumberRule("PLIVO_BLOCKS_LIMIT_CONCURRENCY", 1, integer=True),
+    "max_header_bytes": NumberRule("PLIVO_BLOCKS_MAX_HEADER_BYTES", 1024, integer=True),
+    "backlog": NumberRule("PLIVO_BLOCKS_BACKLOG", 1, integer=True),
+    "timeout_graceful_shutdown": NumberRule("PLIVO_BLOCKS_GRACEFUL_SHUTDOWN", 0, integer=True),
+}
+LOG_FORMATS = ("text", "json")
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +61,7 @@ class ServerSettings:
     - ``PLIVO_BLOCKS_MAX_HEADER_BYTES``: largest request line plus headers (16 KiB).
     - ``PLIVO_BLOCKS_BACKLOG``: listen backlog (2048).
     - ``PLIVO_BLOCKS_GRACEFUL_SHUTDOWN``: seconds to finish in-flight requests on shutdown (10).
+    - ``PLIVO_BLOCKS_LOG_FORMAT``: ``text`` (default) or ``json`` (one JSON object per line).
     """
 
     header_timeout: float = DEFAULT_HEADER_TIMEOUT
@@ -57,21 +70,29 @@ class ServerSettings:
     max_header_bytes: int = 16 * 1024
     backlog: int = 2048
     timeout_graceful_shutdown: int = 10
+    log_format: str = "text"
+
+    def __post_init__(self) -> None:
+        for name, rule in SERVER_NUMBERS.items():
+            value = getattr(self, name)
+            if value is not None or name != "limit_concurrency":
+                rule.check(value)
+        if self.log_format not in LOG_FORMATS:
+            raise ConfigurationError(f"PLIVO_BLOCKS_LOG_FORMAT must be text or json, got {self.log_format!r}")
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> ServerSettings:
         source = os.environ if env is None else env
+        defaults = cls()
         unlimited = source.get("PLIVO_BLOCKS_LIMIT_CONCURRENCY", "").strip().lower() in ("none", "off")
-        return cls(
-            header_timeout=env_float(source, "PLIVO_BLOCKS_HEADER_TIMEOUT", 10.0, minimum=0.01),
-            timeout_keep_alive=env_int(source, "PLIVO_BLOCKS_KEEP_ALIVE", 5, minimum=1),
-            limit_concurrency=None
-            if unlimited
-            else env_int(source, "PLIVO_BLOCKS_LIMIT_CONCURRENCY", 1000, minimum=1),
-            max_header_bytes=env_int(source, "PLIVO_BLOCKS_MAX_HEADER_BYTES", 16384, minimum=1024),
-            backlog=env_int(source, "PLIVO_BLOCKS_BACKLOG", 2048, minimum=1),
-            timeout_graceful_shutdown=env_int(source, "PLIVO_BLOCKS_GRACEFUL_SHUTDOWN", 10, minimum=0),
-        )
+        numbers: dict[str, Any] = {
+            name: None
+            if unlimited and name == "limit_concurrency"
+            else rule.read(source, getattr(defaults, name))
+            for name, rule in SERVER_NUMBERS.items()
+        }
+        log_format = source.get("PLIVO_BLOCKS_LOG_FORMAT", "").strip().lower() or "text"
+        return cls(**numbers, log_format=log_format)
 
 
 # -- uvicorn, hardened ------------------------------------------------------------------------
