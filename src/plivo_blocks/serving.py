@@ -155,10 +155,16 @@ class GuardedH11Protocol(H11Protocol):
             self._disarm_head_deadline()
 
     def _head_too_large(self, data: bytes) -> bool:
+        """Whether the head completed by ``data`` is over the limit, counting the part of it that
+        earlier reads left in h11's buffer (a head split over several reads is one head)."""
         limit = self.config.h11_max_incomplete_event_size or _H11_DEFAULT_HEAD_LIMIT
+        buffered = self.conn.trailing_data[0]
         # An incomplete head is h11's to bound (it answers 400); only a complete one is checked here.
-        end = data.find(b"\r\n\r\n")
-        return end + 4 > limit if end >= 0 else False
+        # The blank line may straddle two reads, so the search starts in the buffer's last 3 bytes.
+        start = max(len(buffered) - 3, 0)
+        window = buffered[start:] + data if buffered else data
+        end = window.find(b"\r\n\r\n")
+        return start + end + 4 > limit if end >= 0 else False
 
     def on_response_complete(self) -> None:
         super().on_response_complete()
