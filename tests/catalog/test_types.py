@@ -143,3 +143,28 @@ def test_small_types() -> None:
     assert _rule(SipHeaders(), "h-1=v") == "sip_headers"
     assert _rule(Text(), "x" * 10_001) == "max_length"
     assert _rule(Text(), {"nested": True}) == "type"
+
+
+def test_repeated_destinations_are_named_once_each() -> None:
+    with pytest.raises(Invalid) as caught:
+        Destinations().parse("14155550100<14155550101<+14155550100<14155550102<14155550101<14155550100")
+    assert caught.value.rule == "unique"
+    assert caught.value.message == "lists 14155550100, 14155550101 more than once"
+
+
+def test_the_duplicate_check_is_linear() -> None:
+    """100,000 distinct destinations: a check comparing each with all (the old ``out.count``) makes
+    10^10 comparisons and runs for minutes; a linear one takes a fraction of a second. The bound
+    only tells the two apart, it measures nothing."""
+    import concurrent.futures
+
+    many = Destinations(max_items=100_000)
+    numbers = [str(14_155_000_000 + n) for n in range(100_000)]
+    pool = concurrent.futures.ThreadPoolExecutor(max_workers=1)
+    try:
+        parsed = pool.submit(many.parse, "<".join(numbers)).result(timeout=20)
+    except concurrent.futures.TimeoutError:
+        raise AssertionError("checking 100,000 destinations did not finish in 20 s") from None
+    finally:
+        pool.shutdown(wait=False)
+    assert parsed.count("<") == 99_999

@@ -280,9 +280,13 @@ class Destinations(ValueType):
             else:
                 kinds = "a phone number or a sip: URI" if self.allow_sip else "a phone number"
                 raise Invalid("phone", f"destination {position} must be {kinds}, got {_describe(item)}")
-        duplicates = sorted({d for d in out if out.count(d) > 1})
-        if duplicates:
-            raise Invalid("unique", f"lists {', '.join(duplicates)} more than once")
+        if len(set(out)) != len(out):
+            # One pass with a set (linear), and a second only when there is something to report.
+            seen: set[str] = set()
+            repeated: set[str] = set()
+            for destination in out:
+                (repeated if destination in seen else seen).add(destination)
+            raise Invalid("unique", f"lists {', '.join(sorted(repeated))} more than once")
         return self.separator.join(out)
 
     def describe(self) -> str:
