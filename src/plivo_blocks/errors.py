@@ -123,8 +123,13 @@ class TransportError(PlivoBlocksError):
     """The request could not be completed: connection refused or reset, DNS, protocol error."""
 
 
-class TimeoutError(TransportError):
+class PlivoTimeoutError(TransportError):
     """No answer within the configured timeout."""
+
+
+#: The former name, kept so that existing imports work. It shadows the builtin ``TimeoutError`` in
+#: any module that imports it by that name, which is why the class was renamed.
+TimeoutError = PlivoTimeoutError
 
 
 def api_error_class(status_code: int) -> type[APIError]:

@@ -31,8 +31,8 @@ from plivo_blocks.errors import (
     APIError,
     ConfigurationError,
     PlivoBlocksError,
+    PlivoTimeoutError,
     Problem,
-    TimeoutError,
     TransportError,
     ValidationError,
     api_error_class,
@@ -428,7 +428,7 @@ class ClientCore:
             message += (
                 "; not retried, because the request may have reached Plivo and repeating it could act twice"
             )
-        cls = TimeoutError if timed_out else TransportError
+        cls = PlivoTimeoutError if timed_out else TransportError
         return cls(scrub(message, self._secrets()))
 
     def _secrets(self) -> tuple[str, ...]:

@@ -6,7 +6,6 @@ Routes: ``GET /api/Plivo`` (metadata), ``POST /api/Plivo/<block>`` (run a block)
 
 from __future__ import annotations
 
-import builtins
 import hmac
 import json
 import logging
@@ -27,8 +26,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from plivo_blocks.catalog import Block, get_block
 from plivo_blocks.errors import (
     APIError,
+    PlivoTimeoutError,
     Problem,
-    TimeoutError,
     TransportError,
     UnknownBlockError,
     ValidationError,
@@ -187,7 +186,7 @@ async def run_block(block: Block, body: bytes, client: AsyncClient) -> dict[str,
         return envelope.validation_error(exc, key)
     except APIError as exc:
         return envelope.api_error(exc, key)
-    except TimeoutError:
+    except PlivoTimeoutError:
         return envelope.error(ErrorCode.API_ERROR, "Plivo did not answer within the gateway's timeout", key)
     except TransportError as exc:
         # The client's messages carry no credentials; the caller still gets a generic message.
@@ -222,7 +221,7 @@ async def _read_body(request: Request, settings: GatewaySettings) -> bytes:
                 if size > settings.max_body_bytes:
                     raise _BodyRefused(too_large)
                 chunks.append(chunk)
-    except builtins.TimeoutError:  # anyio's deadline (errors.TimeoutError is the upstream one)
+    except TimeoutError:  # anyio's deadline (the builtin; PlivoTimeoutError is the upstream one)
         raise _BodyRefused(
             http_error(
                 408, "REQUEST_TIMEOUT", "The request body did not arrive in time", {"Connection": "close"}
