@@ -1,0 +1,189 @@
+"""The shared store: Redis (``PLIVO_BLOCKS_REDIS_URL``), for every replica on every host.
+
+Each operation is one Lua script, so one round trip, atomic, and timed by Redis's own clock
+(``TIME``) so that replicas whose clocks disagree still agree on a lease or a turn:
+
+- ``claim``: create the key's record (a hash: state, owner, digests, lease end) unless it exists;
+  answer the record otherwise. The record expires ``ttl`` after its claim (24 hours).
+- ``finish`` / ``release``: store the outcome / delete the record, only for the claim's owner.
+- ``reserve``: the sliding-log rule of :mod:`plivo_blocks.gateway.pacing` on a list of grant times
+  (microseconds, newest first, at most ``limit`` kept).
+
+redis-py retries a command once on a broken connection (the first command after Redis restarted),
+never on a timeout, and every operation is bounded by ``PLIVO_BLOCKS_STORE_TIMEOUT``. After a
+failure the store is not asked again for a short while (:data:`COOLDOWN`): a stopped Redis then
+costs each request nothing instead of a timeout each.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import anyio
+
+from plivo_blocks.client.idempotency import Claim, KeyRecord
+from plivo_blocks.errors import IdempotencyStoreError
+from plivo_blocks.gateway.pacing import Reservation, StoreUnavailable
+from plivo_blocks.gateway.settings import redacted_url
+
+PREFIX = "plivo-blocks:"
+COOLDOWN = 2.0  # seconds a failed store is left alone
+
+_NOW = """
+local clock = redis.call('TIME')
+local now = tonumber(clock[1]) * 1000000 + tonumber(clock[2])
+"""
+
+CLAIM = (
+    _NOW
+    + """
+local state = redis.call('HGET', KEYS[1], 'state')
+if not state then
+  redis.call('HSET', KEYS[1], 'state', 'in_flight', 'owner', ARGV[1], 'request', ARGV[2],
+             'credentials', ARGV[3], 'lease_until', string.format('%.0f', now + tonumber(ARGV[4])))
+  redis.call('PEXPIRE', KEYS[1], ARGV[5])
+  return false
+end
+local f = redis.call('HMGET', KEYS[1], 'state', 'owner', 'request', 'credentials', 'outcome', 'lease_until')
+if f[1] == 'in_flight' and f[2] == ARGV[1] then return false end
+local expired = 0
+if f[1] == 'in_flight' and tonumber(f[6]) < now then expired = 1 end
+return {f[1], f[3], f[4], f[5] or '', expired}
+"""
+)
+
+FINISH = """
+if redis.call('HGET', KEYS[1], 'owner') ~= ARGV[1] then return 0 end
+redis.call('HSET', KEYS[1], 'state', 'done', 'outcome', ARGV[2])
+return 1
+"""
+
+RELEASE = """
+local f = redis.call('HMGET', KEYS[1], 'state', 'owner')
+if f[1] ~= 'in_flight' or f[2] ~= ARGV[1] then return 0 end
+redis.call('DEL', KEYS[1])
+return 1
+"""
+
+RESERVE = (
+    _NOW
+    + """
+local limit = tonumber(ARGV[1])
+local turn = now
+local newest = redis.call('LINDEX', KEYS[1], 0)
+if newest then
+  turn = math.max(turn, tonumber(newest))
+  if redis.call('LLEN', KEYS[1]) >= limit then
+    turn = math.max(turn, tonumber(redis.call('LINDEX', KEYS[1], limit - 1)) + tonumber(ARGV[2]))
+  end
+end
+local wait = turn - now
+if wait > tonumber(ARGV[3]) then return {0, wait - tonumber(ARGV[3])} end
+redis.call('LPUSH', KEYS[1], string.format('%.0f', turn))
+redis.call('LTRIM', KEYS[1], 0, limit - 1)
+redis.call('PEXPIRE', KEYS[1], ARGV[4])
+return {1, wait}
+"""
+)
+
+
+class RedisState:
+    """One redis-py client per process, with the scripts, the time bound and the cooldown."""
+
+    def __init__(self, url: str, *, timeout: float) -> None:
+        from redis.asyncio import Redis
+        from redis.asyncio.retry import Retry
+        from redis.backoff import NoBackoff
+        from redis.exceptions import ConnectionError as RedisConnectionError
+
+        self.where = redacted_url(url)
+        self.timeout = timeout
+        self.client = Redis.from_url(
+            url,
+            socket_timeout=timeout,
+            socket_connect_timeout=timeout,
+            retry=Retry(NoBackoff(), 1, (RedisConnectionError,)),
+            client_name="plivo-blocks",
+        )
+        self.claim = self.client.register_script(CLAIM)
+        self.finish = self.client.register_script(FINISH)
+        self.release = self.client.register_script(RELEASE)
+        self.reserve = self.client.register_script(RESERVE)
+        self._resting_until = 0.0
+
+    async def run(self, script: Any, keys: list[str], args: list[Any]) -> Any:
+        """One script, answered within the timeout; else :class:`StoreUnavailable`."""
+        from redis.exceptions import RedisError
+
+        if time.monotonic() < self._resting_until:
+            raise StoreUnavailable(f"Redis at {self.where} failed moments ago; not asked again yet")
+        try:
+            with anyio.fail_after(self.timeout):
+                return await script(keys=keys, args=args)
+        except (RedisError, OSError, TimeoutError) as exc:
+            self._resting_until = time.monotonic() + COOLDOWN
+            detail = "no answer in time" if isinstance(exc, TimeoutError) else type(exc).__name__
+            raise StoreUnavailable(f"Redis at {self.where}: {detail}") from None
+
+    async def aclose(self) -> None:
+        await self.client.aclose()
+
+
+def _text(value: bytes | str) -> str:
+    return value.decode() if isinstance(value, bytes) else value
+
+
+class RedisKeyStore:
+    """Idempotency keys in Redis (the client's ``AsyncKeyStore`` protocol)."""
+
+    def __init__(self, state: RedisState) -> None:
+        self._state = state
+
+    async def _run(self, script: Any, scope: str, args: list[Any]) -> Any:
+        try:
+            return await self._state.run(script, [f"{PREFIX}key:{scope}"], args)
+        except StoreUnavailable as exc:
+            raise IdempotencyStoreError(
+                f"the idempotency store is unavailable ({exc}); the keyed request was refused, nothing was sent"
+            ) from None
+
+    async def claim(self, scope: str, claim: Claim) -> KeyRecord | None:
+        lease_us = round(claim.lease * 1e6)
+        ttl_ms = round(claim.ttl * 1000)
+        found = await self._run(
+            self._state.claim, scope, [claim.owner, claim.request, claim.credentials, lease_us, ttl_ms]
+        )
+        if found is None:
+            return None
+        state, request, credentials, outcome, expired = found
+        text = _text(outcome)
+        return KeyRecord(
+            "done" if _text(state) == "done" else "in_flight",
+            _text(request),
+            _text(credentials),
+            text or None,
+            bool(int(expired)),
+        )
+
+    async def finish(self, scope: str, owner: str, outcome: str) -> None:
+        await self._run(self._state.finish, scope, [owner, outcome])
+
+    async def release(self, scope: str, owner: str) -> None:
+        await self._run(self._state.release, scope, [owner])
+
+
+class RedisPacing:
+    """Each account's grants in Redis (a :class:`PacingBackend`)."""
+
+    def __init__(self, state: RedisState) -> None:
+        self._state = state
+
+    async def reserve(self, bucket: str, limit: int, window: float, max_wait: float) -> Reservation:
+        ttl_ms = round((window + max_wait + 1) * 1000)
+        admitted, micros = await self._state.run(
+            self._state.reserve,
+            [f"{PREFIX}pace:{bucket}"],
+            [limit, round(window * 1e6), round(max_wait * 1e6), ttl_ms],
+        )
+        return Reservation(bool(int(admitted)), int(micros) / 1e6)
