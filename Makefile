@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint bench install dev clean
+.PHONY: run test lint bench install dev clean redis-server
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -24,7 +24,15 @@ lint: dev
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/mypy
 
-test: dev lint
+# The idempotency and pacing tests run a real Redis: Debian's redis-server, installed when missing.
+redis-server:
+	@command -v redis-server >/dev/null 2>&1 || { \
+		echo "installing redis-server (apt-get)"; \
+		SUDO=$$([ "$$(id -u)" -eq 0 ] || echo sudo); \
+		$$SUDO apt-get update -qq >/dev/null && \
+		DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq redis-server >/dev/null; }
+
+test: dev lint redis-server
 	$(BIN)/pytest
 
 bench: dev
