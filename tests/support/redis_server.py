@@ -1,6 +1,7 @@
 """A real ``redis-server`` (Debian's package) on a free loopback port, for the tests.
 
-It is started as a child process with no persistence, and can be killed, restarted on the same
+It is started as a child process that writes every change to its append-only file before
+answering (as a production Redis holding idempotency keys should), and can be killed, restarted on the same
 port, paused (SIGSTOP: it accepts connections and never answers, like a Redis stuck in a long
 command) and resumed. ``make test`` installs ``redis-server`` when it is missing; without it the
 tests that need Redis fail, saying how to get it, and never skip.
@@ -52,8 +53,12 @@ class RedisServer:
                 "127.0.0.1",
                 "--save",
                 "",
+                # Keys must survive a restart, as in production (see the README): every write is on
+                # disk before Redis answers it.
                 "--appendonly",
-                "no",
+                "yes",
+                "--appendfsync",
+                "always",
                 "--dir",
                 str(self.folder),
                 "--protected-mode",

@@ -18,6 +18,7 @@ costs each request nothing instead of a timeout each.
 from __future__ import annotations
 
 import time
+from collections import OrderedDict
 from typing import Any
 
 import anyio
@@ -29,6 +30,8 @@ from plivo_blocks.gateway.settings import redacted_url
 
 PREFIX = "plivo-blocks:"
 COOLDOWN = 2.0  # seconds a failed store is left alone
+MAX_CONNECTIONS = 32  # per process
+MAX_DEFERRED = 10_000  # failed key writes kept to write again
 
 _NOW = """
 local clock = redis.call('TIME')
@@ -92,20 +95,25 @@ class RedisState:
     """One redis-py client per process, with the scripts, the time bound and the cooldown."""
 
     def __init__(self, url: str, *, timeout: float) -> None:
-        from redis.asyncio import Redis
+        from redis.asyncio import BlockingConnectionPool, Redis
         from redis.asyncio.retry import Retry
         from redis.backoff import NoBackoff
         from redis.exceptions import ConnectionError as RedisConnectionError
 
         self.where = redacted_url(url)
         self.timeout = timeout
-        self.client = Redis.from_url(
+        # A bounded pool that makes a burst wait for a connection (each operation holds one for a
+        # round trip), where redis-py's default pool fails past 100 at once.
+        pool = BlockingConnectionPool.from_url(
             url,
+            max_connections=MAX_CONNECTIONS,
+            timeout=timeout,
             socket_timeout=timeout,
             socket_connect_timeout=timeout,
             retry=Retry(NoBackoff(), 1, (RedisConnectionError,)),
             client_name="plivo-blocks",
         )
+        self.client = Redis(connection_pool=pool)
         self.claim = self.client.register_script(CLAIM)
         self.finish = self.client.register_script(FINISH)
         self.release = self.client.register_script(RELEASE)
@@ -128,6 +136,7 @@ class RedisState:
 
     async def aclose(self) -> None:
         await self.client.aclose()
+        await self.client.connection_pool.disconnect()
 
 
 def _text(value: bytes | str) -> str:
@@ -135,25 +144,56 @@ def _text(value: bytes | str) -> str:
 
 
 class RedisKeyStore:
-    """Idempotency keys in Redis (the client's ``AsyncKeyStore`` protocol)."""
+    """Idempotency keys in Redis (the client's ``AsyncKeyStore`` protocol).
+
+    A write that failed is not forgotten: a claim that timed out may still have been applied by a
+    Redis that was only slow, and a finished call's outcome may not have been written. Both are
+    written again (a release of the claim, which nothing was sent for; the outcome) as soon as
+    Redis answers again, before this process's next key operation, so that a retry gets its answer
+    instead of waiting out the first call's lease. Only this process remembers them (at most
+    :data:`MAX_DEFERRED`): if it dies too, the key stays in flight until its lease ends, and is then
+    answered IDEMPOTENCY_OUTCOME_UNKNOWN, never sent again.
+    """
 
     def __init__(self, state: RedisState) -> None:
         self._state = state
+        self._deferred: OrderedDict[str, tuple[Any, list[Any]]] = OrderedDict()
 
     async def _run(self, script: Any, scope: str, args: list[Any]) -> Any:
+        if self._deferred:
+            await self._write_deferred()
         try:
-            return await self._state.run(script, [f"{PREFIX}key:{scope}"], args)
+            return await self._state.run(script, [_key(scope)], args)
         except StoreUnavailable as exc:
             raise IdempotencyStoreError(
                 f"the idempotency store is unavailable ({exc}); the keyed request was refused, nothing was sent"
             ) from None
 
+    def _defer(self, scope: str, script: Any, args: list[Any]) -> None:
+        self._deferred[scope] = (script, args)
+        self._deferred.move_to_end(scope)
+        while len(self._deferred) > MAX_DEFERRED:
+            self._deferred.popitem(last=False)
+
+    async def _write_deferred(self) -> None:
+        for scope, (script, args) in list(self._deferred.items()):
+            try:
+                await self._state.run(script, [_key(scope)], args)
+            except StoreUnavailable:
+                return
+            if self._deferred.get(scope) == (script, args):
+                del self._deferred[scope]
+
     async def claim(self, scope: str, claim: Claim) -> KeyRecord | None:
         lease_us = round(claim.lease * 1e6)
         ttl_ms = round(claim.ttl * 1000)
-        found = await self._run(
-            self._state.claim, scope, [claim.owner, claim.request, claim.credentials, lease_us, ttl_ms]
-        )
+        try:
+            found = await self._run(
+                self._state.claim, scope, [claim.owner, claim.request, claim.credentials, lease_us, ttl_ms]
+            )
+        except IdempotencyStoreError:
+            self._defer(scope, self._state.release, [claim.owner])  # it may have been applied late
+            raise
         if found is None:
             return None
         state, request, credentials, outcome, expired = found
@@ -167,10 +207,22 @@ class RedisKeyStore:
         )
 
     async def finish(self, scope: str, owner: str, outcome: str) -> None:
-        await self._run(self._state.finish, scope, [owner, outcome])
+        try:
+            await self._run(self._state.finish, scope, [owner, outcome])
+        except IdempotencyStoreError:
+            self._defer(scope, self._state.finish, [owner, outcome])
+            raise
 
     async def release(self, scope: str, owner: str) -> None:
-        await self._run(self._state.release, scope, [owner])
+        try:
+            await self._run(self._state.release, scope, [owner])
+        except IdempotencyStoreError:
+            self._defer(scope, self._state.release, [owner])
+            raise
+
+
+def _key(scope: str) -> str:
+    return f"{PREFIX}key:{scope}"
 
 
 class RedisPacing:
