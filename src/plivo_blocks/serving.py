@@ -14,9 +14,11 @@ import copy
 import json
 import logging
 import os
+import shutil
 import socket
-from collections.abc import Callable, Mapping
-from contextlib import AsyncExitStack
+import tempfile
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import AsyncExitStack, contextmanager
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -176,11 +178,16 @@ class GuardedH11Protocol(H11Protocol):
         super().connection_lost(exc)
 
 
-def log_config(level: str = "info") -> dict[str, Any]:
-    """uvicorn's logging config plus our loggers (the gateway's access log among them)."""
+def log_config(level: str = "info", log_format: str = "text") -> dict[str, Any]:
+    """uvicorn's logging config plus our loggers (the gateway's access log among them); with
+    ``log_format="json"`` every record is one JSON line (:mod:`plivo_blocks.logformat`)."""
     config = copy.deepcopy(LOGGING_CONFIG)
     # Propagating too, so that handlers an embedding application put on the root logger see it.
     config["loggers"]["plivo_blocks"] = {"handlers": ["default"], "level": level.upper(), "propagate": True}
+    if log_format == "json":
+        for formatter in config["formatters"].values():
+            formatter.clear()
+            formatter["()"] = "plivo_blocks.logformat.JsonFormatter"
     return config
 
 
@@ -202,7 +209,7 @@ def uvicorn_config(
         lifespan="on",
         workers=workers,
         factory=factory,
-        log_config=log_config(log_level) if configure_logging else None,
+        log_config=log_config(log_level, settings.log_format) if configure_logging else None,
         log_level=log_level,
         # Our access log replaces uvicorn's, which would print query strings.
         access_log=False,
@@ -261,12 +268,20 @@ def serve_gateway(
     announce: Callable[[str], None] = print,
 ) -> None:
     """Run the gateway until interrupted; with ``workers > 1``, in that many processes sharing the
-    socket (the gateway holds no state, so any worker can answer any request)."""
+    socket and the state store (idempotency keys, pacing), so that any worker can answer any
+    request, and sharing a fresh prometheus_client multiprocess folder for ``/metrics``."""
+    from plivo_blocks.gateway.state import prepare_state_dir
+
     gateway_settings = GatewaySettings.from_env()  # fail fast, before forking, on a bad setting
+    settings = settings or ServerSettings.from_env()
+    prepare_state_dir(gateway_settings)
     sock = bind_socket(host, port)
     url = local_url(host, sock.getsockname()[1])
     announce(f"plivo-blocks gateway on {url} -> {gateway_settings.api_url} ({workers} worker(s))")
-    announce(f"  metadata {url}/api/Plivo   docs {url}/docs   OpenAPI {url}/openapi.json")
+    announce(
+        f"  metadata {url}/api/Plivo   docs {url}/docs   OpenAPI {url}/openapi.json   metrics {url}/metrics"
+    )
+    announce(f"  idempotency keys and pacing: {_state_description(gateway_settings)}")
     if workers > 1:
         from uvicorn.supervisors import Multiprocess
 
@@ -277,10 +292,37 @@ def serve_gateway(
             workers=workers,
             factory=True,
         )
-        Multiprocess(config, sockets=[sock]).run()
+        with metrics_folder():
+            Multiprocess(config, sockets=[sock]).run()
     else:
         config = uvicorn_config(create_app(gateway_settings), settings=settings, log_level=log_level)
         uvicorn.Server(config).run(sockets=[sock])
+
+
+def _state_description(settings: GatewaySettings) -> str:
+    from plivo_blocks.gateway.settings import redacted_url
+
+    if settings.redis_url is not None:
+        return f"Redis at {redacted_url(settings.redis_url)}"
+    return f"SQLite in {settings.state_dir}" if settings.state_dir else "this process's memory"
+
+
+@contextmanager
+def metrics_folder() -> Iterator[None]:
+    """A fresh ``PROMETHEUS_MULTIPROC_DIR`` for the worker processes, removed when they are done.
+    One the operator set is used as it is (prometheus_client asks that it be emptied between runs)."""
+    from plivo_blocks.gateway.metrics import MULTIPROC_ENV
+
+    if os.environ.get(MULTIPROC_ENV):
+        yield
+        return
+    folder = tempfile.mkdtemp(prefix="plivo-blocks-metrics-")
+    os.environ[MULTIPROC_ENV] = folder
+    try:
+        yield
+    finally:
+        os.environ.pop(MULTIPROC_ENV, None)
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 # -- the sandbox, alone or composed with the gateway -------------------------------------------
