@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -86,7 +87,12 @@ def test_select_takes_only_its_options_and_normalises_case() -> None:
     voice = Select(("MAN", "WOMAN"))
     assert voice.parse("woman") == "WOMAN"
     assert _rule(voice, "ROBOT") == "choice"
-    assert voice.schema() == {"type": "string", "enum": ["MAN", "WOMAN"]}
+    # The schema says what parse takes (any case, surrounding spaces), with the canonical values.
+    schema = voice.schema()
+    assert schema["examples"] == ["MAN", "WOMAN"]
+    assert [bool(re.search(schema["pattern"], v)) for v in ("woman", " MAN ", "ROBOT", "MANWOMAN")] == [
+        True, True, False, False,
+    ]  # fmt: skip
 
 
 def test_integer_coerces_strings_and_checks_range() -> None:
