@@ -68,7 +68,7 @@ def open_stores(settings: GatewaySettings) -> GatewayStores:
         redis = RedisState(settings.redis_url, timeout=settings.store_timeout)
         return GatewayStores(
             RedisKeyStore(redis),
-            RedisPacing(redis),
+            RedisPacing(redis, timeout=max(settings.store_timeout, settings.max_queue_seconds)),
             f"Redis at {redacted_url(settings.redis_url)}",
             redis.aclose,
         )

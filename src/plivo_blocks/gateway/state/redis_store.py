@@ -103,11 +103,12 @@ class RedisState:
         self.where = redacted_url(url)
         self.timeout = timeout
         # A bounded pool that makes a burst wait for a connection (each operation holds one for a
-        # round trip), where redis-py's default pool fails past 100 at once.
+        # round trip), where redis-py's default pool fails past 100 at once. The wait for a
+        # connection is bounded by each operation's own deadline (``run``).
         pool = BlockingConnectionPool.from_url(
             url,
             max_connections=MAX_CONNECTIONS,
-            timeout=timeout,
+            timeout=None,
             socket_timeout=timeout,
             socket_connect_timeout=timeout,
             retry=Retry(NoBackoff(), 1, (RedisConnectionError,)),
@@ -120,14 +121,17 @@ class RedisState:
         self.reserve = self.client.register_script(RESERVE)
         self._resting_until = 0.0
 
-    async def run(self, script: Any, keys: list[str], args: list[Any]) -> Any:
-        """One script, answered within the timeout; else :class:`StoreUnavailable`."""
+    async def run(
+        self, script: Any, keys: list[str], args: list[Any], *, timeout: float | None = None
+    ) -> Any:
+        """One script, answered within ``timeout`` (default: the store timeout); else
+        :class:`StoreUnavailable`."""
         from redis.exceptions import RedisError
 
         if time.monotonic() < self._resting_until:
             raise StoreUnavailable(f"Redis at {self.where} failed moments ago; not asked again yet")
         try:
-            with anyio.fail_after(self.timeout):
+            with anyio.fail_after(timeout or self.timeout):
                 return await script(keys=keys, args=args)
         except (RedisError, OSError, TimeoutError) as exc:
             self._resting_until = time.monotonic() + COOLDOWN
@@ -158,6 +162,7 @@ class RedisKeyStore:
     def __init__(self, state: RedisState) -> None:
         self._state = state
         self._deferred: OrderedDict[str, tuple[Any, list[Any]]] = OrderedDict()
+        self._writing_deferred = False
 
     async def _run(self, script: Any, scope: str, args: list[Any]) -> Any:
         if self._deferred:
@@ -176,13 +181,19 @@ class RedisKeyStore:
             self._deferred.popitem(last=False)
 
     async def _write_deferred(self) -> None:
-        for scope, (script, args) in list(self._deferred.items()):
-            try:
-                await self._state.run(script, [_key(scope)], args)
-            except StoreUnavailable:
-                return
-            if self._deferred.get(scope) == (script, args):
-                del self._deferred[scope]
+        if self._writing_deferred:  # one operation writes them; the others go on
+            return
+        self._writing_deferred = True
+        try:
+            for scope, (script, args) in list(self._deferred.items()):
+                try:
+                    await self._state.run(script, [_key(scope)], args)
+                except StoreUnavailable:
+                    return
+                if self._deferred.get(scope) == (script, args):
+                    del self._deferred[scope]
+        finally:
+            self._writing_deferred = False
 
     async def claim(self, scope: str, claim: Claim) -> KeyRecord | None:
         lease_us = round(claim.lease * 1e6)
@@ -226,10 +237,17 @@ def _key(scope: str) -> str:
 
 
 class RedisPacing:
-    """Each account's grants in Redis (a :class:`PacingBackend`)."""
+    """Each account's grants in Redis (a :class:`PacingBackend`).
 
-    def __init__(self, state: RedisState) -> None:
+    A reservation may take as long as the request would wait for its turn anyway (the pacing
+    queue, at least the store timeout): under a burst, the round trip waits behind the burst's own
+    work on the event loop, and giving up early would make the process pace alone (and let the
+    replicas together exceed the limit) although Redis is well.
+    """
+
+    def __init__(self, state: RedisState, *, timeout: float) -> None:
         self._state = state
+        self._timeout = timeout
 
     async def reserve(self, bucket: str, limit: int, window: float, max_wait: float) -> Reservation:
         ttl_ms = round((window + max_wait + 1) * 1000)
@@ -237,5 +255,6 @@ class RedisPacing:
             self._state.reserve,
             [f"{PREFIX}pace:{bucket}"],
             [limit, round(window * 1e6), round(max_wait * 1e6), ttl_ms],
+            timeout=max(self._timeout, max_wait),
         )
         return Reservation(bool(int(admitted)), int(micros) / 1e6)
