@@ -414,6 +414,9 @@ def serve_with_sandbox(
     """Gateway and sandbox in one process on one port; prints the (local, demo) sandbox
     credentials and a curl example. Always a single worker: the sandbox's state and background
     workers live in this process."""
+    from plivo_blocks.gateway.state import prepare_state_dir
+
+    prepare_state_dir(GatewaySettings.from_env())  # a bad setting fails here, not in the lifespan
     sock = bind_socket(host, port)
     stack = build_sandbox_stack(local_url(host, sock.getsockname()[1]), db_path)
     announce(f"plivo-blocks gateway + sandbox on {stack.url} (database {db_path})")
