@@ -44,7 +44,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="plivo-bench-") as workdir:
         db = Path(workdir) / "sandbox.db"
         port = free_port()
-        env = {**os.environ, "PLIVO_AUTH_ID": AUTH_ID, "PLIVO_AUTH_TOKEN": AUTH_TOKEN}
+        env = {**os.environ, "PLIVO_SANDBOX_AUTH_ID": AUTH_ID, "PLIVO_SANDBOX_AUTH_TOKEN": AUTH_TOKEN}
         process = subprocess.Popen(
             [CLI, "sandbox", "--port", str(port), "--db", str(db)],
             env=env,

@@ -120,7 +120,7 @@ def free_port() -> int:
 
 def start_server(database: Path, log: Path) -> tuple[subprocess.Popen[bytes], str]:
     port = free_port()
-    env = {**os.environ, "PLIVO_AUTH_ID": AUTH_ID, "PLIVO_AUTH_TOKEN": AUTH_TOKEN}
+    env = {**os.environ, "PLIVO_SANDBOX_AUTH_ID": AUTH_ID, "PLIVO_SANDBOX_AUTH_TOKEN": AUTH_TOKEN}
     with log.open("wb") as out:
         process = subprocess.Popen(
             [

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 import pytest
 from hypothesis import settings
 
-pytest_plugins = ["support.fixtures"]
+pytest_plugins = ["support.fixtures", "support.browser"]
 
 # Gateways started by the tests (in process from the environment, or as `plivo-blocks serve`) keep
 # their state (idempotency keys, pacing) here, never in the user's ~/.local/state.

@@ -10,12 +10,46 @@ import json
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
+from typer.core import TyperArgument, TyperCommand, TyperGroup, TyperOption
+
+from plivo_blocks._version import __version__
 
 if TYPE_CHECKING:
+    from rich.console import Console
+
     from plivo_blocks.catalog import Block
+
+
+class _ArgumentNamedOnly(TyperArgument):
+    def display_type_rich(self, ctx: Any) -> str | None:
+        return None
+
+
+def _without_type_placeholders(params: list[Any]) -> list[Any]:
+    """typer labels every parameter with its Python type in --help (``<str>``, ``<bool>``; TEXT and
+    INTEGER in older versions): noise to a reader. An argument is named by its metavar (BLOCK), an
+    option that takes a value by its own metavar (``--port PORT``), and a flag by nothing."""
+    for param in params:
+        if isinstance(param, TyperArgument):
+            param.__class__ = _ArgumentNamedOnly
+        elif isinstance(param, TyperOption) and param.is_flag and param.metavar is None:
+            param.metavar = ""
+    return params
+
+
+class _Command(TyperCommand):
+    def get_params(self, ctx: Any) -> list[Any]:
+        return _without_type_placeholders(super().get_params(ctx))
+
+
+class _Group(TyperGroup):
+    def get_params(self, ctx: Any) -> list[Any]:
+        return _without_type_placeholders(super().get_params(ctx))
+
 
 app = typer.Typer(
     name="plivo-blocks",
+    cls=_Group,
     help="Plivo's SMS and voice API as 68 named, validated blocks: list and describe them, call them, "
     "serve them over HTTP (RapidAPI package protocol), or run a local sandbox Plivo.",
     no_args_is_help=True,
@@ -38,25 +72,41 @@ def _block(name: str) -> Block:
 
     try:
         return get_block(name)
-    except UnknownBlockError:
-        import difflib
+    except UnknownBlockError as unknown:
+        _fail(f"no block named {name!r}{unknown.hint()}; `plivo-blocks blocks` lists them")
 
-        from plivo_blocks.catalog import BLOCKS_BY_NAME
 
-        close = difflib.get_close_matches(name, list(BLOCKS_BY_NAME), n=3)
-        hint = f" (did you mean {', '.join(close)}?)" if close else ""
-        _fail(f"no block named {name!r}{hint}; `plivo-blocks blocks` lists them")
+def _print_version(value: bool) -> None:
+    if value:
+        typer.echo(f"plivo-blocks {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", "-V", help="Print the version and exit.", callback=_print_version, is_eager=True
+        ),
+    ] = False,
+) -> None:
+    # Only --version lives here; the app's help text is the Typer's.
+    return None
 
 
 def _plivo_path(block: Block) -> str:
     return "/v1/Account/{auth_id}/" + block.path
 
 
-@app.command("blocks")
+@app.command("blocks", cls=_Command)
 def list_blocks(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
     group: Annotated[
-        str | None, typer.Option("--group", "-g", help="Only this group, e.g. Messages (case-insensitive).")
+        str | None,
+        typer.Option(
+            "--group", "-g", metavar="GROUP", help="Only this group, e.g. Messages (case-insensitive)."
+        ),
     ] = None,
 ) -> None:
     """List the blocks: name, group and the Plivo call each makes."""
@@ -94,12 +144,12 @@ def list_blocks(
     Console().print(table)
 
 
-@app.command()
+@app.command(cls=_Command)
 def describe(
     block_name: Annotated[str, typer.Argument(metavar="BLOCK", help="Block name, e.g. sendMessage.")],
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of text.")] = False,
 ) -> None:
-    """Show a block: its arguments (type, required, constraints, Plivo parameter) and the Plivo call."""
+    """Show a block: its arguments (type, required, rule, Plivo parameter, description) and the Plivo call."""
     from plivo_blocks.catalog.examples import example_args
 
     block = _block(block_name)
@@ -136,10 +186,21 @@ def describe(
         )
         return
     from rich.console import Console
-    from rich.markup import escape
-    from rich.table import Table
 
     console = Console()
+    _print_block(console, block)
+    console.print("\nExample:")
+    words = ["plivo-blocks", "call", block.name, *(f"{k}={_shell_quote(str(v))}" for k, v in example.items())]
+    console.print(_shell_lines(words, console.width), markup=False, highlight=False, soft_wrap=True)
+
+
+def _print_block(console: Console, block: Block) -> None:
+    """The block as text that wraps to the terminal: nothing is cut, at 80 columns or fewer."""
+    from rich import box
+    from rich.markup import escape
+    from rich.table import Table
+    from rich.text import Text
+
     console.print(f"[bold]{block.name}[/bold]  ({block.group})")
     console.print(escape(block.description))
     fixed = "".join(f" {k}={v}" for k, v in block.fixed_params.items())
@@ -148,23 +209,41 @@ def describe(
         f"{escape(' with' + fixed) if fixed else ''}; success status {block.status}"
     )
     console.print(
-        "Credentials: PLIVO_AUTH_ID / PLIVO_AUTH_TOKEN (client, CLI) or args authId / authToken (gateway)"
+        "Credentials: --auth-id / --auth-token or PLIVO_AUTH_ID / PLIVO_AUTH_TOKEN (CLI, client); "
+        "args authId / authToken (gateway)"
     )
-    if block.args:
-        table = Table(show_lines=False)
-        table.add_column("argument", no_wrap=True, style="bold")
-        table.add_column("type", no_wrap=True)
-        table.add_column("required", no_wrap=True)
-        table.add_column("constraint")
-        table.add_column("Plivo parameter", no_wrap=True)
-        for a in block.args:
-            where = f"{{{a.name}}} in path" if a.name in block.path_args else a.param
-            table.add_row(a.name, a.datatype, "yes" if a.required else "no", escape(a.type.describe()), where)
-        console.print(table)
-    else:
+    if not block.args:
         console.print("No arguments besides the credentials.")
-    pairs = " ".join(f"{k}={_shell_quote(str(v))}" for k, v in example.items())
-    console.print(f"\nExample: plivo-blocks call {block.name} {escape(pairs)}".rstrip(), soft_wrap=True)
+        return
+    # Two columns, so that the second has room to wrap at 80 columns: the name (never cut: it is
+    # what you type) with its type, then the rule, where the value goes at Plivo, and the description.
+    table = Table(box=box.SIMPLE_HEAD, show_lines=True, pad_edge=False)
+    table.add_column("argument", no_wrap=True)
+    table.add_column("details", overflow="fold")
+    for a in block.args:
+        name = Text(a.name, style="bold")
+        name.append(f"\n{a.datatype}, " + ("required" if a.required else "optional"), style="default")
+        where = f"in the path as {{{a.name}}}" if a.name in block.path_args else f"Plivo parameter {a.param}"
+        details = Text(f"{a.type.describe()}; {where}")
+        if a.info:
+            details.append(f"\n{a.info}", style="dim")
+        table.add_row(name, details)
+    console.print(table)
+
+
+def _shell_lines(words: list[str], width: int) -> str:
+    """A shell command cut into lines of at most ``width`` characters, joined by `` \\`` (a word
+    longer than that gets a line of its own): still one command when pasted."""
+    lines: list[str] = []
+    line = ""
+    for word in words:
+        if line and len(line) + 1 + len(word) + 2 > width:
+            lines.append(line + " \\")
+            line = "    " + word
+        else:
+            line = f"{line} {word}" if line else word
+    lines.append(line)
+    return "\n".join(lines)
 
 
 def _shell_quote(value: str) -> str:
@@ -183,7 +262,7 @@ def _parse_pairs(pairs: list[str]) -> dict[str, Any]:
     return args
 
 
-@app.command()
+@app.command(cls=_Command)
 def call(
     block_name: Annotated[str, typer.Argument(metavar="BLOCK", help="Block name, e.g. sendMessage.")],
     pairs: Annotated[
@@ -192,12 +271,37 @@ def call(
     ] = None,
     json_args: Annotated[
         str | None,
-        typer.Option("--json-args", help="Arguments as one JSON object (KEY=VALUE pairs override it)."),
+        typer.Option(
+            "--json-args", metavar="JSON", help="Arguments as one JSON object (KEY=VALUE pairs override it)."
+        ),
+    ] = None,
+    api_url: Annotated[
+        str | None,
+        typer.Option(
+            "--api-url",
+            metavar="URL",
+            envvar="PLIVO_API_URL",
+            help="Where Plivo is: https://api.plivo.com, or a sandbox such as http://127.0.0.1:8100.",
+        ),
+    ] = None,
+    auth_id: Annotated[
+        str | None, typer.Option("--auth-id", metavar="ID", envvar="PLIVO_AUTH_ID", help="Plivo auth id.")
+    ] = None,
+    auth_token: Annotated[
+        str | None,
+        typer.Option(
+            "--auth-token",
+            metavar="TOKEN",
+            envvar="PLIVO_AUTH_TOKEN",
+            help="Plivo auth token. Prefer the environment variable: a command line is seen by other "
+            "users of the machine (ps) and kept in shell history.",
+        ),
     ] = None,
 ) -> None:
-    """Run a block with the credentials in PLIVO_AUTH_ID / PLIVO_AUTH_TOKEN; print Plivo's answer as JSON.
+    """Run a block and print Plivo's answer as JSON.
 
-    The call goes to Plivo, or to PLIVO_API_URL when set (e.g. a sandbox).
+    The call goes to Plivo, or to --api-url / PLIVO_API_URL (e.g. a sandbox), with the credentials
+    of --auth-id / --auth-token or PLIVO_AUTH_ID / PLIVO_AUTH_TOKEN.
 
     Exit status: 0 on success, 1 when Plivo refused the call or could not be reached,
     2 when it was refused locally (unknown block, invalid arguments, missing credentials).
@@ -213,6 +317,17 @@ def call(
             _fail("--json-args must be a JSON object")
         args.update(loaded)
     args.update(_parse_pairs(pairs or []))
+    missing = [
+        f"{option} (or {variable})"
+        for option, variable, value in (
+            ("--auth-id", "PLIVO_AUTH_ID", auth_id),
+            ("--auth-token", "PLIVO_AUTH_TOKEN", auth_token),
+        )
+        if not value
+    ]
+    if missing:
+        _fail("no Plivo credentials: give " + " and ".join(missing))
+    assert auth_id and auth_token
 
     from plivo_blocks.client import Client
     from plivo_blocks.errors import (
@@ -224,7 +339,15 @@ def call(
     )
 
     try:
-        with Client() as client:
+        client = Client(auth_id, auth_token, base_url=api_url)
+    except ConfigurationError as exc:
+        # The client's words are about its keyword arguments; here they came from options.
+        problem = (
+            str(exc).removeprefix("base_url ").replace("auth_id and auth_token", "--auth-id and --auth-token")
+        )
+        _fail(f"--api-url (or PLIVO_API_URL) {problem}")
+    try:
+        with client:
             answer = client.call_block(block.name, args)
     except ValidationError as exc:
         lines = "\n".join(f"  - {p}" for p in exc.problems)
@@ -251,13 +374,29 @@ _SERVE_ENV_HELP = (
     "PLIVO_BLOCKS_GRACEFUL_SHUTDOWN."
 )
 
-HostOption = Annotated[str, typer.Option("--host", help="Address to listen on.")]
+HostOption = Annotated[str, typer.Option("--host", metavar="HOST", help="Address to listen on.")]
 DbOption = Annotated[
-    str, typer.Option("--db", help="Sandbox SQLite database file (':memory:' for a throwaway one).")
+    str,
+    typer.Option(
+        "--db", metavar="PATH", help="Sandbox SQLite database file (':memory:' for a throwaway one)."
+    ),
+]
+ClockOption = Annotated[
+    str,
+    typer.Option(
+        "--clock",
+        metavar="MODE",
+        help="Sandbox time: real (calls last as long as on Plivo), scaled:N (N times faster) or manual "
+        "(moves only with POST /_sandbox/clock/advance).",
+    ),
 ]
 LogLevelOption = Annotated[
-    str, typer.Option("--log-level", help="critical, error, warning, info, debug.", case_sensitive=False)
+    str,
+    typer.Option(
+        "--log-level", metavar="LEVEL", help="critical, error, warning, info, debug.", case_sensitive=False
+    ),
 ]
+PORT_HELP = "Port to listen on (0: any free port)."
 
 
 def _run_server(start: Any, **kwargs: Any) -> None:
@@ -269,10 +408,10 @@ def _run_server(start: Any, **kwargs: Any) -> None:
         _fail(str(exc))
 
 
-@app.command(epilog=_SERVE_ENV_HELP)
+@app.command(cls=_Command, epilog=_SERVE_ENV_HELP)
 def serve(
     host: HostOption = "127.0.0.1",
-    port: Annotated[int, typer.Option("--port", "-p", help="Port to listen on (0: any free port).")] = 8000,
+    port: Annotated[int, typer.Option("--port", "-p", metavar="PORT", help=PORT_HELP)] = 8000,
     sandbox: Annotated[
         bool,
         typer.Option(
@@ -282,9 +421,16 @@ def serve(
         ),
     ] = False,
     db: DbOption = "plivo-sandbox.db",
+    clock: ClockOption = "real",
     workers: Annotated[
         int,
-        typer.Option("--workers", "-w", min=1, help="Worker processes for the gateway (not with --sandbox)."),
+        typer.Option(
+            "--workers",
+            "-w",
+            min=1,
+            metavar="N",
+            help="Worker processes for the gateway (not with --sandbox).",
+        ),
     ] = 1,
     log_level: LogLevelOption = "info",
 ) -> None:
@@ -298,25 +444,51 @@ def serve(
                 "to scale out, run `plivo-blocks sandbox` once and `plivo-blocks serve --workers N` "
                 "with PLIVO_API_URL pointing at it"
             )
-        _run_server(serving.serve_with_sandbox, host=host, port=port, db_path=db, log_level=log_level.lower())
+        _run_server(
+            serving.serve_with_sandbox,
+            host=host,
+            port=port,
+            db_path=db,
+            clock=_clock(clock),
+            log_level=log_level.lower(),
+        )
     else:
         _run_server(serving.serve_gateway, host=host, port=port, workers=workers, log_level=log_level.lower())
 
 
+def _clock(text: str) -> Any:
+    from plivo_blocks.sandbox.clock import ClockSpec
+
+    try:
+        return ClockSpec.parse(text)
+    except ValueError as exc:
+        _fail(f"--clock: {exc}")
+
+
 @app.command(
     "sandbox",
-    epilog="The main account is PLIVO_AUTH_ID / PLIVO_AUTH_TOKEN when set, else generated once and stored.",
+    cls=_Command,
+    epilog="The main account is PLIVO_SANDBOX_AUTH_ID / PLIVO_SANDBOX_AUTH_TOKEN when set (the token is "
+    "then never printed), else generated once and stored in the database.",
 )
 def sandbox_command(
     host: HostOption = "127.0.0.1",
-    port: Annotated[int, typer.Option("--port", "-p", help="Port to listen on (0: any free port).")] = 8100,
+    port: Annotated[int, typer.Option("--port", "-p", metavar="PORT", help=PORT_HELP)] = 8100,
     db: DbOption = "plivo-sandbox.db",
+    clock: ClockOption = "real",
     log_level: LogLevelOption = "info",
 ) -> None:
     """Serve the sandbox alone: a local, stateful fake of Plivo's REST API at /v1/Account/<auth_id>/."""
     from plivo_blocks import serving
 
-    _run_server(serving.serve_sandbox, host=host, port=port, db_path=db, log_level=log_level.lower())
+    _run_server(
+        serving.serve_sandbox,
+        host=host,
+        port=port,
+        db_path=db,
+        clock=_clock(clock),
+        log_level=log_level.lower(),
+    )
 
 
 def main() -> None:

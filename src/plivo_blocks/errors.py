@@ -7,6 +7,7 @@ and Plivo's own ``error`` text, never from request headers or URLs with userinfo
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -50,12 +51,18 @@ class ValidationError(PlivoBlocksError, ValueError):
 class UnknownBlockError(PlivoBlocksError, KeyError):
     """No block of that name exists in the catalog."""
 
-    def __init__(self, name: str) -> None:
+    def __init__(self, name: str, suggestions: Sequence[str] = ()) -> None:
         self.name = name
+        #: Block names close to ``name``, best first (the CLI and the gateway offer them).
+        self.suggestions = tuple(suggestions)
         super().__init__(name)
 
+    def hint(self) -> str:
+        """`` (did you mean sendMessage?)``, or nothing when no block name is close."""
+        return f" (did you mean {', '.join(self.suggestions)}?)" if self.suggestions else ""
+
     def __str__(self) -> str:
-        return f"unknown block {self.name!r}"
+        return f"unknown block {self.name!r}{self.hint()}"
 
 
 class ConfigurationError(PlivoBlocksError):

@@ -14,13 +14,14 @@ import copy
 import json
 import logging
 import os
+import shlex
 import shutil
 import socket
 import tempfile
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import AsyncExitStack, contextmanager
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import h11
 import uvicorn
@@ -32,6 +33,10 @@ from uvicorn.protocols.http.h11_impl import H11Protocol
 from plivo_blocks._env import NumberRule
 from plivo_blocks.errors import ConfigurationError
 from plivo_blocks.gateway import GatewaySettings, create_app
+
+if TYPE_CHECKING:  # the sandbox is imported only by the commands that serve it
+    from plivo_blocks.sandbox.accounts import MainCredentials
+    from plivo_blocks.sandbox.clock import ClockSpec
 
 LOG = logging.getLogger("plivo_blocks.serving")
 
@@ -380,25 +385,60 @@ class SandboxStack:
 
     app: ComposedApp
     url: str
-    auth_id: str
-    auth_token: str
+    credentials: MainCredentials
+
+    @property
+    def auth_id(self) -> str:
+        return self.credentials.auth_id
+
+    @property
+    def auth_token(self) -> str:
+        return self.credentials.auth_token
 
 
-def build_sandbox_stack(url: str, db_path: str) -> SandboxStack:
+def build_sandbox_stack(url: str, db_path: str, clock: ClockSpec | None = None) -> SandboxStack:
     """The sandbox at ``db_path`` and a gateway pointed at ``url`` (where the composed app will be
     served), with the sandbox's main account credentials."""
     from plivo_blocks.sandbox import create_app as create_sandbox
 
-    sandbox = create_sandbox(db_path)
-    account = sandbox.state.sandbox
+    sandbox = create_sandbox(db_path, clock=clock)
+    state = sandbox.state.sandbox
     gateway = create_app(replace(GatewaySettings.from_env(), api_url=url))
-    return SandboxStack(ComposedApp(gateway, sandbox), url, account.main_auth_id, account.main_auth_token)
+    return SandboxStack(ComposedApp(gateway, sandbox), url, state.accounts.main)
 
 
-def curl_example(url: str, auth_id: str, auth_token: str) -> str:
-    body = json.dumps({"args": {"authId": auth_id, "authToken": auth_token}}, separators=(",", ":"))
+def shown_token(credentials: MainCredentials) -> str:
+    """The token as a banner may print it: a token the user gave (environment) is never echoed."""
+    return credentials.auth_token if credentials.printable else "$PLIVO_SANDBOX_AUTH_TOKEN"
+
+
+def curl_example(url: str, credentials: MainCredentials) -> str:
+    args = {"authId": credentials.auth_id, "authToken": shown_token(credentials)}
+    body = json.dumps({"args": args}, separators=(",", ":"))
+    quote = "'" if credentials.printable else '"'
+    if not credentials.printable:
+        body = body.replace('"', '\\"')
     return (
-        f"curl -s -X POST {url}/api/Plivo/getAccountDetails -H 'Content-Type: application/json' -d '{body}'"
+        f"curl -s -X POST {url}/api/Plivo/getAccountDetails -H 'Content-Type: application/json' "
+        f"-d {quote}{body}{quote}"
+    )
+
+
+def _announce_credentials(announce: Callable[[str], None], credentials: MainCredentials, label: str) -> None:
+    announce(f"  {label} auth id:    {credentials.auth_id}")
+    if credentials.printable:
+        announce(f"  {label} auth token: {credentials.auth_token}")
+    else:
+        announce(f"  {label} auth token: (from PLIVO_SANDBOX_AUTH_TOKEN, not shown)")
+
+
+def client_env(url: str, credentials: MainCredentials) -> str:
+    """The ``export`` line that points plivo-blocks' client and CLI at the server at ``url``. A token
+    the user gave is not echoed: the line refers to its variable, for the shell to expand."""
+    pairs = {"PLIVO_API_URL": shlex.quote(url), "PLIVO_AUTH_ID": shlex.quote(credentials.auth_id)}
+    token = shlex.quote(credentials.auth_token) if credentials.printable else '"$PLIVO_SANDBOX_AUTH_TOKEN"'
+    return "export " + " ".join(
+        f"{name}={value}" for name, value in {**pairs, "PLIVO_AUTH_TOKEN": token}.items()
     )
 
 
@@ -407,6 +447,7 @@ def serve_with_sandbox(
     port: int = 8000,
     *,
     db_path: str = "plivo-sandbox.db",
+    clock: ClockSpec | None = None,
     log_level: str = "info",
     settings: ServerSettings | None = None,
     announce: Callable[[str], None] = print,
@@ -418,13 +459,18 @@ def serve_with_sandbox(
 
     prepare_state_dir(GatewaySettings.from_env())  # a bad setting fails here, not in the lifespan
     sock = bind_socket(host, port)
-    stack = build_sandbox_stack(local_url(host, sock.getsockname()[1]), db_path)
-    announce(f"plivo-blocks gateway + sandbox on {stack.url} (database {db_path})")
-    announce(f"  sandbox auth id:    {stack.auth_id}")
-    announce(f"  sandbox auth token: {stack.auth_token}")
+    try:
+        stack = build_sandbox_stack(local_url(host, sock.getsockname()[1]), db_path, clock)
+    except BaseException:
+        sock.close()
+        raise
+    clock_label = clock.label if clock else "real"
+    announce(f"plivo-blocks gateway + sandbox on {stack.url} (database {db_path}, clock {clock_label})")
+    _announce_credentials(announce, stack.credentials, "sandbox")
+    announce("  client and CLI: " + client_env(stack.url, stack.credentials))
     announce(f"  docs: {stack.url}/docs")
     announce("  try:")
-    announce("  " + curl_example(stack.url, stack.auth_id, stack.auth_token))
+    announce("  " + curl_example(stack.url, stack.credentials))
     uvicorn.Server(uvicorn_config(stack.app, settings=settings, log_level=log_level)).run(sockets=[sock])
 
 
@@ -433,6 +479,7 @@ def serve_sandbox(
     port: int = 8100,
     *,
     db_path: str = "plivo-sandbox.db",
+    clock: ClockSpec | None = None,
     log_level: str = "info",
     settings: ServerSettings | None = None,
     announce: Callable[[str], None] = print,
@@ -442,13 +489,21 @@ def serve_sandbox(
 
     sock = bind_socket(host, port)
     url = local_url(host, sock.getsockname()[1])
-    sandbox = create_sandbox(db_path)
-    account = sandbox.state.sandbox
-    announce(f"plivo-blocks sandbox (a local fake Plivo API) on {url} (database {db_path})")
-    announce(f"  main auth id:    {account.main_auth_id}")
-    announce(f"  main auth token: {account.main_auth_token}")
+    try:
+        sandbox = create_sandbox(db_path, clock=clock)
+    except BaseException:
+        sock.close()
+        raise
+    credentials = sandbox.state.sandbox.accounts.main
+    clock_label = (clock or ClockSpec()).label
     announce(
-        f"  try: curl -s -u '{account.main_auth_id}:{account.main_auth_token}' {url}/v1/Account/{account.main_auth_id}/"
+        f"plivo-blocks sandbox (a local fake Plivo API) on {url} (database {db_path}, clock {clock_label})"
+    )
+    _announce_credentials(announce, credentials, "main")
+    token = shown_token(credentials)
+    quote = "'" if credentials.printable else '"'
+    announce(
+        f"  try: curl -s -u {quote}{credentials.auth_id}:{token}{quote} {url}/v1/Account/{credentials.auth_id}/"
     )
     announce(f"  point a client at it: PLIVO_API_URL={url}")
     uvicorn.Server(uvicorn_config(sandbox, settings=settings, log_level=log_level)).run(sockets=[sock])

@@ -140,6 +140,24 @@ def test_url_must_be_absolute_http() -> None:
         assert _rule(Url(), bad) == "url"
 
 
+def test_url_with_whitespace_says_to_percent_encode_it() -> None:
+    url = "http://127.0.0.1:8000/_sandbox/xml?xml=<Response><Speak>Hello world</Speak></Response>"
+    with pytest.raises(Invalid) as caught:
+        Url().parse(url)
+    assert caught.value.rule == "url"
+    message = caught.value.message
+    assert message.startswith("contains whitespace: percent-encode it")
+    assert f"character {url.index(' ') + 1}" in message  # where, not the value cut short
+    assert "..." not in message
+    assert Url().parse(url.replace(" ", "%20")) == url.replace(" ", "%20")
+    for blank in ("\t", "\n", "\u00a0"):
+        with pytest.raises(Invalid, match="contains whitespace"):
+            Url().parse(f"https://a.io/x{blank}y")
+    # Not a URL at all: the general rule, not the whitespace one.
+    with pytest.raises(Invalid, match=r"absolute http\(s\) URL"):
+        Url().parse("not a url")
+
+
 def test_small_types() -> None:
     assert Country().parse("gb") == "GB"
     assert _rule(Country(), "UK") == "country_iso"

@@ -2,19 +2,25 @@
 
 from __future__ import annotations
 
+import importlib.metadata
 import json
+import re
 import subprocess
 import sys
 
 import pytest
+import typer.main
+from typer.core import TyperGroup
 from typer.testing import CliRunner
 
-from plivo_blocks.catalog import BLOCKS
+from plivo_blocks import __version__
+from plivo_blocks.catalog import BLOCKS, Block
 from plivo_blocks.cli import app
 from support.upstream import RecordingUpstream, Reply, free_port
 
 AUTH_ID = "MACLITESTXXXXXXXXXXX"
 AUTH_TOKEN = "cli-secret-token-4d2b8e"
+COMMANDS = [[], ["blocks"], ["describe"], ["call"], ["serve"], ["sandbox"]]
 
 
 @pytest.fixture
@@ -78,6 +84,44 @@ def test_describe_shows_arguments_constraints_and_the_plivo_call(runner: CliRunn
     assert "dst" in out  # destination's Plivo parameter
     assert "an absolute http(s) URL" in out
     assert "plivo-blocks call sendMessage" in out
+
+
+def _describe_columns(output: str) -> tuple[str, str]:
+    """The text of the argument table's two columns, each joined into one string (the second
+    starts where its heading, ``details``, starts)."""
+    lines = output.splitlines()
+    header = next(
+        i for i, line in enumerate(lines) if line.lstrip().startswith("argument") and "details" in line
+    )
+    offset = lines[header].index("details")
+    end = next(i for i in range(header, len(lines)) if lines[i].startswith("Example:"))
+    rows = [line for line in lines[header + 2 : end] if line.strip()]
+    return " ".join(r[:offset] for r in rows), " ".join(r[offset:] for r in rows)
+
+
+@pytest.mark.parametrize("block", BLOCKS, ids=lambda b: b.name)
+def test_describe_is_readable_at_80_columns(runner: CliRunner, block: Block) -> None:
+    result = runner.invoke(app, ["describe", block.name], env={"COLUMNS": "80"})
+    assert result.exit_code == 0, result.output
+    out = result.stdout
+    too_wide = [line for line in out.splitlines() if len(line.rstrip()) > 80]
+    assert not too_wide, too_wide
+    # Wrapped, never cut: the only ellipses are those of the catalog's own texts.
+    own = block.description + "".join(a.info + a.type.describe() for a in block.args)
+    assert out.count("…") == own.count("…")
+    if not block.args:
+        assert "No arguments besides the credentials." in out
+        return
+    names, details = _describe_columns(out)
+    squeezed = "".join(details.split())  # long words may be folded across lines
+    for arg in block.args:
+        assert arg.name in names.split()
+        assert "".join(arg.type.describe().split()) in squeezed, arg.name
+        assert "".join(arg.info.split()) in squeezed, arg.name  # each argument's description
+    # The example is one command cut into lines that end in " \\".
+    example = out[out.index("Example:") :].splitlines()[1:]
+    assert example[0].startswith(f"plivo-blocks call {block.name}")
+    assert all(line.endswith(" \\") for line in example[:-1])
 
 
 def test_describe_marks_path_arguments(runner: CliRunner) -> None:
@@ -158,12 +202,88 @@ def test_call_unreachable_upstream_exits_1(runner: CliRunner, plivo_env: dict[st
     assert AUTH_TOKEN not in result.output
 
 
-def test_call_without_credentials_explains(runner: CliRunner, recording_upstream: RecordingUpstream) -> None:
-    env = {"PLIVO_API_URL": recording_upstream.url, "PLIVO_AUTH_ID": "", "PLIVO_AUTH_TOKEN": ""}
+def _call_options() -> set[str]:
+    command = typer.main.get_command(app)
+    assert isinstance(command, TyperGroup)
+    return {opt for param in command.commands["call"].params for opt in param.opts if opt.startswith("-")}
+
+
+@pytest.mark.parametrize(
+    ("given", "missing"),
+    [
+        ({}, ["--auth-id", "PLIVO_AUTH_ID", "--auth-token", "PLIVO_AUTH_TOKEN"]),
+        ({"PLIVO_AUTH_ID": AUTH_ID}, ["--auth-token", "PLIVO_AUTH_TOKEN"]),
+        ({"PLIVO_AUTH_TOKEN": AUTH_TOKEN}, ["--auth-id", "PLIVO_AUTH_ID"]),
+    ],
+    ids=["none", "no-token", "no-id"],
+)
+def test_call_without_credentials_names_options_that_exist(
+    runner: CliRunner, recording_upstream: RecordingUpstream, given: dict[str, str], missing: list[str]
+) -> None:
+    env = {"PLIVO_API_URL": recording_upstream.url, "PLIVO_AUTH_ID": "", "PLIVO_AUTH_TOKEN": "", **given}
     result = runner.invoke(app, ["call", "getAccountDetails"], env=env)
     assert result.exit_code == 2
-    assert "PLIVO_AUTH_ID" in result.stderr
     assert recording_upstream.requests == []
+    named = re.findall(r"--[a-z][a-z-]*", result.stderr)
+    assert named and set(named) <= _call_options(), result.stderr  # every option it names exists
+    assert re.findall(r"--[a-z-]+|PLIVO_[A-Z_]+", result.stderr) == missing
+    assert AUTH_TOKEN not in result.output
+
+
+def test_call_takes_credentials_and_url_as_options(
+    runner: CliRunner, recording_upstream: RecordingUpstream
+) -> None:
+    recording_upstream.enqueue(Reply(json={"api_id": "a1", "auth_id": AUTH_ID}))
+    # The options beat the environment, which points nowhere useful.
+    env = {
+        "PLIVO_API_URL": f"http://127.0.0.1:{free_port()}",
+        "PLIVO_AUTH_ID": "MAENV",
+        "PLIVO_AUTH_TOKEN": "env",
+    }
+    argv = ["call", "getAccountDetails", "--api-url", recording_upstream.url, "--auth-id", AUTH_ID]
+    result = runner.invoke(app, [*argv, "--auth-token", AUTH_TOKEN], env=env)
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout) == {"api_id": "a1", "auth_id": AUTH_ID}
+    (seen,) = recording_upstream.requests
+    assert seen.raw_path == f"/v1/Account/{AUTH_ID}/"
+    assert seen.basic_auth == (AUTH_ID, AUTH_TOKEN)
+
+
+def test_call_never_echoes_a_token_given_as_an_option(
+    runner: CliRunner, recording_upstream: RecordingUpstream
+) -> None:
+    recording_upstream.enqueue(Reply(status=401, json={"api_id": "x", "error": "Authentication failed"}))
+    argv = ["call", "getAccountDetails", "--api-url", recording_upstream.url]
+    result = runner.invoke(app, [*argv, "--auth-id", AUTH_ID, "--auth-token", AUTH_TOKEN], env={})
+    assert result.exit_code == 1
+    assert "HTTP 401" in result.stderr
+    assert AUTH_TOKEN not in result.output
+
+
+def test_call_help_never_shows_the_token_from_the_environment(runner: CliRunner) -> None:
+    result = runner.invoke(app, ["call", "--help"], env={"PLIVO_AUTH_TOKEN": AUTH_TOKEN, "COLUMNS": "200"})
+    assert result.exit_code == 0
+    assert "PLIVO_AUTH_TOKEN" in result.stdout and "--auth-token" in result.stdout
+    assert AUTH_TOKEN not in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        ("ftp://example.com", "--api-url (or PLIVO_API_URL) must be an absolute http(s) URL"),
+        ("http://user:pw@example.com", "--api-url (or PLIVO_API_URL) must not carry credentials"),
+    ],
+)
+def test_call_refuses_a_bad_api_url(
+    runner: CliRunner, plivo_env: dict[str, str], url: str, message: str
+) -> None:
+    result = runner.invoke(app, ["call", "getAccountDetails", "--api-url", url], env=plivo_env)
+    assert result.exit_code == 2
+    assert message in result.stderr
+    assert "pw" not in result.stderr
+    named = re.findall(r"--[a-z][a-z-]*", result.stderr)
+    assert set(named) <= _call_options(), result.stderr  # only options that exist
+    assert "auth_id" not in result.stderr  # not the Python client's keyword arguments
 
 
 @pytest.mark.parametrize(
@@ -189,11 +309,56 @@ def test_serve_sandbox_refuses_several_workers(runner: CliRunner) -> None:
     assert "single worker" in result.stderr
 
 
-@pytest.mark.parametrize("command", [[], ["blocks"], ["describe"], ["call"], ["serve"], ["sandbox"]])
+@pytest.mark.parametrize("command", COMMANDS)
 def test_help_everywhere(runner: CliRunner, command: list[str]) -> None:
     result = runner.invoke(app, [*command, "--help"], env={"COLUMNS": "200"})
     assert result.exit_code == 0
     assert "Usage" in result.stdout
+
+
+#: What typer prints for a parameter's Python type: ``<str>``, ``<bool>``, ``<int range>``,
+#: ``<list[str]>`` (typer >= 0.2x), or click's TEXT, INTEGER, BOOLEAN (older versions).
+TYPE_PLACEHOLDER = re.compile(
+    r"<(?:str|bool|int|float|list|tuple|path|datetime|uuid|file|choice)\b[^>]*>|\b(?:TEXT|INTEGER|BOOLEAN|FLOAT)\b"
+)
+
+
+@pytest.mark.parametrize("command", COMMANDS, ids=lambda c: " ".join(c) or "plivo-blocks")
+def test_help_shows_no_type_placeholders(runner: CliRunner, command: list[str]) -> None:
+    result = runner.invoke(app, [*command, "--help"], env={"COLUMNS": "200"})
+    assert result.exit_code == 0
+    assert not TYPE_PLACEHOLDER.findall(result.stdout), result.stdout
+
+
+@pytest.mark.parametrize(
+    ("command", "option", "metavar"),
+    [
+        ("call", "--api-url", "URL"),
+        ("call", "--auth-id", "ID"),
+        ("call", "--auth-token", "TOKEN"),
+        ("call", "--json-args", "JSON"),
+        ("serve", "--port", "PORT"),
+        ("serve", "--workers", "N"),
+        ("sandbox", "--db", "PATH"),
+        ("sandbox", "--clock", "MODE"),
+        ("serve", "--clock", "MODE"),
+        ("blocks", "--group", "GROUP"),
+    ],
+)
+def test_options_that_take_a_value_name_it(
+    runner: CliRunner, command: str, option: str, metavar: str
+) -> None:
+    out = runner.invoke(app, [command, "--help"], env={"COLUMNS": "200"}).stdout
+    (line,) = [line for line in out.splitlines() if re.match(rf"[^\w-]*{option}\s", line)]  # its row
+    assert re.search(rf"\s{metavar}\s", line), line
+
+
+def test_version(runner: CliRunner) -> None:
+    for flag in ("--version", "-V"):
+        result = runner.invoke(app, [flag])
+        assert result.exit_code == 0
+        assert result.stdout == f"plivo-blocks {__version__}\n"
+    assert __version__ == importlib.metadata.version("plivo-blocks")
 
 
 def test_serve_help_documents_workers_and_settings(runner: CliRunner) -> None:

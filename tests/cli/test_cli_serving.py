@@ -7,6 +7,7 @@ import json
 import os
 import queue
 import re
+import shlex
 import signal
 import socket
 import subprocess
@@ -26,10 +27,12 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
+from plivo_blocks.sandbox.accounts import MainCredentials
 from plivo_blocks.serving import (
     ComposedApp,
     bind_socket,
     build_sandbox_stack,
+    client_env,
     curl_example,
     local_url,
     uvicorn_config,
@@ -143,12 +146,67 @@ def test_sandbox_stack_serves_gateway_and_sandbox_on_one_port(tmp_path: Path) ->
     assert health.json() == {"status": "ok"}
 
 
+README = Path(__file__).resolve().parents[2] / "README.md"
+SAMPLE_ID, SAMPLE_TOKEN = "MAABCDEFGHIJKLMNOPQR", "tok123"
+SAMPLE = MainCredentials(SAMPLE_ID, SAMPLE_TOKEN, "generated")
+
+
+def _readme_with_sample_credentials() -> str:
+    """The README with its placeholders (``MA…``, ``…``) filled with sample credentials."""
+    return README.read_text().replace("MA…", SAMPLE_ID).replace("…", SAMPLE_TOKEN)
+
+
+def test_readme_shows_the_banners_curl_and_environment() -> None:
+    """What the README says `make run` prints is what the banner prints (same lines, same curl)."""
+    quickstart = _readme_with_sample_credentials().split("## Quickstart", 1)[1].split("\n## ", 1)[0]
+    lines = [line.strip() for line in quickstart.splitlines()]
+    url = "http://127.0.0.1:8000"
+    assert curl_example(url, SAMPLE) in lines
+    assert "client and CLI: " + client_env(url, SAMPLE) in lines
+
+
+def test_client_env_is_one_export_line() -> None:
+    line = client_env("http://127.0.0.1:8000", MainCredentials(SAMPLE_ID, "to ken'", "generated"))
+    assert shlex.split(line) == [
+        "export",
+        "PLIVO_API_URL=http://127.0.0.1:8000",
+        f"PLIVO_AUTH_ID={SAMPLE_ID}",
+        "PLIVO_AUTH_TOKEN=to ken'",
+    ]
+    # A token from the environment is not echoed: the line hands the variable to the shell.
+    given = client_env("http://127.0.0.1:8000", MainCredentials(SAMPLE_ID, "secret", "environment"))
+    assert "secret" not in given
+    expanded = subprocess.run(
+        ["bash", "-c", given + ' && printf %s "$PLIVO_AUTH_TOKEN"'],
+        env={"PLIVO_SANDBOX_AUTH_TOKEN": "secret"},
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert expanded == "secret"
+
+
 def test_curl_example_is_valid_shell_and_json() -> None:
-    line = curl_example("http://127.0.0.1:8000", "MAABCDEFGHIJKLMNOPQR", "tok123")
+    line = curl_example(
+        "http://127.0.0.1:8000", MainCredentials("MAABCDEFGHIJKLMNOPQR", "tok123", "generated")
+    )
     assert line == (
         "curl -s -X POST http://127.0.0.1:8000/api/Plivo/getAccountDetails -H 'Content-Type: application/json' "
         """-d '{"args":{"authId":"MAABCDEFGHIJKLMNOPQR","authToken":"tok123"}}'"""
     )
+    # A token the user gave is never echoed: the example names the variable, for the shell to expand.
+    given = curl_example(
+        "http://127.0.0.1:8000", MainCredentials("MAABCDEFGHIJKLMNOPQR", "secret", "environment")
+    )
+    assert "secret" not in given
+    expanded = subprocess.run(
+        ["bash", "-c", "echo " + given.split(" -d ", 1)[1]],
+        env={"PLIVO_SANDBOX_AUTH_TOKEN": "secret"},
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert json.loads(expanded) == {"args": {"authId": "MAABCDEFGHIJKLMNOPQR", "authToken": "secret"}}
 
 
 def _console_script() -> str:
@@ -233,7 +291,23 @@ def test_serve_sandbox_end_to_end(tmp_path: Path) -> None:
         auth_token = _found(r"auth token:\s+(\S+)", banner)
         assert re.fullmatch(r"MA[A-Z0-9]{18}", auth_id)
         curl = next(line.strip() for line in banner.splitlines() if "curl " in line)
-        assert curl == curl_example(url, auth_id, auth_token)
+        credentials = MainCredentials(auth_id, auth_token, "generated")
+        assert curl == curl_example(url, credentials)
+        # The banner's environment line, pasted, points the CLI at this server.
+        export = _found(r"client and CLI: (export .*)", banner)
+        assert export == client_env(url, credentials)
+        cli_env = dict(pair.split("=", 1) for pair in shlex.split(export)[1:])
+        assert cli_env["PLIVO_API_URL"] == url
+        called = subprocess.run(
+            [_console_script(), "call", "getAccountDetails"],
+            env={**env, **cli_env},
+            capture_output=True,
+            text=True,
+            timeout=PATIENCE,
+            check=False,
+        )
+        assert called.returncode == 0, called.stderr
+        assert json.loads(called.stdout)["auth_id"] == auth_id
         # What the curl example does.
         response = httpx.post(
             f"{url}/api/Plivo/getAccountDetails",
@@ -246,16 +320,102 @@ def test_serve_sandbox_end_to_end(tmp_path: Path) -> None:
         assert answer["contextWrites"]["to"]["auth_id"] == auth_id
 
 
-def test_sandbox_command_uses_the_environments_main_account(tmp_path: Path) -> None:
+def test_sandbox_command_uses_its_own_variables_and_never_prints_their_token(tmp_path: Path) -> None:
     auth_id, auth_token = "MAENVACCOUNT00000001", "env-token-for-the-sandbox"
-    env = {**_env_without_plivo(), "PLIVO_AUTH_ID": auth_id, "PLIVO_AUTH_TOKEN": auth_token}
-    argv = ["sandbox", "--port", "0", "--db", str(tmp_path / "s.db"), "--log-level", "warning"]
+    real_token = "a-real-plivo-token-never-to-be-shown"
+    env = {
+        **_env_without_plivo(),
+        "PLIVO_SANDBOX_AUTH_ID": auth_id,
+        "PLIVO_SANDBOX_AUTH_TOKEN": auth_token,
+        "PLIVO_AUTH_ID": "MAREALACCOUNT0000001",
+        "PLIVO_AUTH_TOKEN": real_token,
+    }
+    database = tmp_path / "s.db"
+    argv = ["sandbox", "--port", "0", "--db", str(database), "--log-level", "warning"]
     with running_command(argv, env, tmp_path, health="/_sandbox/health") as banner:
         url = _found(r" on (http://127\.0\.0\.1:\d+)", banner)
         assert _found(r"auth id:\s+(\S+)", banner) == auth_id
-        assert _found(r"auth token:\s+(\S+)", banner) == auth_token
+        assert auth_token not in banner and real_token not in banner
+        assert "PLIVO_SANDBOX_AUTH_TOKEN" in banner
         account = httpx.get(f"{url}/v1/Account/{auth_id}/", auth=(auth_id, auth_token), timeout=PATIENCE)
         refused = httpx.get(f"{url}/v1/Account/{auth_id}/", auth=(auth_id, "wrong"), timeout=PATIENCE)
     assert account.status_code == 200
     assert account.json()["auth_id"] == auth_id
     assert refused.status_code == 401
+    stored = database.read_bytes()
+    assert auth_token.encode() not in stored and real_token.encode() not in stored
+
+
+def test_a_subaccount_id_for_the_sandbox_is_a_clear_error(tmp_path: Path) -> None:
+    env = {
+        **_env_without_plivo(),
+        "PLIVO_SANDBOX_AUTH_ID": "SAENVACCOUNT00000001",
+        "PLIVO_SANDBOX_AUTH_TOKEN": "whatever-token",
+    }
+    for command in (["sandbox"], ["serve", "--sandbox"]):
+        done = subprocess.run(
+            [_console_script(), *command, "--port", "0", "--db", str(tmp_path / "s.db")],
+            env=env,
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=PATIENCE,
+        )
+        assert done.returncode == 2, done.stderr
+        assert done.stderr.startswith("error: PLIVO_SANDBOX_AUTH_ID is a subaccount auth id"), done.stderr
+        assert "Traceback" not in done.stderr and "whatever-token" not in done.stderr + done.stdout
+
+
+def _readme_cli_example() -> list[str]:
+    """The README's `call` example: the ```sh block that starts a sandbox, then calls it."""
+    blocks = re.findall(r"```sh\n(.*?)```", README.read_text(), re.DOTALL)
+    (example,) = [b for b in blocks if "plivo-blocks sandbox --port 8100 &" in b]
+    return example.splitlines()
+
+
+def test_readme_cli_example_runs_against_a_sandbox(tmp_path: Path) -> None:
+    """The README's CLI example, run as written against a real `plivo-blocks sandbox` process: only
+    the port (any free one) and the placeholders for the sandbox's credentials are filled in."""
+    start, export, *calls = _readme_cli_example()
+    assert start.startswith("plivo-blocks sandbox --port 8100 &")
+    assert export.startswith("export PLIVO_AUTH_ID=MA… PLIVO_AUTH_TOKEN=…")
+    assert calls and all("plivo-blocks call " in line for line in calls)
+    env = _env_without_plivo()
+    argv = ["sandbox", "--port", "0", "--db", str(tmp_path / "s.db"), "--log-level", "warning"]
+    with running_command(argv, env, tmp_path, health="/_sandbox/health") as banner:
+        url = _found(r" on (http://127\.0\.0\.1:\d+)", banner)
+        auth_id = _found(r"auth id:\s+(\S+)", banner)
+        auth_token = _found(r"auth token:\s+(\S+)", banner)
+        script = "\n".join(
+            ["set -euo pipefail", export.replace("MA…", auth_id).replace("…", auth_token), *calls]
+        ).replace("http://127.0.0.1:8100", url)
+        bin_dir = str(Path(_console_script()).parent)
+        ran = subprocess.run(
+            ["bash", "-c", script],
+            env={**env, "PATH": bin_dir + os.pathsep + env.get("PATH", "")},
+            capture_output=True,
+            text=True,
+            timeout=PATIENCE * 2,
+            check=False,
+        )
+        assert ran.returncode == 0, ran.stderr
+        assert auth_token not in ran.stdout + ran.stderr
+        answers = _json_documents(ran.stdout)
+        assert len(answers) == len(calls)
+        account, sent, listed = answers
+        assert account["auth_id"] == auth_id
+        assert len(sent["message_uuid"]) == 1
+        assert sent["message_uuid"][0] in [m["message_uuid"] for m in listed["objects"]]
+
+
+def _json_documents(text: str) -> list[Any]:
+    """The JSON documents printed one after the other (each pretty-printed over several lines)."""
+    decoder = json.JSONDecoder()
+    documents, index = [], 0
+    while index < len(text):
+        if text[index].isspace():
+            index += 1
+            continue
+        document, index = decoder.raw_decode(text, index)
+        documents.append(document)
+    return documents

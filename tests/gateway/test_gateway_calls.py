@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import logging
+import re
 
 import httpx
 import pytest
 from gateway_support import AUTH_ID, AUTH_TOKEN, GatewayFactory, args, detail
+from typer.testing import CliRunner
 
+from plivo_blocks.cli import app as cli_app
 from plivo_blocks.client import AsyncClient
 from support.upstream import RecordingUpstream, Reply, empty_reply, free_port
 
@@ -109,6 +112,40 @@ async def test_missing_args_object_asks_for_the_credentials(gateway: httpx.Async
     error = detail(await gateway.post("/api/Plivo/getAccountDetails", json={}))
     assert error["status_code"] == "REQUIRED_FIELDS"
     assert error["fields"] == ["authId", "authToken"]
+
+
+async def test_arguments_at_the_top_level_are_told_to_go_under_args(
+    gateway: httpx.AsyncClient, recording_upstream: RecordingUpstream
+) -> None:
+    body = {"authId": AUTH_ID, "authToken": AUTH_TOKEN, "src": "14155550100", "text": "hi"}
+    response = await gateway.post("/api/Plivo/sendMessage", json=body)
+    assert response.status_code == 200
+    error = detail(response)
+    assert error["status_code"] == "JSON_VALIDATION"
+    message = error["status_msg"]
+    assert 'must be inside "args"' in message
+    assert "authId, authToken, src, text at the top level" in message  # names the keys it found...
+    assert AUTH_TOKEN not in response.text and "14155550100" not in response.text  # ...never their values
+    assert recording_upstream.requests == []
+
+
+async def test_many_or_long_top_level_keys_are_named_briefly(gateway: httpx.AsyncClient) -> None:
+    body = {f"{'k' * 500}{i}": 1 for i in range(30)}
+    error = detail(await gateway.post("/api/Plivo/getAccountDetails", json=body))
+    assert error["status_code"] == "JSON_VALIDATION"
+    assert "and 20 more at the top level" in error["status_msg"]
+    assert len(error["status_msg"]) < 800
+
+
+async def test_url_with_a_space_says_to_percent_encode_it(
+    gateway: httpx.AsyncClient, recording_upstream: RecordingUpstream
+) -> None:
+    answer_url = "http://127.0.0.1:8000/_sandbox/xml?xml=<Response><Speak>Hello there</Speak></Response>"
+    body = args(callFrom="14155550100", callTo="14155550101", answerUrl=answer_url)
+    error = detail(await gateway.post("/api/Plivo/makeCall", json=body))
+    assert error["status_code"] == "INVALID_FIELDS"
+    assert error["fields"]["answerUrl"].startswith("contains whitespace: percent-encode it")
+    assert recording_upstream.requests == []
 
 
 async def test_blank_strings_count_as_missing(gateway: httpx.AsyncClient) -> None:
@@ -213,6 +250,24 @@ async def test_unknown_block_is_a_json_404(
         assert response.json()["status_code"] == "UNKNOWN_BLOCK"
         assert "sendSmoke" in response.json()["status_msg"]
     assert recording_upstream.requests == []
+
+
+@pytest.mark.parametrize("name", ["sendMesage", "getaccountdetails", "muteMembr", "Plivo.makeCal", "zzzzzz"])
+async def test_unknown_block_gets_the_same_did_you_mean_as_the_cli(
+    gateway: httpx.AsyncClient, name: str
+) -> None:
+    cli = CliRunner().invoke(cli_app, ["describe", name])
+    assert cli.exit_code == 2
+    response = await gateway.post(f"/api/Plivo/{name}", json=args())
+    assert response.status_code == 404
+    message = response.json()["status_msg"]
+    gateway_hint = re.search(r"\(did you mean [^)]*\)", message)
+    cli_hint = re.search(r"\(did you mean [^)]*\)", cli.stderr)
+    assert (gateway_hint and gateway_hint[0]) == (cli_hint and cli_hint[0]), (message, cli.stderr)
+    if name == "zzzzzz":
+        assert gateway_hint is None  # nothing close: no hint rather than a wild guess
+    else:
+        assert gateway_hint is not None, message
 
 
 async def test_wrong_method_is_a_json_405(gateway: httpx.AsyncClient) -> None:

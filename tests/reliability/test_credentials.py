@@ -172,8 +172,8 @@ def test_no_credential_in_logs_answers_or_documents_against_a_plivo_stand_in(log
 
 @pytest.fixture
 def sandbox_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("PLIVO_AUTH_ID", AUTH_ID)
-    monkeypatch.setenv("PLIVO_AUTH_TOKEN", AUTH_TOKEN)
+    monkeypatch.setenv("PLIVO_SANDBOX_AUTH_ID", AUTH_ID)
+    monkeypatch.setenv("PLIVO_SANDBOX_AUTH_TOKEN", AUTH_TOKEN)
 
 
 @pytest.mark.usefixtures("sandbox_credentials")

@@ -23,7 +23,7 @@ from reliability_support import AUTH_ID, AUTH_TOKEN, PATIENCE, ServedProcess, st
 WRITERS = 6
 #: Acknowledged writes per round before the kill; the writers keep going until it lands.
 ACKNOWLEDGED_BEFORE_KILL = 120
-ENV = {"PLIVO_AUTH_ID": AUTH_ID, "PLIVO_AUTH_TOKEN": AUTH_TOKEN}
+ENV = {"PLIVO_SANDBOX_AUTH_ID": AUTH_ID, "PLIVO_SANDBOX_AUTH_TOKEN": AUTH_TOKEN}
 
 
 @dataclass

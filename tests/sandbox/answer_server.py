@@ -128,11 +128,11 @@ def answers_fixture(serve: Callable[[Starlette], Server]) -> AnswerServer:
     return server
 
 
-def settle(sandbox: Server, timeout: float = 10) -> dict[str, object]:
-    """Wait until the sandbox's calls wait on the outside world and its callbacks are delivered."""
+def settle(sandbox: Server, seconds: float = 0, timeout: float = 10) -> dict[str, object]:
+    """Move the sandbox clock ``seconds`` forward and wait until it is idle again: calls wait (on
+    time or the outside world) or have ended, and due callbacks are delivered."""
     with sandbox.main_client() as client:
-        answer = client.post("/_sandbox/calls/settle", json={"timeout": timeout})
-    answer.raise_for_status()
+        answer = client.post("/_sandbox/clock/advance", json={"seconds": seconds, "timeout": timeout})
+    assert answer.status_code == 200, answer.text
     body: dict[str, object] = answer.json()
-    assert body["settled"] is True, body
     return body

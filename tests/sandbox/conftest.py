@@ -2,11 +2,13 @@
 
 - ``serve(app) -> Server`` (:mod:`sandbox_server`): runs ``app`` with uvicorn on ``127.0.0.1`` (free port) in a thread,
   with its lifespan; stopped at teardown. ``server.url`` is ``http://127.0.0.1:PORT``.
-- ``sandbox``: a fresh ``:memory:`` sandbox, served; ``sandbox.state`` is its ``SandboxState``.
+- ``sandbox``: a fresh ``:memory:`` sandbox on the ``manual`` clock, served; ``sandbox.state`` is its
+  ``SandboxState``. Callbacks to ``https://hooks.test`` reach ``recorder`` in-process.
 - ``sdk(auth_id, auth_token) -> plivo.RestClient`` aimed at the ``sandbox`` fixture's server
   (``PLIVO_API_BASE_URI`` and the voice URIs patched for the test).
 - ``main_sdk``: ``sdk`` with the main account's credentials.
-- ``recorder``: a :class:`RecordingWebhookSender` installed as the sandbox's webhook sender.
+- ``recorder``: a :class:`HookRecorder`: a small app that answers 200 to every callback sent to
+  ``https://hooks.test/...`` and keeps them (url, method, params, headers) in ``recorder.sent``.
 """
 
 from __future__ import annotations
@@ -16,10 +18,11 @@ from collections.abc import Callable, Iterator
 import plivo
 import plivo.rest.client
 import pytest
-from sandbox_server import Server, start_server
+from hook_recorder import HookRecorder
+from sandbox_server import MANUAL, Server, start_server
 from starlette.applications import Starlette
 
-from plivo_blocks.sandbox import RecordingWebhookSender, create_app
+from plivo_blocks.sandbox import create_app
 
 SDK_BASE_URIS = (
     "PLIVO_API_BASE_URI",
@@ -49,15 +52,13 @@ def serve() -> Iterator[Callable[[Starlette], Server]]:
 
 
 @pytest.fixture
-def sandbox(serve: Callable[[Starlette], Server]) -> Server:
-    return serve(create_app(":memory:"))
+def recorder() -> HookRecorder:
+    return HookRecorder()
 
 
 @pytest.fixture
-def recorder(sandbox: Server) -> RecordingWebhookSender:
-    sender = RecordingWebhookSender()
-    sandbox.state.webhooks = sender
-    return sender
+def sandbox(serve: Callable[[Starlette], Server], recorder: HookRecorder) -> Server:
+    return serve(create_app(":memory:", clock=MANUAL, webhook_transport=recorder.transport()))
 
 
 @pytest.fixture

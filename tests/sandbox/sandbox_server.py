@@ -12,7 +12,11 @@ import httpx
 import uvicorn
 from starlette.applications import Starlette
 
-from plivo_blocks.sandbox import SandboxState
+from plivo_blocks.sandbox import ClockSpec, SandboxState
+from plivo_blocks.sandbox.clock import ClockMode
+
+#: The clock the sandbox's tests run on: time moves only when a test advances it.
+MANUAL = ClockSpec(ClockMode.MANUAL)
 
 
 @cache

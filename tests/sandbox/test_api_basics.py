@@ -14,8 +14,9 @@ from plivo import exceptions as plivo_errors
 from sandbox_server import Server
 from starlette.applications import Starlette
 
+from plivo_blocks.errors import ConfigurationError
 from plivo_blocks.sandbox import SandboxState, create_app
-from plivo_blocks.sandbox.routes import ROUTE_MODULES, all_routes
+from plivo_blocks.sandbox.app import all_routes
 
 AUTH_ID = "MAABCDEFGHIJ01234567"
 TOKEN = "T" * 40
@@ -139,14 +140,32 @@ def test_pagination_links_newest_first(sandbox: Server) -> None:
         assert [o["app_name"] for o in last["objects"]] == ["app0"] and last["meta"]["next"] is None
 
 
-def test_credentials_from_arguments_and_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_credentials_from_arguments_and_the_sandboxs_own_variables(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     given = create_app(":memory:", auth_id=AUTH_ID, auth_token=TOKEN)
     assert given.state.sandbox.main_auth_id == AUTH_ID
-    monkeypatch.setenv("PLIVO_AUTH_ID", "MAENVENVENVENVENV000")
-    monkeypatch.setenv("PLIVO_AUTH_TOKEN", "E" * 40)
-    from_env: SandboxState = create_app(":memory:").state.sandbox
+    # PLIVO_AUTH_TOKEN holds people's real Plivo token: the sandbox never takes it.
+    monkeypatch.setenv("PLIVO_AUTH_ID", "MAREALREALREALREAL00")
+    monkeypatch.setenv("PLIVO_AUTH_TOKEN", "R" * 40)
+    generated: SandboxState = create_app(":memory:").state.sandbox
+    assert generated.main_auth_id != "MAREALREALREALREAL00" and generated.main_auth_token != "R" * 40
+    assert generated.accounts.main.printable
+    monkeypatch.setenv("PLIVO_SANDBOX_AUTH_ID", "MAENVENVENVENVENV000")
+    monkeypatch.setenv("PLIVO_SANDBOX_AUTH_TOKEN", "E" * 40)
+    db = tmp_path / "env.db"
+    from_env: SandboxState = create_app(str(db)).state.sandbox
     assert (from_env.main_auth_id, from_env.main_auth_token) == ("MAENVENVENVENVENV000", "E" * 40)
-    with pytest.raises(ValueError):
+    assert not from_env.accounts.main.printable
+    from_env.store.close()
+    assert b"E" * 40 not in db.read_bytes()  # a token from the environment is never written down
+    with pytest.raises(ConfigurationError, match="PLIVO_SANDBOX_AUTH_ID"):
+        monkeypatch.setenv("PLIVO_SANDBOX_AUTH_ID", "SAENVENVENVENVENV000")
+        create_app(":memory:")
+    monkeypatch.delenv("PLIVO_SANDBOX_AUTH_ID")
+    with pytest.raises(ConfigurationError, match="both"):
+        create_app(":memory:")
+    with pytest.raises(ConfigurationError):
         create_app(":memory:", auth_id="not-an-auth-id", auth_token=TOKEN)
 
 
@@ -206,20 +225,11 @@ def test_only_one_concurrent_buyer_gets_a_number(sandbox: Server) -> None:
     assert sorted(codes) == [201] + [404] * 7
 
 
-def test_route_modules_are_collected_and_missing_ones_skipped() -> None:
-    assert ROUTE_MODULES[:8] == (
-        "account",
-        "subaccounts",
-        "applications",
-        "endpoints",
-        "carriers",
-        "numbers",
-        "pricing",
-        "messages",
-    )
+def test_every_route_module_is_wired() -> None:
     paths = {getattr(r, "path", "") for r in all_routes()}
     assert "/v1/Account/{auth_id}/Message/" in paths
     assert "/_sandbox/reset" in paths
+    assert {"/_sandbox/clock", "/_sandbox/clock/advance", "/v1/Account/{auth_id}/Call/"} <= paths
 
 
 def test_asgi_transport_works_without_a_server() -> None:

@@ -46,10 +46,11 @@ def test_a_moderator_leaving_ends_the_room_and_the_others_go_to_their_action(
     guest = dial(sandbox, main_sdk, answers, "14155550122", "/guest")
     guest_id = members(main_sdk, "board")[guest]
     main_sdk.calls.hangup(host)
+    settle(sandbox)
     (left,) = answers.wait_for("/left")
     assert left.params["ConferenceName"] == "board" and left.params["ConferenceMemberID"] == guest_id
     assert left.params["CallUUID"] == guest and left.params["ConferenceUUID"]
-    settle(sandbox)
+    settle(sandbox, 2)
     assert main_sdk.calls.get(guest).hangup_cause_name == "End Of XML Instructions"
     assert main_sdk.conferences.list().conferences == []
 
@@ -69,7 +70,7 @@ def test_a_full_room_is_skipped_and_an_advanced_member_goes_on(
     assert answers.wait_for("/next")[0].params["CallUUID"] == second
     with sandbox.main_client() as control:
         assert control.post(f"/_sandbox/calls/{first}/advance", json={}).status_code == 202
-    settle(sandbox)
+    settle(sandbox, 2)
     assert {r.params["CallUUID"] for r in answers.wait_for("/next", 2)} == {first, second}
     assert main_sdk.conferences.list().conferences == []
 

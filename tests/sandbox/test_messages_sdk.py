@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import plivo
 import pytest
+from answer_server import settle
+from hook_recorder import HookRecorder
 from plivo import exceptions as plivo_errors
-from sandbox_server import Server
+from sandbox_server import MANUAL, Server
 from starlette.applications import Starlette
 
-from plivo_blocks.sandbox import RecordingWebhookSender, SandboxSettings, create_app
+from plivo_blocks.sandbox import SandboxSettings, create_app
 from plivo_blocks.sandbox.models.messages import count_units
 
 SRC = "14155550100"
@@ -55,20 +56,29 @@ def test_one_message_per_destination_priced_from_the_table(main_sdk: plivo.RestC
     assert to_us.message_type == "sms" and to_us.resource_uri.endswith(f"/Message/{to_us.message_uuid}/")
 
 
-def test_immediate_lifecycle_and_status_callbacks(
-    main_sdk: plivo.RestClient, recorder: RecordingWebhookSender
+def test_lifecycle_on_the_clock_and_status_callbacks(
+    main_sdk: plivo.RestClient, recorder: HookRecorder, sandbox: Server
 ) -> None:
+    with sandbox.main_client() as control:
+        control.patch(
+            "/_sandbox/settings", json={"message_queued_seconds": 1, "message_sent_seconds": 2}
+        ).raise_for_status()
     sent = main_sdk.messages.create(
         src=SRC, dst=US_DST, text="ping", url="https://hooks.test/status", method="GET"
     )
     uuid = sent.message_uuid[0]
+    assert main_sdk.messages.get(uuid).message_state == "queued"  # as POST Message/ answers
+    settle(sandbox, 3)
     message = main_sdk.messages.get(uuid)
     assert message.message_state == "delivered" and message.error_code == "000"
     assert message.message_sent_time and message.message_updated_time
     assert [c.params["Status"] for c in recorder.sent] == ["queued", "sent", "delivered"]
     first = recorder.sent[0]
-    assert (first.url, first.method, first.kind) == ("https://hooks.test/status", "GET", "message_status")
-    assert first.auth_id == main_sdk.session.auth[0]
+    assert (first.url, first.method) == ("https://hooks.test/status", "GET")
+    assert first.headers["x-plivo-signature-v3"]
+    with sandbox.main_client() as control:
+        logged = control.get("/_sandbox/webhooks", params={"kind": "message_status"}).json()["objects"]
+    assert {(d["ref"], d["status"]) for d in logged} == {(uuid, "delivered")}
     assert first.params == {
         "To": US_DST,
         "From": SRC,
@@ -86,8 +96,9 @@ def test_immediate_lifecycle_and_status_callbacks(
     assert recorder.sent[-1].params["ErrorCode"] == "000"
 
 
-def test_no_callback_without_url(main_sdk: plivo.RestClient, recorder: RecordingWebhookSender) -> None:
+def test_no_callback_without_url(main_sdk: plivo.RestClient, recorder: HookRecorder, sandbox: Server) -> None:
     main_sdk.messages.create(src=SRC, dst=US_DST, text="quiet")
+    settle(sandbox)
     assert recorder.sent == []
 
 
@@ -116,6 +127,7 @@ def test_list_filters(
     as_sub = sdk(sub.auth_id, sub.auth_token)
     main_uuid = main_sdk.messages.create(src=SRC, dst=US_DST, text="main").message_uuid[0]
     sub_uuid = as_sub.messages.create(src=SRC, dst=GB_DST, text="sub").message_uuid[0]
+    settle(sandbox)
 
     # Fail one message so the state and error filters have something to tell apart.
     with sandbox.main_client() as control:
@@ -151,37 +163,42 @@ def test_list_filters(
         assert raw.get(base, params={"message_direction": "sideways"}).status_code == 400
 
 
-def test_hold_and_release(
-    main_sdk: plivo.RestClient, sandbox: Server, recorder: RecordingWebhookSender
-) -> None:
+def test_hold_and_release(main_sdk: plivo.RestClient, sandbox: Server, recorder: HookRecorder) -> None:
     with sandbox.main_client() as control:
         assert control.post("/_sandbox/messages/hold", json={"state": "sent"}).status_code == 202
         uuid = main_sdk.messages.create(
             src=SRC, dst=US_DST, text="wait", url="https://hooks.test/s"
         ).message_uuid[0]
+        settle(sandbox, 3600)
         assert main_sdk.messages.get(uuid).message_state == "sent"
         released = control.delete("/_sandbox/messages/hold").json()
         assert released["released"] == 1
+    settle(sandbox)
     assert main_sdk.messages.get(uuid).message_state == "delivered"
     assert [c.params["Status"] for c in recorder.sent] == ["queued", "sent", "delivered"]
 
 
-def test_delayed_lifecycle_runs_in_the_background(main_sdk: plivo.RestClient, sandbox: Server) -> None:
+def test_lifecycle_delays_are_sandbox_time(main_sdk: plivo.RestClient, sandbox: Server) -> None:
     with sandbox.main_client() as control:
-        # A long delay: the send answers while the message is still queued.
-        control.patch("/_sandbox/settings", json={"message_queued_seconds": 600})
-        waiting = main_sdk.messages.create(src=SRC, dst=US_DST, text="later").message_uuid[0]
-        assert main_sdk.messages.get(waiting).message_state == "queued"
-        # Short delays: the background task carries the message through to delivered.
         control.patch(
-            "/_sandbox/settings", json={"message_queued_seconds": 0.01, "message_sent_seconds": 0.01}
-        )
-    uuid = main_sdk.messages.create(src=SRC, dst=US_DST, text="soon").message_uuid[0]
-    deadline = time.monotonic() + 10
-    while main_sdk.messages.get(uuid).message_state != "delivered":
-        assert time.monotonic() < deadline, "the message never got delivered"
-        time.sleep(0.02)
-    assert main_sdk.messages.get(waiting).message_state == "queued"
+            "/_sandbox/settings", json={"message_queued_seconds": 600, "message_sent_seconds": 5}
+        ).raise_for_status()
+    uuid = main_sdk.messages.create(src=SRC, dst=US_DST, text="later").message_uuid[0]
+    settle(sandbox, 599)
+    assert main_sdk.messages.get(uuid).message_state == "queued"
+    settle(sandbox, 1)
+    sent = main_sdk.messages.get(uuid)
+    assert sent.message_state == "sent"
+    settle(sandbox, 5)
+    delivered = main_sdk.messages.get(uuid)
+    assert delivered.message_state == "delivered"
+    # The times shown agree with the clock: queued, then sent 600 s later.
+    from datetime import datetime
+
+    sent_time = datetime.fromisoformat(delivered.message_sent_time)
+    assert (sent_time - datetime.fromisoformat(delivered.message_time)).total_seconds() == pytest.approx(
+        600, abs=1
+    )
 
 
 def test_messages_and_numbers_are_charged_to_the_main_account(
@@ -212,9 +229,7 @@ def test_unfinished_lifecycles_resume_after_a_restart(
         assert api.get(f"{base}{uuid}/").json()["message_state"] == "queued"
     first.stop()
 
-    second = serve(create_app(db))  # immediate timings: the resumed lifecycle completes at once
+    second = serve(create_app(db, clock=MANUAL))  # immediate timings: the resumed lifecycle completes
+    settle(second)
     with second.main_client() as api:
-        deadline = time.monotonic() + 10
-        while api.get(f"{base}{uuid}/").json()["message_state"] != "delivered":
-            assert time.monotonic() < deadline, "the queued message was not resumed"
-            time.sleep(0.02)
+        assert api.get(f"{base}{uuid}/").json()["message_state"] == "delivered"

@@ -77,12 +77,15 @@ def test_time_limits_and_hangups_stop_recordings(
     open_ended = main_sdk.calls.record(call_uuid)
     # 20 s of <Wait> pass on the call's clock: the 5 s recording stops at its limit.
     main_sdk.calls.transfer(call_uuid, legs="aleg", aleg_url=waiting.url("/long-wait"))
-    settle(sandbox)
+    settle(sandbox, 5)
     short = main_sdk.recordings.get(limited.recording_id)
     assert short.recording_duration_ms == "5000.00000"
     # The other stopped when the call ended (at the end of the transferred XML).
+    with pytest.raises(plivo_errors.ResourceNotFoundError):
+        main_sdk.recordings.get(open_ended.recording_id)  # still recording
+    settle(sandbox, 15)
     longer = main_sdk.recordings.get(open_ended.recording_id)
-    assert float(longer.recording_duration_ms) >= 20000
+    assert longer.recording_duration_ms == "20000.00000"
     assert {r.recording_id for r in main_sdk.recordings.list(call_uuid=call_uuid)} == {
         limited.recording_id,
         open_ended.recording_id,
@@ -98,8 +101,12 @@ def test_a_session_recording_lasts_until_the_call_ends(
         '<Speak>This call is recorded</Speak><Wait length="7"/></Response>',
     )
     call_uuid = live_call(sandbox, main_sdk, answers)
+    settle(sandbox, 8.9)
+    assert not answers.requests_to("/session")
+    settle(sandbox, 0.1)
     (ready,) = answers.wait_for("/session")
-    assert ready.params["CallUUID"] == call_uuid and int(ready.params["RecordingDurationMs"]) >= 7000
+    # 2 s of Speak and 7 s of Wait, on the sandbox clock.
+    assert ready.params["CallUUID"] == call_uuid and ready.params["RecordingDurationMs"] == "9000"
     (recording,) = main_sdk.recordings.list(call_uuid=call_uuid)
     assert recording.recording_id == ready.params["RecordingID"] and recording.recording_format == "mp3"
 

@@ -85,7 +85,7 @@ def voice_answers(sandbox: Server, answers: AnswerServer) -> dict[str, tuple[int
             "/answer", where=lambda r: r.params["RequestUUID"] == fired["request_uuid"]
         )
         call_uuid = answer.params["CallUUID"]
-        settle(sandbox)
+        settle(sandbox, 1)  # "Welcome", then the conference
 
         call("liveCallListGetResponse", "GET", "Call/", params={"status": "live"})
         call("liveCallGetResponse", "GET", f"Call/{call_uuid}/", params={"status": "live"})

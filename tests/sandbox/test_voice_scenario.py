@@ -38,7 +38,7 @@ def test_conference_with_two_callers_mute_kick_recording_and_hangup(
             from_=FROM, to_=to, answer_url=answers.url("/answer"), hangup_url=answers.url("/hangup")
         ).request_uuid
         (answer,) = answers.wait_for("/answer", where=lambda r: r.params.get("RequestUUID") == request_uuid)
-        settle(sandbox)
+        settle(sandbox, 1)  # "Joining", then the conference
         return answer.params["CallUUID"]
 
     alice = call("14155550111")
@@ -123,20 +123,22 @@ def test_ivr_fed_by_dtmf_records_a_message(
     ).request_uuid
     (answer,) = answers.wait_for("/answer", where=lambda r: r.params.get("RequestUUID") == request_uuid)
     call_uuid = answer.params["CallUUID"]
-    settle(sandbox)
+    settle(sandbox, 2)  # the prompt
     with sandbox.main_client() as control:
         view = control.get(f"/_sandbox/calls/{call_uuid}").json()
     assert view["waiting_for_digits"] is True
 
     main_sdk.calls.send_digits(call_uuid, digits="1")
+    settle(sandbox)
     (menu,) = answers.wait_for("/menu")
+    settle(sandbox, 4)  # the recording's silence timeout
     assert menu.params["Digits"] == "1" and menu.params["CallUUID"] == call_uuid
     (recorded,) = answers.wait_for("/recorded")
     assert recorded.params["RecordingDuration"] == "4" and recorded.params["RecordingDurationMs"] == "4000"
     assert recorded.params["RecordUrl"].endswith(".wav")
     (ready,) = answers.wait_for("/recording-ready")
     assert ready.method == "GET" and ready.params["RecordingID"] == recorded.params["RecordingID"]
-    settle(sandbox)
+    settle(sandbox, 1)  # "Thanks"
 
     (hangup,) = answers.wait_for("/hangup")
     assert hangup.params["HangupSource"] == "Answer XML" and hangup.params["HangupCauseCode"] == "4000"
@@ -149,7 +151,7 @@ def test_ivr_fed_by_dtmf_records_a_message(
     with wave.open(io.BytesIO(httpx.get(listed.recording_url).content)) as audio:
         assert audio.getnframes() / audio.getframerate() == 4.0
     record = main_sdk.calls.get(call_uuid)
-    assert record.call_duration >= 4  # the prompt and the recording count on the call's clock
+    assert record.call_duration == 7  # prompt 2 s, recording 4 s, "Thanks" 1 s, on the sandbox clock
 
 
 def test_get_digits_without_input_goes_on_with_the_xml(
@@ -170,9 +172,10 @@ def test_get_digits_without_input_goes_on_with_the_xml(
     with sandbox.main_client() as control:
         advanced = control.post(f"/_sandbox/calls/{call_uuid}/advance", json={})
         assert advanced.status_code == 202
+        settle(sandbox)
         (after,) = answers.wait_for("/after")
         assert after.params["Event"] == "Redirect"
-        settle(sandbox)
+        settle(sandbox, 2)
         assert control.post(f"/_sandbox/calls/{call_uuid}/advance", json={}).status_code == 404
     assert not answers.requests_to("/menu")
     assert main_sdk.calls.get(call_uuid).hangup_cause_name == "End Of XML Instructions"
@@ -196,7 +199,7 @@ def test_an_inbound_call_to_a_rented_number_reaches_its_application(
     (inbound,) = answers.wait_for("/inbound")
     assert inbound.params["Direction"] == "inbound" and inbound.params["To"] == number
     assert inbound.params["From"] == "15551230000" and inbound.params["CallUUID"] == call_uuid
-    settle(sandbox)
+    settle(sandbox, 2)
     (hangup,) = answers.wait_for("/inbound-hangup")
     assert hangup.params["CallStatus"] == "completed"
     record = main_sdk.calls.get(call_uuid)

@@ -117,6 +117,11 @@ def test_defaults_follow_plivo() -> None:
         "<Response><GetDigits><Record/></GetDigits></Response>",
         "<Response><Conference muted='yes'>r</Conference></Response>",
         "<Response><Redirect>ftp://x</Redirect></Response>",
+        "<Response><Speek>typo</Speek></Response>",  # unknown element
+        "<Response><speak>mis-cased</speak></Response>",  # names are case-sensitive
+        "<Response><Dial><Speak>not here</Speak></Dial></Response>",  # wrong nesting
+        "<Response><Wait>text</Wait></Response>",  # text where none belongs
+        "<Response><Speak><Play>https://x.test/a.mp3</Play></Speak></Response>",
         '<?xml version="1.0"?><!DOCTYPE r [<!ENTITY a "aaaa">]><Response><Speak>&a;</Speak></Response>',
     ],
 )

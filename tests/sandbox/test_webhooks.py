@@ -1,8 +1,10 @@
-"""The webhook outbox: retries with backoff, the delivery log, timeouts, GET callbacks, slow receivers
-that never stall the API, and pending deliveries surviving a restart."""
+"""The webhook outbox: Plivo's retry policy (defaults and the URL fragments), retries on the sandbox
+clock, the delivery log, timeouts, GET callbacks, slow receivers that never stall the API, and
+pending deliveries surviving a restart."""
 
 from __future__ import annotations
 
+import socket
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -15,7 +17,6 @@ from sandbox_server import Server
 from starlette.applications import Starlette
 
 from plivo_blocks.sandbox import SandboxSettings, create_app
-from plivo_blocks.sandbox.webhooks import MAX_ATTEMPTS
 
 FROM, TO = "14155550100", "14155550111"
 HANGUP_XML = "<Response><Hangup/></Response>"
@@ -39,36 +40,74 @@ def flush(client: httpx.Client) -> None:
     assert client.post("/_sandbox/webhooks/flush", json={"timeout": 10}).json()["idle"] is True
 
 
-def test_failed_callbacks_are_retried_until_delivered(sandbox: Server, answers: AnswerServer) -> None:
+def closed_port_url() -> str:
+    """A loopback URL where nothing listens: connecting fails at once."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    return f"http://127.0.0.1:{port}/nobody"
+
+
+def test_the_fragment_asks_for_retries_on_5xx_and_they_follow_the_clock(
+    sandbox: Server, answers: AnswerServer
+) -> None:
     answers.reply("/answer", HANGUP_XML)
     answers.reply("/flaky", statuses=[500, 503])
     with sandbox.main_client() as client:
-        client.patch("/_sandbox/settings", json={"webhook_retry_seconds": 0.01}).raise_for_status()
-        call(client, sandbox, answers, hangup_url=answers.url("/flaky"))
-        attempts = answers.wait_for("/flaky", 3)
-        flush(client)
+        client.patch("/_sandbox/settings", json={"webhook_retry_seconds": 5}).raise_for_status()
+        call(client, sandbox, answers, hangup_url=answers.url("/flaky") + "#rc=3&rp=5xx")
+        settle(sandbox)
+        assert len(answers.requests_to("/flaky")) == 1  # the retry waits 5 s of sandbox time
+        settle(sandbox, 4.9)
+        assert len(answers.requests_to("/flaky")) == 1
+        settle(sandbox, 0.1)
+        assert len(answers.requests_to("/flaky")) == 2
+        settle(sandbox, 5)
+        attempts = answers.requests_to("/flaky")
         (logged,) = deliveries(client, kind="hangup")
     assert [a.params["Event"] for a in attempts] == ["Hangup"] * 3
     # Each attempt is signed afresh: new nonces, each signature valid.
     assert len({a.headers["x-plivo-signature-v3-nonce"] for a in attempts}) == 3
     assert all(a.signed_by(sandbox.state.main_auth_token) for a in attempts)
     assert logged["status"] == "delivered" and logged["attempts"] == 3 and logged["last_status"] == 200
-    assert logged["url"] == answers.url("/flaky") and logged["params"]["Event"] == "Hangup"
+    assert logged["url"] == answers.url("/flaky") + "#rc=3&rp=5xx" and logged["params"]["Event"] == "Hangup"
     assert logged["last_error"] is None and logged["delivered_at"]
+    assert [t["status"] for t in logged["tries"]] == [500, 503, 200]
+    assert all(t["request_headers"]["X-Plivo-Signature-V3"] for t in logged["tries"])
 
 
-def test_a_receiver_that_keeps_failing_is_given_up_on(sandbox: Server, answers: AnswerServer) -> None:
+def test_by_default_an_error_answer_is_not_retried(sandbox: Server, answers: AnswerServer) -> None:
     answers.reply("/answer", HANGUP_XML)
     answers.reply("/broken", status=500)
     with sandbox.main_client() as client:
-        client.patch("/_sandbox/settings", json={"webhook_retry_seconds": 0.01}).raise_for_status()
         call(client, sandbox, answers, hangup_url=answers.url("/broken"))
-        answers.wait_for("/broken", MAX_ATTEMPTS)
-        flush(client)
+        settle(sandbox, 60)
         (logged,) = deliveries(client, kind="hangup", status="failed")
         assert deliveries(client, kind="hangup", status="delivered") == []
-    assert logged["attempts"] == MAX_ATTEMPTS and logged["last_error"] == "HTTP 500"
-    assert len(answers.requests_to("/broken")) == MAX_ATTEMPTS
+    assert logged["attempts"] == 1 and logged["last_error"] == "HTTP 500"
+    assert len(answers.requests_to("/broken")) == 1
+
+
+def test_by_default_a_connection_failure_is_retried_once(sandbox: Server, answers: AnswerServer) -> None:
+    answers.reply("/answer", HANGUP_XML)
+    with sandbox.main_client() as client:
+        call(client, sandbox, answers, hangup_url=closed_port_url())
+        settle(sandbox)
+        (pending,) = deliveries(client, kind="hangup")
+        assert (pending["status"], pending["attempts"]) == ("pending", 1)
+        settle(sandbox, 60)
+        (logged,) = deliveries(client, kind="hangup")
+    assert (logged["status"], logged["attempts"]) == ("failed", 2)
+    assert "Connect" in logged["last_error"]
+
+
+def test_rc_0_gives_up_at_once(sandbox: Server, answers: AnswerServer) -> None:
+    answers.reply("/answer", HANGUP_XML)
+    with sandbox.main_client() as client:
+        call(client, sandbox, answers, hangup_url=closed_port_url() + "#rc=0")
+        settle(sandbox)
+        (logged,) = deliveries(client, kind="hangup")
+    assert (logged["status"], logged["attempts"]) == ("failed", 1)
 
 
 def test_a_slow_receiver_never_stalls_the_api(sandbox: Server, answers: AnswerServer) -> None:
@@ -87,7 +126,7 @@ def test_a_slow_receiver_never_stalls_the_api(sandbox: Server, answers: AnswerSe
             assert accounts.status_code == 200
             (stuck,) = deliveries(client, kind="ring")
             assert stuck["status"] == "pending" and stuck["attempts"] == 0
-            assert client.post("/_sandbox/webhooks/flush", json={"timeout": 0}).json()["idle"] is False
+            assert client.post("/_sandbox/webhooks/flush", json={"timeout": 0.05}).json()["idle"] is False
             release.set()
             flush(client)
             (done,) = deliveries(client, kind="ring")
@@ -113,23 +152,19 @@ def test_a_slow_answer_url_holds_only_its_own_call(sandbox: Server, answers: Ans
         release.set()
 
 
-def test_a_receiver_past_the_timeout_counts_as_a_failure(sandbox: Server, answers: AnswerServer) -> None:
+def test_a_receiver_past_the_read_timeout_counts_as_a_failure(sandbox: Server, answers: AnswerServer) -> None:
     release = threading.Event()
     answers.reply("/answer", HANGUP_XML)
     answers.reply("/hanging", hold=release)
     try:
         with sandbox.main_client() as client:
-            client.patch(
-                "/_sandbox/settings", json={"webhook_timeout_seconds": 0.2, "webhook_retry_seconds": 3600}
-            ).raise_for_status()
-            call(client, sandbox, answers, hangup_url=answers.url("/hanging"))
-            answers.wait_for("/hanging")
-            for _ in range(200):
-                (logged,) = deliveries(client, kind="hangup")
-                if logged["attempts"] == 1:
-                    break
-                threading.Event().wait(0.02)
+            client.patch("/_sandbox/settings", json={"webhook_retry_seconds": 3600}).raise_for_status()
+            # Plivo's read timeout for this URL: 200 ms (#rt), then one retry (the default policy).
+            call(client, sandbox, answers, hangup_url=answers.url("/hanging") + "#rt=200")
+            settle(sandbox)
+            (logged,) = deliveries(client, kind="hangup")
         assert logged["status"] == "pending" and logged["last_error"] == "timeout"
+        assert logged["attempts"] == 1 and 150 < logged["tries"][0]["latency_ms"] < 5000
     finally:
         release.set()
 
@@ -154,7 +189,7 @@ def test_pending_deliveries_survive_a_restart(
     answers.reply("/later", statuses=[500])
     first = serve(create_app(database, settings=SandboxSettings(webhook_retry_seconds=3600)))
     with first.main_client() as client:
-        call(client, first, answers, hangup_url=answers.url("/later"))
+        call(client, first, answers, hangup_url=answers.url("/later") + "#rp=5xx")
         answers.wait_for("/later")
         for _ in range(200):
             (logged,) = deliveries(client, kind="hangup")

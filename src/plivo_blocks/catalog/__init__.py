@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import difflib
+
 from plivo_blocks.catalog.blocks import BLOCKS
 from plivo_blocks.catalog.model import Arg, Block, PlivoRequest, encode_segment, snake_case
 from plivo_blocks.errors import UnknownBlockError
@@ -15,8 +17,18 @@ def get_block(name: str) -> Block:
     key = name.removeprefix("Plivo.")
     block = BLOCKS_BY_NAME.get(key) or BLOCKS_BY_PYTHON_NAME.get(key)
     if block is None:
-        raise UnknownBlockError(name)
+        raise UnknownBlockError(name, close_block_names(key))
     return block
+
+
+_MAX_SUGGESTED_FROM = 100  # a longer name is no typo; difflib's cost grows with it
+
+
+def close_block_names(name: str) -> list[str]:
+    """Block names that ``name`` may be a misspelling of, best first (at most three)."""
+    if len(name) > _MAX_SUGGESTED_FROM:
+        return []
+    return difflib.get_close_matches(name, list(BLOCKS_BY_NAME), n=3)
 
 
 __all__ = [
@@ -25,6 +37,7 @@ __all__ = [
     "Arg",
     "Block",
     "PlivoRequest",
+    "close_block_names",
     "encode_segment",
     "get_block",
     "snake_case",

@@ -271,6 +271,7 @@ class Select(Choice):
 
 
 _URL = "[Hh][Tt][Tt][Pp][Ss]?://[!-~]+"  # printable ASCII: a URL has no spaces and no raw Unicode
+_URL_START = re.compile("[Hh][Tt][Tt][Pp][Ss]?://")
 
 
 @dataclass(frozen=True)
@@ -281,14 +282,22 @@ class Url(ValueType):
         return WS + "(" + _URL + ")" + WS
 
     def parse(self, value: Any) -> str:
-        found = self._match(_as_text(value))
+        text = _as_text(value)
+        found = self._match(text)
         if found is not None:
-            text = found.group(1)
             try:
-                if urlsplit(text).hostname:
-                    return text
+                if urlsplit(found.group(1)).hostname:
+                    return found.group(1)
             except ValueError:  # e.g. an unclosed IPv6 bracket
                 pass
+        stripped = text.strip(WHITESPACE)
+        blank = next((i for i, c in enumerate(stripped) if c.isspace()), None)
+        if blank is not None and _URL_START.match(stripped):
+            # Said outright: the value, cut to a few characters, would hide where the space is.
+            raise Invalid(
+                "url",
+                f"contains whitespace: percent-encode it (%20 for a space; the first is character {blank + 1})",
+            )
         raise Invalid("url", f"must be an absolute http(s) URL, got {_describe(value)}")
 
     def describe(self) -> str:

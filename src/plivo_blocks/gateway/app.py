@@ -187,6 +187,9 @@ async def run_block(
         )
     args = payload.get("args")
     if args is None:
+        misplaced = [key for key in payload if key != "args"]
+        if misplaced:
+            return envelope.misplaced_args(misplaced)
         args = {}
     if not isinstance(args, dict):
         return envelope.error(ErrorCode.JSON_VALIDATION, '"args" must be a JSON object')
@@ -283,10 +286,11 @@ async def block_endpoint(request: Request) -> Response:
     facts: dict[str, Any] = request.scope.setdefault(ACCESS_FACTS, {})
     try:
         block = get_block(name)
-    except UnknownBlockError:
+    except UnknownBlockError as unknown:
         facts["outcome"] = "UNKNOWN_BLOCK"
         shown = name if len(name) <= 80 else name[:77] + "..."
-        return http_error(404, "UNKNOWN_BLOCK", f"No block named {shown!r}; GET /api/{PACKAGE} lists them")
+        message = f"No block named {shown!r}{unknown.hint()}; GET /api/{PACKAGE} lists them"
+        return http_error(404, "UNKNOWN_BLOCK", message)
     facts["block"] = block.name
     if request.method != "POST":
         facts["outcome"] = "METHOD_NOT_ALLOWED"

@@ -96,3 +96,15 @@ def idempotency_error(exc: IdempotencyError, key: str = DEFAULT_CONTEXT_KEY) -> 
 def retry_after_seconds(seconds: float) -> int:
     """Whole seconds for a ``Retry-After``, rounded up, at least 1."""
     return max(1, math.ceil(seconds))
+
+
+def misplaced_args(keys: list[str]) -> dict[str, Any]:
+    """A body with its arguments at the top level instead of under ``"args"``: names the keys it
+    found (a few, shortened), never their values."""
+    shown = ", ".join(key if len(key) <= 40 else key[:37] + "..." for key in keys[:10])
+    more = f" and {len(keys) - 10} more" if len(keys) > 10 else ""
+    message = (
+        'The arguments must be inside "args": send {"args": {"authId": ..., "authToken": ..., ...}}; '
+        f'this body has {shown}{more} at the top level and no "args"'
+    )
+    return error(ErrorCode.JSON_VALIDATION, message)

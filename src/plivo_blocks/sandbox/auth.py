@@ -22,8 +22,9 @@ import hmac
 
 from starlette.requests import Request
 
+from plivo_blocks.sandbox.accounts import Account
 from plivo_blocks.sandbox.responses import PlivoError
-from plivo_blocks.sandbox.state import Account, SandboxState
+from plivo_blocks.sandbox.state import SandboxState
 
 AUTH_FAILED = "Could not verify your access level for that URL.\nYou have to login with proper credentials"
 _CHALLENGE = {"WWW-Authenticate": 'Basic realm="Authentication Required"'}
@@ -56,7 +57,7 @@ def _credentials(request: Request) -> tuple[str, str]:
 async def authenticate(request: Request) -> Account:
     state = sandbox_state(request)
     auth_id, token = _credentials(request)
-    caller = await state.get_account(auth_id)
+    caller = await state.accounts.get(auth_id)
     # Compare even when the account is unknown, so timing does not reveal which auth_ids exist.
     expected = caller.auth_token if caller else "\0" * 40
     if not hmac.compare_digest(expected.encode(), token.encode()) or caller is None:
@@ -66,7 +67,7 @@ async def authenticate(request: Request) -> Account:
     if path_id is None or path_id == caller.auth_id:
         return caller
     if caller.is_main:
-        acting = await state.get_account(path_id)
+        acting = await state.accounts.get(path_id)
         if acting is not None and acting.parent_id == caller.auth_id:
             return acting
     raise unauthorized()

@@ -5,11 +5,14 @@
   (:func:`accepted`, :func:`changed`), 204 delete with no body (:func:`no_content`).
 - Errors: raise :class:`PlivoError` (``status``, ``error``) anywhere in a handler; it becomes
   ``{"api_id", "error"}`` with that status. Unknown paths answer 404 and wrong methods 405, as JSON.
+  Paths of Plivo APIs the sandbox does not simulate answer 404 saying so
+  (:mod:`plivo_blocks.sandbox.not_simulated`).
 - Lists: :func:`list_response` gives ``{"api_id", "meta": {"limit", "next", "offset", "previous",
   "total_count"}, "objects": [...]}`` with ``next``/``previous`` as
   ``/v1/Account/{id}/X/?limit=..&offset=..`` (other query parameters follow, so the links keep filters).
 - Parameters (:func:`read_params`): query string, then the body (JSON object or form) on top; values
   become strings (``true``/``false`` for booleans, lists joined with ``,``); ``None`` means absent.
+  A JSON body of ``""`` or ``null`` counts as no body (the Node SDK sends ``""``).
 """
 
 from __future__ import annotations
@@ -23,6 +26,8 @@ from urllib.parse import parse_qsl, urlencode
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
+
+from plivo_blocks.sandbox.not_simulated import not_simulated
 
 MAX_LIMIT = 20
 
@@ -174,6 +179,11 @@ async def read_params(request: Request) -> dict[str, str]:
         data = json.loads(body)
     except ValueError:
         raise bad_request("the request body is not valid JSON") from None
+    if data is None or data == "":
+        # What axios makes of "no parameters": the official Node SDK sends the JSON text ``""`` as
+        # the body of parameterless requests (GET Message/{id}/, GET Subaccount/, DELETE
+        # Number/{n}/, ...), and Plivo answers them; ``null`` is the same thing from other clients.
+        return params
     if not isinstance(data, dict):
         raise bad_request("the request body must be a JSON object")
     for key, value in data.items():
@@ -193,6 +203,13 @@ async def plivo_error_handler(request: Request, exc: Exception) -> Response:
 
 async def http_exception_handler(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
+    unsimulated = not_simulated(_route_path(request)) if exc.status_code in (404, 405) else None
+    if unsimulated is not None:
+        # An API of Plivo's the sandbox leaves out: say so, rather than a bare "not found".
+        message = (
+            f"the plivo-blocks sandbox does not simulate {unsimulated} ({request.method} {request.url.path})"
+        )
+        return error_response(404, message)
     if exc.status_code == 404:
         message = f"{request.url.path} not found"
     elif exc.status_code == 405:
@@ -201,3 +218,10 @@ async def http_exception_handler(request: Request, exc: Exception) -> Response:
         message = exc.detail if isinstance(exc.detail, str) else HTTP_ERRORS.get(exc.status_code, "error")
     headers = dict(exc.headers or {})
     return error_response(exc.status_code, message, headers)
+
+
+def _route_path(request: Request) -> str:
+    """The request's path below the app's mount point (``serve --sandbox`` mounts the sandbox)."""
+    path: str = request.scope["path"]
+    root: str = request.scope.get("root_path", "")
+    return path[len(root) :] if root and path.startswith(root) else path

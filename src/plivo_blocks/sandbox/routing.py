@@ -30,6 +30,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from plivo_blocks.sandbox.accounts import Account
 from plivo_blocks.sandbox.auth import authenticate, authenticate_main, sandbox_state
 from plivo_blocks.sandbox.responses import (
     PlivoError,
@@ -38,7 +39,7 @@ from plivo_blocks.sandbox.responses import (
     parse_page,
     read_params,
 )
-from plivo_blocks.sandbox.state import Account, SandboxState
+from plivo_blocks.sandbox.state import SandboxState
 from plivo_blocks.sandbox.store import Document, Filters, Store, Tx
 
 #: Shows a document as Plivo does; gets the transaction to resolve links (application URIs, …).
@@ -155,7 +156,7 @@ class ApiContext:
 
     async def owners(self) -> list[str]:
         """Owners whose resources this request may see and change."""
-        return await self.state.visible_owners(self.account)
+        return await self.state.accounts.visible_owners(self.account)
 
     async def listing_owners(self, param: str = "subaccount") -> list[str]:
         """Owners for a list, narrowed by the ``subaccount`` filter when given (which must name a
@@ -169,7 +170,7 @@ class ApiContext:
         """Check that ``sub`` is a subaccount this request may use, and return it."""
         if sub == self.account.auth_id and not self.account.is_main:
             return sub
-        target = await self.state.get_account(sub)
+        target = await self.state.accounts.get(sub)
         if target is None or target.parent_id != self.account.auth_id:
             raise bad_request(f"{param} {sub} is not a subaccount of this account")
         return sub

@@ -1,9 +1,7 @@
 """Behaviour knobs of the sandbox: lifecycle timings and holds.
 
-Every timing defaults to 0 seconds, which means *immediate*: a message is queued, sent and
-delivered before ``POST Message/`` answers, so tests are fast and deterministic. Set positive
-delays to watch lifecycles unfold in real time (the state changes then run as background tasks
-in the app's lifespan).
+Timings are seconds of sandbox time (:mod:`plivo_blocks.sandbox.clock`): in ``manual`` mode they
+pass only when the clock is advanced, so tests stay deterministic whatever the delays.
 
 The settings object is mutable on purpose: the control API (``PATCH /_sandbox/settings``)
 changes it while the sandbox runs, through :meth:`SandboxSettings.apply`, which checks field
@@ -39,9 +37,11 @@ class SandboxSettings:
     call_answer_seconds: float = 0.0
     #: When set (e.g. ``ringing``), new calls stop in that state until the control API advances them.
     call_hold_state: str | None = None
-    #: Seconds the sandbox waits for a webhook receiver (callbacks and answer_url fetches).
-    webhook_timeout_seconds: float = 5.0
-    #: Delay before the first retry of a failed callback; each further retry doubles it.
+    #: Caps the read timeout for webhook receivers (callbacks and answer_url fetches); ``None``:
+    #: Plivo's own (40 s, or the URL's ``#rt=`` fragment). Network time, not sandbox time.
+    webhook_timeout_seconds: float | None = None
+    #: Sandbox seconds between a failed callback and its retry (Plivo's retry policy decides
+    #: whether it is retried: see ``sandbox.webhooks.policy``).
     webhook_retry_seconds: float = 1.0
     #: Public base URL of the sandbox (``http://host:port``), used to build absolute URLs such as
     #: ``recording_url``. ``None``: derived from the request that caused it.
@@ -67,7 +67,12 @@ class SandboxSettings:
             setattr(self, name, value)
 
 
+_OPTIONAL_SECONDS = ("webhook_timeout_seconds",)
+
+
 def _coerce(name: str, value: Any) -> Any:
+    if name in _OPTIONAL_SECONDS and value is None:
+        return None
     if name.endswith("_seconds"):
         if isinstance(value, bool) or not isinstance(value, int | float | str):
             raise ValueError(f"{name} must be a number of seconds")

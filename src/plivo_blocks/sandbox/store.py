@@ -13,6 +13,12 @@ Conventions for ``data``: the public fields of the resource as Plivo shows them 
 plus hidden fields whose names start with ``_`` (``_app_id``, ``_time``, …) that renderers drop
 (:func:`public`).
 
+Time: ``created`` is sandbox time, from the ``now`` function the store is given (the sandbox
+clock's); ``tx.now()`` is that moment as a UTC datetime.
+
+Watching: ``store.watch(kind, callback)`` calls ``callback()`` after every committed transaction
+that wrote a document of ``kind`` (caches use it to stay true).
+
 Concurrency: one connection (``check_same_thread=False``) guarded by a lock; SQLite runs in WAL
 mode for file databases. All database work runs in a worker thread (``anyio.to_thread``), never
 on the event loop. Each call is one transaction; for several steps that must be atomic use
@@ -53,6 +59,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 import anyio.to_thread
@@ -176,11 +183,19 @@ _COLUMNS = "seq, kind, id, owner, created, data"
 class Tx:
     """Synchronous operations inside one transaction (see the module docstring)."""
 
-    def __init__(self, connection: sqlite3.Connection) -> None:
+    def __init__(self, connection: sqlite3.Connection, now: Callable[[], float]) -> None:
         self._db = connection
+        self._now = now
+        #: Kinds this transaction wrote ("*" after clear()); the store tells watchers after commit.
+        self.touched: set[str] = set()
+
+    def now(self) -> datetime:
+        """Sandbox time, as a UTC datetime."""
+        return datetime.fromtimestamp(self._now(), UTC)
 
     def insert(self, kind: str, id: str, owner: str, data: Mapping[str, Any]) -> Document:
-        created = time.time()
+        created = self._now()
+        self.touched.add(kind)
         try:
             cursor = self._db.execute(
                 "INSERT INTO documents (kind, id, owner, created, data) VALUES (?, ?, ?, ?, ?)",
@@ -202,10 +217,12 @@ class Tx:
         if current is None:
             return None
         data = {**current.data, **changes}
+        self.touched.add(kind)
         self._db.execute("UPDATE documents SET data = ? WHERE seq = ?", (json.dumps(data), current.seq))
         return Document(current.kind, current.id, current.owner, current.seq, current.created, data)
 
     def set_owner(self, kind: str, id: str, owner: str) -> bool:
+        self.touched.add(kind)
         cursor = self._db.execute(
             "UPDATE documents SET owner = ? WHERE kind = ? AND id = ?", (owner, kind, id)
         )
@@ -213,6 +230,7 @@ class Tx:
 
     def delete(self, kind: str, id: str, owners: Sequence[str] | None = None) -> bool:
         where, args = _where(kind, owners, None, id)
+        self.touched.add(kind)
         return self._db.execute(f"DELETE FROM documents WHERE {where}", args).rowcount > 0
 
     def list(
@@ -247,6 +265,7 @@ class Tx:
         filters: Filters | None = None,
     ) -> int:
         docs = self.list(kind, owners, filters)
+        self.touched.add(kind)
         for doc in docs:
             self._db.execute(
                 "UPDATE documents SET data = ? WHERE seq = ?", (json.dumps({**doc.data, **changes}), doc.seq)
@@ -257,9 +276,11 @@ class Tx:
         self, kind: str, owners: Sequence[str] | None = None, filters: Filters | None = None
     ) -> int:
         where, args = _where(kind, owners, filters)
+        self.touched.add(kind)
         return self._db.execute(f"DELETE FROM documents WHERE {where}", args).rowcount
 
     def reassign(self, kind: str, from_owner: str, to_owner: str) -> int:
+        self.touched.add(kind)
         cursor = self._db.execute(
             "UPDATE documents SET owner = ? WHERE kind = ? AND owner = ?", (to_owner, kind, from_owner)
         )
@@ -278,8 +299,12 @@ class Tx:
             (key, value),
         )
 
+    def delete_meta(self, key: str) -> None:
+        self._db.execute("DELETE FROM meta WHERE key = ?", (key,))
+
     def clear(self, keep_meta: Iterable[str] = ()) -> None:
         """Drop every document (and every meta value not in ``keep_meta``)."""
+        self.touched.add("*")
         self._db.execute("DELETE FROM documents")
         keep = list(keep_meta)
         if keep:
@@ -291,8 +316,10 @@ class Tx:
 class Store:
     """SQLite-backed document store; ``path`` is a file or ``":memory:"``."""
 
-    def __init__(self, path: str = ":memory:") -> None:
+    def __init__(self, path: str = ":memory:", *, now: Callable[[], float] = time.time) -> None:
         self.path = path
+        self._now = now
+        self._watchers: dict[str, list[Callable[[], None]]] = {}
         self._lock = threading.Lock()
         # isolation_level=None: transactions are begun and ended explicitly in run_sync.
         self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
@@ -310,13 +337,25 @@ class Store:
             if self._closed:
                 raise RuntimeError("the sandbox store is closed")
             self._db.execute("BEGIN IMMEDIATE")
+            tx = Tx(self._db, self._now)
             try:
-                result = fn(Tx(self._db))
+                result = fn(tx)
             except BaseException:
                 self._db.execute("ROLLBACK")
                 raise
             self._db.execute("COMMIT")
-            return result
+        self._notify(tx.touched)
+        return result
+
+    def watch(self, kind: str, callback: Callable[[], None]) -> None:
+        """Call ``callback()`` after each commit that wrote a document of ``kind``."""
+        self._watchers.setdefault(kind, []).append(callback)
+
+    def _notify(self, touched: set[str]) -> None:
+        for kind, callbacks in self._watchers.items():
+            if kind in touched or "*" in touched:
+                for callback in callbacks:
+                    callback()
 
     async def transaction(self, fn: Callable[[Tx], T]) -> T:
         """Run the synchronous ``fn`` atomically in a worker thread."""

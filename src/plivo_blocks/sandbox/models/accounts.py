@@ -7,14 +7,15 @@ history: messages, calls and recordings stay with it) to the parent.
 
 from __future__ import annotations
 
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
 from plivo_blocks.sandbox import ids
-from plivo_blocks.sandbox.clock import format_date, utc_now
 from plivo_blocks.sandbox.models.common import ACCOUNT, account_uri, resource_uri
 from plivo_blocks.sandbox.store import Document, Tx
 from plivo_blocks.sandbox.tariffs import format_rate
+from plivo_blocks.sandbox.times import format_date
 
 #: Kinds a deleted subaccount hands over to its parent.
 HANDED_TO_PARENT = ("number", "endpoint", "application")
@@ -46,6 +47,18 @@ _ACCOUNT_DEFAULTS: dict[str, Any] = {
 }
 
 
+def main_account_data(name: str, created: datetime) -> dict[str, Any]:
+    """A new main account's document (its token is not in it: see ``sandbox.accounts``)."""
+    return {
+        "_parent": None,
+        **_ACCOUNT_DEFAULTS,
+        "cash_credits": "100.00000",
+        "name": name,
+        "enabled": True,
+        "created": format_date(created),
+    }
+
+
 def render_account(doc: Document) -> dict[str, Any]:
     """A main account or (on its own path) a subaccount, as ``GET /v1/Account/{id}/`` shows it."""
     shown = {k: doc.data.get(k, _ACCOUNT_DEFAULTS.get(k)) for k in ACCOUNT_FIELDS}
@@ -71,7 +84,7 @@ def render_subaccount(doc: Document) -> dict[str, Any]:
 
 
 def create_subaccount(tx: Tx, parent: str, name: str, enabled: bool) -> Document:
-    today = format_date(utc_now())
+    today = format_date(tx.now())
     data = {
         "_auth_token": ids.new_auth_token(),
         "_parent": parent,

@@ -10,7 +10,6 @@ from __future__ import annotations
 from typing import Any
 
 from plivo_blocks.sandbox import ids
-from plivo_blocks.sandbox.clock import utc_now
 from plivo_blocks.sandbox.models.applications import application_uri
 from plivo_blocks.sandbox.models.common import insert_with_new_id, resource_uri, subaccount_ref
 from plivo_blocks.sandbox.store import Document, Tx
@@ -20,7 +19,7 @@ SIP_DOMAIN = "phone.plivo.com"
 
 
 def unique_username(tx: Tx, base: str) -> str:
-    stamp = int(utc_now().strftime("%y%m%d%H%M%S"))
+    stamp = int(tx.now().strftime("%y%m%d%H%M%S"))
     while tx.count(ENDPOINT, filters={"username": f"{base}{stamp:012d}"}):
         stamp += 1  # two endpoints in the same second: take the next free suffix
     return f"{base}{stamp:012d}"

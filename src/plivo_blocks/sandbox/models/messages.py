@@ -1,35 +1,27 @@
-"""Messages (kind ``message``, id = ``message_uuid``): units, prices, lifecycle and callbacks.
+"""Messages (kind ``message``, id = ``message_uuid``): units, prices, documents and callback parameters.
 
 Units are counted as carriers do: text made only of GSM-7 characters (extension characters such as
 ``€`` or ``{`` take two septets) is one unit up to 160 septets, else parts of 153; any other text
 is UCS-2: one unit up to 70 UTF-16 code units, else parts of 67. ``total_rate`` is the per-unit
 outbound rate of the destination country, ``total_amount`` rate × units.
 
-Every message is charged to the main account's ``cash_credits``. Outbound messages move ``queued`` → ``sent`` → ``delivered`` (delays from the settings; immediate by
-default, in which case the lifecycle completes before ``POST Message/`` answers). Every change is
-reported to the message's ``url`` through ``state.webhooks`` with Plivo's parameters. A message
-stops in ``settings.message_hold_state`` (hidden ``_held``) until :func:`set_final_state` or
-:func:`release_held`. ``install(state)`` resumes unfinished lifecycles when the app starts.
+Every message is charged to the main account's ``cash_credits``. How messages move through their
+states over time is :mod:`plivo_blocks.sandbox.messaging`'s business.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-import anyio
-
-from plivo_blocks.sandbox import ids
-from plivo_blocks.sandbox.clock import format_time, utc_now
-from plivo_blocks.sandbox.models.accounts import charge
 from plivo_blocks.sandbox.models.common import resource_uri
-from plivo_blocks.sandbox.models.numbers import application_for_number
 from plivo_blocks.sandbox.responses import bad_request
-from plivo_blocks.sandbox.state import SandboxState
-from plivo_blocks.sandbox.store import Document, Tx
+from plivo_blocks.sandbox.store import Document
 from plivo_blocks.sandbox.tariffs import Country, country_for_number, format_rate, message_rate
+from plivo_blocks.sandbox.times import format_time
 
 MESSAGE = "message"
 STATES = ("queued", "sent", "failed", "delivered", "undelivered", "rejected", "read", "received")
@@ -116,8 +108,9 @@ def _mnc(number: str) -> str:
     return f"{sum(int(d) for d in number) % 90 + 1:03d}"  # stable fake network per number
 
 
-def _base_message(
+def base_message(
     *,
+    now: datetime,
     from_number: str,
     to_number: str,
     direction: str,
@@ -126,7 +119,6 @@ def _base_message(
     rate: Decimal,
     country: Country | None,
 ) -> dict[str, Any]:
-    now = utc_now()
     return {
         "error_code": None,
         "from_number": from_number,
@@ -149,7 +141,9 @@ def _base_message(
     }
 
 
-def plan_outbound(src: str, dst: str, text: str, message_type: str = "sms") -> list[dict[str, Any]]:
+def plan_outbound(
+    src: str, dst: str, text: str, message_type: str = "sms", *, now: datetime
+) -> list[dict[str, Any]]:
     """Validate a send request and return one message document body per destination."""
     source = clean_number(src, "src") if src.lstrip("+").isdigit() else src
     if not source or len(source) > 20:
@@ -168,7 +162,8 @@ def plan_outbound(src: str, dst: str, text: str, message_type: str = "sms") -> l
         country = country_for_number(to_number)
         if country is None:
             raise bad_request(f"dst {to_number} is in a country the sandbox has no route to")
-        body = _base_message(
+        body = base_message(
+            now=now,
             from_number=source,
             to_number=to_number,
             direction="outbound",
@@ -200,67 +195,11 @@ def callback_params(doc: Document) -> dict[str, str]:
     }
 
 
-def notify(state: SandboxState, doc: Document) -> None:
-    url = doc.data.get("_url")
-    if url:
-        state.webhooks.send(
-            url,
-            doc.data.get("_method", "POST"),
-            callback_params(doc),
-            auth_id=doc.owner,
-            kind="message_status",
-        )
-
-
-# -- lifecycle ------------------------------------------------------------------------------
-
-
-async def create_outbound(
-    state: SandboxState, owner: str, planned: list[dict[str, Any]], url: str | None, method: str, text: str
-) -> list[str]:
-    """Store the planned messages (queued), report ``queued`` and start their lifecycles."""
-    hold = state.settings.message_hold_state
-
-    def insert_all(tx: Tx) -> list[Document]:
-        docs = []
-        for body in planned:
-            body.update({"_url": url, "_method": method, "_text": text, "_held": hold == "queued"})
-            docs.append(tx.insert(MESSAGE, ids.new_uuid(), owner, body))
-        charge(tx, owner, sum((Decimal(d.data["total_amount"]) for d in docs), Decimal(0)))
-        return docs
-
-    docs = await state.store.transaction(insert_all)
-    for doc in docs:
-        notify(state, doc)
-    for doc in docs:
-        await start_lifecycle(state, doc.id)
-    return [doc.id for doc in docs]
-
-
-async def start_lifecycle(state: SandboxState, uuid: str) -> None:
-    settings = state.settings
-    if state.running and (settings.message_queued_seconds or settings.message_sent_seconds):
-        state.spawn(run_lifecycle, state, uuid)
-    else:
-        await run_lifecycle(state, uuid)
-
-
-async def run_lifecycle(state: SandboxState, uuid: str) -> None:
-    for target, delay_name in (("sent", "message_queued_seconds"), ("delivered", "message_sent_seconds")):
-        doc = await state.store.get(MESSAGE, uuid)
-        if doc is None or doc.data.get("_held") or doc.data["message_state"] not in PROGRESS:
-            return
-        if PROGRESS.index(doc.data["message_state"]) >= PROGRESS.index(target):
-            continue
-        delay = float(getattr(state.settings, delay_name))
-        if delay:
-            await anyio.sleep(delay)
-        if await advance(state, uuid, target) is None:
-            return
-
-
-def _changes_for(doc: Document, to_state: str, error_code: str | None, hold: str | None) -> dict[str, Any]:
-    now = utc_now()
+def state_changes(
+    doc: Document, to_state: str, error_code: str | None, hold: str | None, now: datetime
+) -> dict[str, Any]:
+    """The fields that change when ``doc`` moves to ``to_state`` (``hold``: the state new messages
+    stop in, if any)."""
     changes: dict[str, Any] = {
         "message_state": to_state,
         "message_updated_time": format_time(now, micro=True),
@@ -275,129 +214,3 @@ def _changes_for(doc: Document, to_state: str, error_code: str | None, hold: str
     changes["error_code"] = error_code
     changes["error_message"] = ERROR_CODES.get(error_code, "") if error_code else ""
     return changes
-
-
-async def advance(state: SandboxState, uuid: str, to_state: str) -> Document | None:
-    """Move an unheld, unfinished message forward to ``to_state`` and report it; ``None`` when it
-    cannot move (held, final, already there, or gone)."""
-    hold = state.settings.message_hold_state
-
-    def change(tx: Tx) -> Document | None:
-        doc = tx.get(MESSAGE, uuid)
-        if doc is None or doc.data.get("_held"):
-            return None
-        current = doc.data["message_state"]
-        if current not in PROGRESS or PROGRESS.index(to_state) <= PROGRESS.index(current):
-            return None
-        return tx.update(MESSAGE, uuid, _changes_for(doc, to_state, None, hold))
-
-    doc = await state.store.transaction(change)
-    if doc is not None:
-        notify(state, doc)
-    return doc
-
-
-async def set_final_state(
-    state: SandboxState, uuid: str, to_state: str, error_code: str | None
-) -> Document | None:
-    """Give a message its final state (control API), whatever it was, and report it."""
-    if to_state in ("failed", "undelivered", "rejected") and not error_code:
-        error_code = "1000"
-
-    def change(tx: Tx) -> Document | None:
-        doc = tx.get(MESSAGE, uuid)
-        if doc is None:
-            return None
-        return tx.update(MESSAGE, uuid, _changes_for(doc, to_state, error_code, None))
-
-    doc = await state.store.transaction(change)
-    if doc is not None:
-        notify(state, doc)
-    return doc
-
-
-async def release_held(state: SandboxState) -> int:
-    """Let held messages continue their lifecycle; returns how many were released."""
-    released = await state.store.transaction(
-        lambda tx: [
-            tx.update(MESSAGE, d.id, {"_held": False}) and d.id
-            for d in tx.list(MESSAGE, filters={"_held": True})
-        ]
-    )
-    for uuid in released:
-        if uuid:
-            await start_lifecycle(state, uuid)
-    return len(released)
-
-
-# -- inbound --------------------------------------------------------------------------------
-
-
-async def receive_inbound(state: SandboxState, src: str, dst: str, text: str) -> tuple[Document, str | None]:
-    """An SMS from ``src`` to the rented number ``dst``: stored as an inbound message of the number's
-    owner and delivered to its application's ``message_url``. Returns the message and that URL."""
-    source = clean_number(src, "from")
-    target = clean_number(dst, "to")
-    if len(text) > MAX_TEXT:
-        raise bad_request(f"text can be at most {MAX_TEXT} characters")
-
-    def store_inbound(tx: Tx) -> tuple[Document, Document | None] | None:
-        found = application_for_number(tx, target)
-        if found is None:
-            return None
-        number, app = found
-        country = country_for_number(target)
-        body = _base_message(
-            from_number=source,
-            to_number=target,
-            direction="inbound",
-            state="received",
-            units=count_units(text),
-            rate=message_rate(country, "inbound") if country else Decimal(0),
-            country=country,
-        )
-        body["message_sent_time"] = body["message_updated_time"]
-        body["_text"] = text
-        charge(tx, number.owner, Decimal(body["total_amount"]))
-        return tx.insert(MESSAGE, ids.new_uuid(), number.owner, body), app
-
-    stored = await state.store.transaction(store_inbound)
-    if stored is None:
-        raise bad_request(f"{target} is not a number rented in this sandbox")
-    doc, app = stored
-    url = str(app.data.get("message_url") or "") if app else ""
-    if url:
-        params = {
-            "From": source,
-            "To": target,
-            "Text": text,
-            "Type": "sms",
-            "MessageUUID": doc.id,
-            "Units": str(doc.data["units"]),
-            "TotalRate": doc.data["total_rate"],
-            "TotalAmount": doc.data["total_amount"],
-            "MessageIntent": "",
-        }
-        state.webhooks.send(
-            url,
-            str(app.data.get("message_method") or "POST") if app else "POST",
-            params,
-            auth_id=doc.owner,
-            kind="message_inbound",
-        )
-    return doc, url or None
-
-
-# -- extension hook -------------------------------------------------------------------------
-
-
-def install(state: SandboxState) -> None:
-    async def resume_unfinished() -> None:
-        pending = await state.store.list(
-            MESSAGE, filters={"message_state__in": ["queued", "sent"], "_held": False}
-        )
-        for doc in pending:
-            if doc.data.get("message_direction") == "outbound":
-                state.spawn(run_lifecycle, state, doc.id)
-
-    state.on_startup(resume_unfinished)

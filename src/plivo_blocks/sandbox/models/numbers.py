@@ -11,20 +11,20 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from plivo_blocks.sandbox.clock import add_months, format_date, utc_now
 from plivo_blocks.sandbox.inventory import AvailableNumber
 from plivo_blocks.sandbox.models.accounts import charge
 from plivo_blocks.sandbox.models.applications import APPLICATION, application_uri, default_app_id
 from plivo_blocks.sandbox.models.common import resource_uri, subaccount_ref
 from plivo_blocks.sandbox.store import Document, Tx
 from plivo_blocks.sandbox.tariffs import country_for_number
+from plivo_blocks.sandbox.times import add_months, format_date
 
 NUMBER = "number"
 NUMBER_TYPES = ("local", "tollfree", "mobile", "national", "fixed")
 
 
-def _base_fields(number: str, region: str, number_type: str) -> dict[str, Any]:
-    today = utc_now().date()
+def _base_fields(tx: Tx, number: str, region: str, number_type: str) -> dict[str, Any]:
+    today = tx.now().date()
     found = country_for_number(number)
     north_american = found is not None and found.iso in ("US", "CA")
     return {
@@ -52,7 +52,7 @@ def rent_from_inventory(tx: Tx, owner: str, item: AvailableNumber, app_id: str |
     number_type = item.type
     if item.type == "fixed" and item.country_iso in ("US", "CA"):
         number_type = "local"
-    data = _base_fields(item.number, f"{item.region}, {item.country_name.upper()}", number_type)
+    data = _base_fields(tx, item.number, f"{item.region}, {item.country_name.upper()}", number_type)
     data.update(
         {
             "_app_id": app_id or default_app_id(tx, owner, "default_app"),
@@ -78,7 +78,7 @@ def add_carrier_number(
     number_type: str,
     app_id: str | None,
 ) -> Document:
-    data = _base_fields(number, region, number_type)
+    data = _base_fields(tx, number, region, number_type)
     data.update(
         {
             "_app_id": app_id or default_app_id(tx, owner, "default_app"),

@@ -13,7 +13,6 @@ from starlette.routing import BaseRoute
 
 from plivo_blocks.catalog import get_block
 from plivo_blocks.errors import ValidationError
-from plivo_blocks.sandbox.clock import parse_filter_time
 from plivo_blocks.sandbox.responses import (
     accepted,
     bad_request,
@@ -24,17 +23,14 @@ from plivo_blocks.sandbox.responses import (
     ok,
 )
 from plivo_blocks.sandbox.routing import ApiContext, api_route
-from plivo_blocks.sandbox.voice import voice_engine
-from plivo_blocks.sandbox.voice.engine import CALL, CDR_FIELDS, VoiceEngine
-from plivo_blocks.sandbox.voice.runtime import CANCELED_API, IN_PROGRESS, NORMAL_API, QUEUED, Call
+from plivo_blocks.sandbox.times import parse_filter_time
+from plivo_blocks.sandbox.voice.call import Call
+from plivo_blocks.sandbox.voice.causes import CANCELED_API, IN_PROGRESS, NORMAL_API, QUEUED
+from plivo_blocks.sandbox.voice.cdr import CALL, render_cdr
 
 CALL_NOT_FOUND = "call not found"
 LIVE_STATUSES = ("live", "queued")
 COMPARISONS = ("gt", "gte", "lt", "lte")
-
-
-def engine(ctx: ApiContext) -> VoiceEngine:
-    return voice_engine(ctx.state)
 
 
 def public_base(ctx: ApiContext) -> str:
@@ -64,7 +60,7 @@ def validated(block_name: str, ctx: ApiContext) -> dict[str, Any]:
 
 async def live_call(ctx: ApiContext, *, answered: bool = False) -> Call:
     """The live call of the path, or 404 (also when ``answered`` is asked and it still rings)."""
-    call = engine(ctx).live_call(ctx.path["call_uuid"], await ctx.owners())
+    call = ctx.state.voice.live_call(ctx.path["call_uuid"], await ctx.owners())
     if call is None or (answered and call.status != IN_PROGRESS):
         raise not_found(CALL_NOT_FOUND)
     return call
@@ -82,7 +78,7 @@ async def make_call(ctx: ApiContext) -> Response:
     if (
         values.get("error_if_parent_not_found")
         and parent
-        and engine(ctx).live_call(parent, await ctx.owners()) is None
+        and ctx.state.voice.live_call(parent, await ctx.owners()) is None
     ):
         raise not_found("parent call not found")
     sip_headers: dict[str, str] = {}
@@ -91,7 +87,7 @@ async def make_call(ctx: ApiContext) -> Response:
             key, _, value = pair.partition("=")
             sip_headers[key.strip()] = value.strip()
     config = {**values, "sip_headers": sip_headers, "public_base": public_base(ctx)}
-    calls = await engine(ctx).place_calls(ctx.account.auth_id, destinations, config)
+    calls = await ctx.state.voice.place_calls(ctx.account.auth_id, destinations, config)
     request_uuids = [c.request_uuid for c in calls]
     return created(
         {"message": "call fired", "request_uuid": request_uuids[0] if len(calls) == 1 else request_uuids}
@@ -137,14 +133,10 @@ def _integer_filter(ctx: ApiContext, name: str) -> int | None:
         raise bad_request(f"{name} must be an integer") from None
 
 
-def render_cdr(data: dict[str, Any]) -> dict[str, Any]:
-    return {name: data.get(name) for name in CDR_FIELDS}
-
-
 async def list_calls(ctx: ApiContext) -> Response:
     status = ctx.choice("status", LIVE_STATUSES)
     if status is not None:
-        calls = engine(ctx).live_calls(await ctx.owners())
+        calls = ctx.state.voice.live_calls(await ctx.owners())
         if status == "queued":
             calls = [c for c in calls if c.status == QUEUED]
         return ok({"calls": _live_ids(ctx, calls)})
@@ -182,21 +174,26 @@ async def list_calls(ctx: ApiContext) -> Response:
 
 
 async def get_call(ctx: ApiContext) -> Response:
-    if ctx.text("status") is not None:
-        ctx.choice("status", ("live",))
+    status = ctx.choice("status", LIVE_STATUSES)
+    if status is not None:
         call = await live_call(ctx)
-        return ok(
-            {
-                "call_status": call.status,
-                "call_uuid": call.uuid,
-                "caller_name": call.caller_name,
-                "direction": call.direction,
-                "from": call.from_ if call.from_.startswith(("+", "sip:")) else f"+{call.from_}",
-                "request_uuid": call.request_uuid,
-                "session_start": call.initiated.strftime("%Y-%m-%d %H:%M:%S.%f"),
-                "to": call.to,
-            }
-        )
+        # ``status=queued`` is how both official SDKs read a queued call (Python
+        # ``queued_calls.get``, Node ``getQueuedCall``); a call not waiting in the queue is not found.
+        if status == "queued" and call.status != QUEUED:
+            raise not_found(CALL_NOT_FOUND)
+        shown = {
+            "call_status": call.status,
+            "call_uuid": call.uuid,
+            "caller_name": call.caller_name,
+            "direction": call.direction,
+            "from": call.from_ if call.from_.startswith(("+", "sip:")) else f"+{call.from_}",
+            "request_uuid": call.request_uuid,
+            "session_start": call.initiated.strftime("%Y-%m-%d %H:%M:%S.%f"),
+            "to": call.to,
+        }
+        if status == "queued":  # a queued call has no session yet
+            del shown["session_start"]
+        return ok(shown)
     doc = await ctx.store.get(CALL, ctx.path["call_uuid"], await ctx.owners())
     if doc is None or doc.data.get("_live"):
         raise not_found(CALL_NOT_FOUND)
@@ -208,19 +205,19 @@ async def get_call(ctx: ApiContext) -> Response:
 
 async def hangup_call(ctx: ApiContext) -> Response:
     call = await live_call(ctx)
-    await engine(ctx).hangup(call, NORMAL_API if call.status == IN_PROGRESS else CANCELED_API)
+    await ctx.state.voice.hangup(call, NORMAL_API if call.status == IN_PROGRESS else CANCELED_API)
     return no_content()
 
 
 async def hangup_all(ctx: ApiContext) -> Response:
-    voice = engine(ctx)
+    voice = ctx.state.voice
     for call in voice.live_calls(await ctx.owners()):
         await voice.hangup(call, NORMAL_API if call.status == IN_PROGRESS else CANCELED_API)
     return no_content()
 
 
 async def cancel_request(ctx: ApiContext) -> Response:
-    voice = engine(ctx)
+    voice = ctx.state.voice
     call = voice.call_for_request(ctx.path["request_uuid"], await ctx.owners())
     if call is None or call.answered is not None:
         raise not_found("request not found")
@@ -239,7 +236,7 @@ async def transfer_call(ctx: ApiContext) -> Response:
         raise bad_request("aleg_url is required to transfer the aleg")
     if legs == "bleg":
         raise bad_request("this call has no bleg: the sandbox does not simulate Dial")
-    engine(ctx).transfer(call, str(values["aleg_url"]), str(values.get("aleg_method", "POST")))
+    ctx.state.voice.transfer(call, str(values["aleg_url"]), str(values.get("aleg_method", "POST")))
     return accepted({"message": "call transfered"})
 
 
@@ -247,7 +244,7 @@ async def record_call(ctx: ApiContext) -> Response:
     values = validated("recordCall", ctx)
     call = await live_call(ctx, answered=True)
     api_id = new_api_id()
-    recording = await engine(ctx).start_recording(
+    recording = await ctx.state.voice.start_recording(
         call,
         file_format=str(values.get("file_format", "mp3")),
         time_limit=float(values.get("time_limit", 60)),
@@ -268,7 +265,7 @@ async def record_call(ctx: ApiContext) -> Response:
 
 async def stop_recording(ctx: ApiContext) -> Response:
     call = await live_call(ctx, answered=True)
-    await engine(ctx).stop_recordings(call, ctx.text("URL") or ctx.text("url"))
+    await ctx.state.voice.stop_recordings(call, ctx.text("URL") or ctx.text("url"))
     return no_content()
 
 
@@ -306,7 +303,7 @@ async def stop_speak(ctx: ApiContext) -> Response:
 async def send_digits(ctx: ApiContext) -> Response:
     values = validated("sendDigits", ctx)
     call = await live_call(ctx, answered=True)
-    engine(ctx).send_digits(call, str(values["digits"]))
+    ctx.state.voice.send_digits(call, str(values["digits"]))
     return accepted({"message": "digits sent"})
 
 

@@ -7,23 +7,23 @@ hanging it up both end its call.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 
 from starlette.responses import Response
 from starlette.routing import BaseRoute
 
 from plivo_blocks.sandbox.responses import accepted, new_api_id, no_content, not_found, ok
-from plivo_blocks.sandbox.routes.calls import engine, public_base, validated
+from plivo_blocks.sandbox.routes.calls import public_base, validated
 from plivo_blocks.sandbox.routing import ApiContext, Handler, api_route
-from plivo_blocks.sandbox.voice.runtime import NORMAL_API, Conference, Member
+from plivo_blocks.sandbox.voice.causes import NORMAL_API
+from plivo_blocks.sandbox.voice.conferences import Conference, Member
 
 CONFERENCE_NOT_FOUND = "conference not found"
 MEMBER_NOT_FOUND = "member not found"
 
 
 def _room(ctx: ApiContext) -> Conference:
-    room = engine(ctx).bridge.get(ctx.account.auth_id, ctx.path["conference_name"])
+    room = ctx.state.voice.bridge.get(ctx.account.auth_id, ctx.path["conference_name"])
     if room is None:
         raise not_found(CONFERENCE_NOT_FOUND)
     return room
@@ -32,7 +32,7 @@ def _room(ctx: ApiContext) -> Conference:
 def _members(ctx: ApiContext, block_name: str) -> tuple[Conference, list[Member]]:
     validated(block_name, ctx)
     room = _room(ctx)
-    members = engine(ctx).bridge.select(room, ctx.path["member_id"])
+    members = ctx.state.voice.bridge.select(room, ctx.path["member_id"])
     if not members:
         raise not_found(MEMBER_NOT_FOUND)
     return room, members
@@ -55,7 +55,7 @@ def render_member(member: Member) -> dict[str, object]:
         "caller_name": call.caller_name,
         "direction": call.direction,
         "call_uuid": call.uuid,
-        "join_time": str(int(time.monotonic() - member.joined_at)),
+        "join_time": str(int(call.clock.now() - member.joined_at)),
     }
 
 
@@ -63,7 +63,7 @@ def render_member(member: Member) -> dict[str, object]:
 
 
 async def list_conferences(ctx: ApiContext) -> Response:
-    rooms = engine(ctx).bridge.rooms_of(ctx.account.auth_id)
+    rooms = ctx.state.voice.bridge.rooms_of(ctx.account.auth_id)
     return ok({"conferences": [room.name for room in rooms]})
 
 
@@ -72,7 +72,7 @@ async def get_conference(ctx: ApiContext) -> Response:
     return ok(
         {
             "conference_name": room.name,
-            "conference_run_time": str(int(room.clock())),
+            "conference_run_time": str(int(room.seconds())),
             "conference_member_count": str(len(room.members)),
             "members": [render_member(m) for m in room.members.values()],
         }
@@ -80,12 +80,12 @@ async def get_conference(ctx: ApiContext) -> Response:
 
 
 async def hangup_conference(ctx: ApiContext) -> Response:
-    await engine(ctx).bridge.end(_room(ctx), hangup_calls=True)
+    await ctx.state.voice.bridge.end(_room(ctx), hangup_calls=True)
     return no_content()
 
 
 async def hangup_all_conferences(ctx: ApiContext) -> Response:
-    bridge = engine(ctx).bridge
+    bridge = ctx.state.voice.bridge
     for room in bridge.rooms_of(ctx.account.auth_id):
         await bridge.end(room, hangup_calls=True)
     return no_content()
@@ -94,7 +94,7 @@ async def hangup_all_conferences(ctx: ApiContext) -> Response:
 async def record_conference(ctx: ApiContext) -> Response:
     values = validated("startRecordingConference", ctx)
     room = _room(ctx)
-    voice = engine(ctx)
+    voice = ctx.state.voice
     if room.recording is None:
         first = next(iter(room.members.values()), None)
         room.recording = voice.recorder.start(
@@ -102,7 +102,7 @@ async def record_conference(ctx: ApiContext) -> Response:
             recording_type="conference",
             file_format=str(values.get("file_format", "mp3")),
             public_base=public_base(ctx),
-            clock=room.clock(),
+            clock=room.seconds(),
             call_uuid=first.call.uuid if first else None,
             conference_name=room.name,
             callback_url=values.get("callback_url"),
@@ -123,7 +123,7 @@ async def record_conference(ctx: ApiContext) -> Response:
 
 async def stop_recording_conference(ctx: ApiContext) -> Response:
     validated("stopRecordingConference", ctx)
-    await engine(ctx).bridge.stop_recording(_room(ctx))
+    await ctx.state.voice.bridge.stop_recording(_room(ctx))
     return no_content()
 
 
@@ -133,7 +133,7 @@ async def stop_recording_conference(ctx: ApiContext) -> Response:
 async def hangup_member(ctx: ApiContext) -> Response:
     _, members = _members(ctx, "hangupMember")
     for member in members:
-        await engine(ctx).hangup(member.call, NORMAL_API)
+        await ctx.state.voice.hangup(member.call, NORMAL_API)
     return no_content()
 
 
@@ -141,7 +141,7 @@ async def kick_member(ctx: ApiContext) -> Response:
     _, members = _members(ctx, "kickMember")
     for member in members:
         member.call.note("kicked", conference=member.settings.name)
-        await engine(ctx).hangup(member.call, NORMAL_API)
+        await ctx.state.voice.hangup(member.call, NORMAL_API)
     return accepted({"message": "kicked", "member_id": ctx.path["member_id"]})
 
 

@@ -35,10 +35,7 @@ from plivo_blocks.sandbox.models.messages import (
     MESSAGE,
     SETTABLE_FINAL_STATES,
     STATES,
-    receive_inbound,
-    release_held,
     render_message,
-    set_final_state,
 )
 from plivo_blocks.sandbox.responses import (
     PlivoError,
@@ -74,7 +71,7 @@ async def patch_settings(ctx: ApiContext) -> Response:
     except ValueError as exc:
         raise bad_request(str(exc)) from None
     if was_holding and ctx.state.settings.message_hold_state is None:
-        await release_held(ctx.state)
+        await ctx.state.messaging.release_held()
     return ok({"settings": ctx.state.settings.as_dict()})
 
 
@@ -113,7 +110,7 @@ async def inbound_message(ctx: ApiContext) -> Response:
     dst = body_text(body, "to")
     text = body_text(body, "text", required=False) or ""
     assert src is not None and dst is not None
-    doc, delivered_to = await receive_inbound(ctx.state, src, dst, text)
+    doc, delivered_to = await ctx.state.messaging.receive_inbound(src, dst, text)
     return created({"message_uuid": doc.id, "auth_id": doc.owner, "delivered_to": delivered_to})
 
 
@@ -125,7 +122,7 @@ async def set_message_state(ctx: ApiContext) -> Response:
     error_code = body_text(body, "error_code", required=False)
     if error_code is not None and not error_code.isdigit():
         raise bad_request("error_code must be a number")
-    doc = await set_final_state(ctx.state, ctx.path["message_uuid"], state, error_code)
+    doc = await ctx.state.messaging.set_final_state(ctx.path["message_uuid"], state, error_code)
     if doc is None:
         raise PlivoError(404, "message not found")
     return accepted(_sent_view(doc))
@@ -141,7 +138,7 @@ async def hold_messages(ctx: ApiContext) -> Response:
 
 async def release_messages(ctx: ApiContext) -> Response:
     ctx.state.settings.message_hold_state = None
-    released = await release_held(ctx.state)
+    released = await ctx.state.messaging.release_held()
     return accepted({"message": "released", "released": released})
 
 

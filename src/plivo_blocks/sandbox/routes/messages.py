@@ -7,16 +7,10 @@ from typing import Any
 from starlette.responses import Response
 from starlette.routing import BaseRoute
 
-from plivo_blocks.sandbox.clock import parse_filter_time
-from plivo_blocks.sandbox.models.messages import (
-    MESSAGE,
-    STATES,
-    create_outbound,
-    plan_outbound,
-    render_message,
-)
+from plivo_blocks.sandbox.models.messages import MESSAGE, STATES, plan_outbound, render_message
 from plivo_blocks.sandbox.responses import accepted, bad_request, ok
 from plivo_blocks.sandbox.routing import ApiContext, api_route
+from plivo_blocks.sandbox.times import parse_filter_time
 
 MESSAGE_TYPES = ("sms", "mms")
 TIME_FILTERS = {
@@ -39,8 +33,9 @@ async def send(ctx: ApiContext) -> Response:
     if message_type == "mms" and not (text.strip() or ctx.text("media_urls") or ctx.text("media_ids")):
         raise bad_request("an mms needs text or media_urls")
     method = ctx.method("method")
-    planned = plan_outbound(src, dst, text, message_type)
-    uuids = await create_outbound(ctx.state, ctx.account.auth_id, planned, ctx.text("url"), method, text)
+    planned = plan_outbound(src, dst, text, message_type, now=ctx.state.clock.datetime())
+    messaging = ctx.state.messaging
+    uuids = await messaging.create_outbound(ctx.account.auth_id, planned, ctx.text("url"), method, text)
     return accepted({"message": "message(s) queued", "message_uuid": uuids})
 
 

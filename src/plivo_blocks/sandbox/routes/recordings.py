@@ -3,6 +3,10 @@
 The audio route, ``GET /_sandbox/recordings/{recording_id}.{mp3|wav}``, needs no credentials, like
 the public file URLs Plivo hands out; it answers silent audio of the recording's length while the
 recording exists, 404 once it is deleted.
+
+List filters: ``call_uuid``, ``conference_name``, ``subaccount``, ``add_time`` and
+``recording_storage_duration`` (each in Plivo's ``__gt``/``__gte``/``__lt``/``__lte`` forms).
+``from_number``, ``to_number``, ``conference_uuid``, ``mpc_name`` and ``mpc_uuid`` are refused (400).
 """
 
 from __future__ import annotations
@@ -14,14 +18,17 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from plivo_blocks.sandbox.auth import sandbox_state
-from plivo_blocks.sandbox.clock import parse_filter_time
 from plivo_blocks.sandbox.responses import bad_request, error_response, no_content, not_found, ok
 from plivo_blocks.sandbox.routing import ApiContext, api_route
+from plivo_blocks.sandbox.times import parse_filter_time
 from plivo_blocks.sandbox.voice.audio import MEDIA_TYPES, silent_audio
 from plivo_blocks.sandbox.voice.recordings import AUDIO_ROUTE, RECORDING, render_recording
 
 RECORDING_NOT_FOUND = "recording not found"
 COMPARISONS = ("gt", "gte", "lt", "lte")
+#: Filters of Plivo's recording list (the official SDKs send them) that the sandbox does not
+#: simulate: refused by name, because ignoring one would list recordings it should leave out.
+UNSIMULATED_FILTERS = ("from_number", "to_number", "conference_uuid", "mpc_name", "mpc_uuid")
 
 
 def _add_time_filters(ctx: ApiContext) -> dict[str, Any]:
@@ -41,8 +48,26 @@ def _add_time_filters(ctx: ApiContext) -> dict[str, Any]:
     return filters
 
 
+def _storage_filters(ctx: ApiContext) -> dict[str, int]:
+    """``recording_storage_duration`` (days) in its five forms, on the value the sandbox shows."""
+    filters: dict[str, int] = {}
+    for op in ("", *COMPARISONS):
+        name = f"recording_storage_duration__{op}" if op else "recording_storage_duration"
+        raw = ctx.text(name)
+        if raw is None:
+            continue
+        try:
+            filters[name] = int(raw)
+        except ValueError:
+            raise bad_request(f"{name} must be an integer") from None
+    return filters
+
+
 async def list_recordings(ctx: ApiContext) -> Response:
-    filters = _add_time_filters(ctx)
+    for name in UNSIMULATED_FILTERS:
+        if ctx.text(name) is not None:
+            raise bad_request(f"the plivo-blocks sandbox does not simulate the {name} filter of recordings")
+    filters: dict[str, Any] = {**_add_time_filters(ctx), **_storage_filters(ctx)}
     for name in ("call_uuid", "conference_name"):
         if ctx.text(name):
             filters[name] = ctx.text(name)

@@ -10,7 +10,6 @@ from __future__ import annotations
 from starlette.responses import Response
 from starlette.routing import BaseRoute
 
-from plivo_blocks.sandbox.clock import format_date, utc_now
 from plivo_blocks.sandbox.models.accounts import (
     HANDED_TO_PARENT,
     create_subaccount,
@@ -21,6 +20,7 @@ from plivo_blocks.sandbox.models.common import ACCOUNT
 from plivo_blocks.sandbox.responses import PlivoError, changed, created, no_content, ok
 from plivo_blocks.sandbox.routing import ApiContext, api_route
 from plivo_blocks.sandbox.store import Document, Tx
+from plivo_blocks.sandbox.times import format_date
 
 
 def _main_only(ctx: ApiContext) -> str:
@@ -58,7 +58,10 @@ async def get_subaccount(ctx: ApiContext) -> Response:
 
 async def update(ctx: ApiContext) -> Response:
     doc = await _own_subaccount(ctx)
-    changes: dict[str, object] = {"name": ctx.require("name"), "modified": format_date(utc_now())}
+    changes: dict[str, object] = {
+        "name": ctx.require("name"),
+        "modified": format_date(ctx.state.clock.datetime()),
+    }
     if ctx.text("enabled") is not None:
         changes["enabled"] = ctx.flag("enabled", False)
     await ctx.store.update(ACCOUNT, doc.id, changes)

@@ -44,15 +44,16 @@ from starlette.routing import BaseRoute, Route
 
 from plivo_blocks.sandbox.models.numbers import application_for_number
 from plivo_blocks.sandbox.responses import PlivoError, accepted, bad_request, created, error_response, ok
-from plivo_blocks.sandbox.routes.calls import CALL_NOT_FOUND, engine, public_base, render_cdr
+from plivo_blocks.sandbox.routes.calls import CALL_NOT_FOUND, public_base
 from plivo_blocks.sandbox.routes.conferences import render_member
 from plivo_blocks.sandbox.routing import ApiContext, body_text, control_route, json_object
 from plivo_blocks.sandbox.settings import CALL_HOLD_STATES
 from plivo_blocks.sandbox.store import Tx
 from plivo_blocks.sandbox.voice import xml as px
-from plivo_blocks.sandbox.voice.engine import ADVANCE_TARGETS, CALL
-from plivo_blocks.sandbox.voice.runtime import NORMAL_API, Call, remote_hangup
-from plivo_blocks.sandbox.webhooks import WEBHOOK, outbox
+from plivo_blocks.sandbox.voice.call import Call
+from plivo_blocks.sandbox.voice.causes import ADVANCE_TARGETS, NORMAL_API, remote_hangup
+from plivo_blocks.sandbox.voice.cdr import CALL, render_cdr
+from plivo_blocks.sandbox.webhooks import WEBHOOK
 
 MAX_WAIT_SECONDS = 60.0
 
@@ -80,13 +81,13 @@ def live_view(call: Call) -> dict[str, Any]:
         "to": call.to,
         "status": call.status,
         "activity": call.activity,
-        "waiting_for_digits": call.waiting_for_digits,
+        "waiting_for_digits": call.waiting_for == "digits",
         "held": call.held,
         "conference_name": call.conference,
         "member_id": call.member_id,
         "recordings": sorted(call.recordings),
         "answer_url": call.answer_url,
-        "clock_seconds": round(call.clock(), 3),
+        "clock_seconds": round(call.seconds(), 3),
     }
 
 
@@ -101,7 +102,7 @@ def ended_view(data: dict[str, Any], owner: str) -> dict[str, Any]:
 
 
 def _live_call(ctx: ApiContext) -> Call:
-    call = engine(ctx).calls.get(ctx.path["call_uuid"])
+    call = ctx.state.voice.calls.get(ctx.path["call_uuid"])
     if call is None or call.ended:
         raise PlivoError(404, CALL_NOT_FOUND)
     return call
@@ -120,7 +121,7 @@ async def list_calls(ctx: ApiContext) -> Response:
     limit, offset = ctx.page()
     views: list[dict[str, Any]] = []
     if live in (None, True):
-        for call in sorted(engine(ctx).calls.values(), key=lambda c: c.initiated, reverse=True):
+        for call in sorted(ctx.state.voice.calls.values(), key=lambda c: c.initiated, reverse=True):
             if (
                 (direction is None or call.direction == direction)
                 and (status is None or call.status == status)
@@ -145,7 +146,7 @@ async def list_calls(ctx: ApiContext) -> Response:
 
 
 async def get_call(ctx: ApiContext) -> Response:
-    call = engine(ctx).calls.get(ctx.path["call_uuid"])
+    call = ctx.state.voice.calls.get(ctx.path["call_uuid"])
     if call is not None and not call.ended:
         return ok({**live_view(call), "log": list(call.log)})
     doc = await ctx.store.get(CALL, ctx.path["call_uuid"])
@@ -174,7 +175,7 @@ async def inbound_call(ctx: ApiContext) -> Response:
     owner, application = found
     if not application.get("answer_url"):
         raise bad_request(f"{to} has no application with an answer_url")
-    call = await engine(ctx).receive_call(owner, from_.lstrip("+"), to, application, public_base(ctx))
+    call = await ctx.state.voice.receive_call(owner, from_.lstrip("+"), to, application, public_base(ctx))
     return created({"message": "call received", "call_uuid": call.uuid, "auth_id": owner})
 
 
@@ -184,7 +185,7 @@ async def end_call(ctx: ApiContext) -> Response:
     source = body.get("source", "remote")
     if source not in ("remote", "api"):
         raise bad_request("source must be remote or api")
-    await engine(ctx).hangup(call, NORMAL_API if source == "api" else remote_hangup(call.direction))
+    await ctx.state.voice.hangup(call, NORMAL_API if source == "api" else remote_hangup(call.direction))
     return accepted({"message": "call ended", "call_uuid": call.uuid})
 
 
@@ -193,7 +194,7 @@ async def advance_call(ctx: ApiContext) -> Response:
     target = body_text(ctx.body if isinstance(ctx.body, dict) else {}, "to", required=False) or "answered"
     if target not in ADVANCE_TARGETS:
         raise bad_request(f"to must be one of {', '.join(ADVANCE_TARGETS)}")
-    if not engine(ctx).advance(call, target):
+    if not ctx.state.voice.advance(call, target):
         raise PlivoError(409, f"call is not waiting (it is {call.activity})")
     return accepted({"message": "advanced", "call_uuid": call.uuid, "activity": call.activity})
 
@@ -202,7 +203,7 @@ async def type_digits(ctx: ApiContext) -> Response:
     call = _live_call(ctx)
     digits = body_text(json_object(ctx), "digits")
     assert digits is not None
-    taken = engine(ctx).send_digits(call, digits)
+    taken = ctx.state.voice.send_digits(call, digits)
     return accepted({"message": "digits sent", "taken": taken})
 
 
@@ -216,19 +217,19 @@ async def hold_calls(ctx: ApiContext) -> Response:
 
 async def release_calls(ctx: ApiContext) -> Response:
     ctx.state.settings.call_hold_state = None
-    voice = engine(ctx)
+    voice = ctx.state.voice
     released = [c.uuid for c in list(voice.calls.values()) if c.held and voice.advance(c, "answered")]
     return accepted({"message": "released", "released": len(released)})
 
 
 async def settle(ctx: ApiContext) -> Response:
-    voice = engine(ctx)
-    settled = await voice.settle(_timeout(ctx))
+    voice = ctx.state.voice
+    settled = await ctx.state.clock.wait_idle(_timeout(ctx))
     return ok(
         {
             "settled": settled,
             "live_calls": len(voice.calls),
-            "pending_webhooks": outbox(ctx.state).pending,
+            "pending_webhooks": ctx.state.outbox.pending,
         }
     )
 
@@ -237,7 +238,7 @@ async def settle(ctx: ApiContext) -> Response:
 
 
 async def list_conferences(ctx: ApiContext) -> Response:
-    rooms = engine(ctx).bridge.rooms.values()
+    rooms = ctx.state.voice.bridge.rooms.values()
     return ok(
         {
             "conferences": [
@@ -271,8 +272,8 @@ async def list_webhooks(ctx: ApiContext) -> Response:
 
 
 async def flush_webhooks(ctx: ApiContext) -> Response:
-    box = outbox(ctx.state)
-    idle = await box.wait_idle(_timeout(ctx))
+    box = ctx.state.outbox
+    idle = await ctx.state.clock.wait_idle(_timeout(ctx))
     return ok({"idle": idle, "pending": box.pending})
 
 

@@ -11,31 +11,57 @@ Member ids are numeric strings, unique in the sandbox's run.
 
 from __future__ import annotations
 
-import asyncio
 import itertools
-from typing import TYPE_CHECKING
+from dataclasses import dataclass, field
 
+from plivo_blocks.sandbox.clock import SandboxClock, Timer
 from plivo_blocks.sandbox.ids import new_uuid
 from plivo_blocks.sandbox.voice import xml as px
-from plivo_blocks.sandbox.voice.runtime import (
-    NORMAL_API,
-    ActiveRecording,
-    Call,
-    Conference,
-    Member,
-    Skipped,
-    Transferred,
-)
-
-if TYPE_CHECKING:
-    from plivo_blocks.sandbox.voice.engine import VoiceEngine
+from plivo_blocks.sandbox.voice.call import Call, Skipped, Transferred
+from plivo_blocks.sandbox.voice.causes import NORMAL_API
+from plivo_blocks.sandbox.voice.recordings import ActiveRecording, Recorder
+from plivo_blocks.sandbox.voice.services import CallControl
 
 CONTINUE, HANGUP = "continue", "hangup"
 
 
+@dataclass
+class Member:
+    member_id: str
+    call: Call
+    settings: px.Conference
+    joined_at: float  # sandbox epoch seconds
+    conference_uuid: str = ""
+    muted: bool = False
+    deaf: bool = False
+    playing: str | None = None
+    speaking: str | None = None
+    left: bool = False
+    leave_reason: str | None = None  # "hangup" (end the call) or "continue" (go on with the XML)
+
+
+@dataclass
+class Conference:
+    name: str
+    owner: str
+    uuid: str
+    clock: SandboxClock = field(repr=False)
+    started_at: float  # sandbox epoch seconds
+    members: dict[str, Member] = field(default_factory=dict)
+    recording: ActiveRecording | None = None
+    callback_url: str | None = None
+    callback_method: str = "POST"
+    ended: bool = False
+    timer: Timer | None = None
+
+    def seconds(self) -> float:
+        return max(self.clock.now() - self.started_at, 0.0)
+
+
 class ConferenceBridge:
-    def __init__(self, engine: VoiceEngine) -> None:
-        self.engine = engine
+    def __init__(self, control: CallControl, recorder: Recorder) -> None:
+        self.control = control
+        self.recorder = recorder
         self.rooms: dict[tuple[str, str], Conference] = {}
         self._member_ids = itertools.count(1)
 
@@ -60,12 +86,14 @@ class ConferenceBridge:
         """Put ``call`` in the room and wait until it leaves. ``None`` when the room was full."""
         key = (call.owner, step.name)
         room = self.rooms.get(key)
+        clock = self.control.clock
         if room is None:
-            room = Conference(name=step.name, owner=call.owner, uuid=new_uuid())
+            room = Conference(
+                name=step.name, owner=call.owner, uuid=new_uuid(), clock=clock, started_at=clock.now()
+            )
             self.rooms[key] = room
             if step.time_limit > 0:
-                loop = asyncio.get_running_loop()
-                room.timer = loop.call_later(step.time_limit, self._time_up, room)
+                room.timer = clock.call_later(step.time_limit, lambda: self._time_up(room))
         if len(room.members) >= step.max_members:
             call.note("conference_full", conference=step.name)
             return None
@@ -73,6 +101,7 @@ class ConferenceBridge:
             member_id=str(next(self._member_ids)),
             call=call,
             settings=step,
+            joined_at=clock.now(),
             conference_uuid=room.uuid,
             muted=step.muted,
         )
@@ -80,14 +109,14 @@ class ConferenceBridge:
         call.conference, call.member_id = room.name, member.member_id
         call.activity = f"in conference {room.name}"
         call.note("conference_enter", conference=room.name, member_id=member.member_id)
-        self._event(member, room, "enter")
+        await self._event(member, room, "enter")
         if step.record and room.recording is None:
-            room.recording = self.engine.recorder.start(
+            room.recording = self.recorder.start(
                 owner=room.owner,
                 recording_type="conference",
                 file_format=step.record_file_format,
                 public_base=call.public_base,
-                clock=room.clock(),
+                clock=room.seconds(),
                 call_uuid=call.uuid,
                 conference_name=room.name,
                 callback_url=step.callback_url,
@@ -100,7 +129,8 @@ class ConferenceBridge:
                 "ConferenceUUID": room.uuid,
             }
         try:
-            await call.wait(member.left.wait(), blocked=True)
+            while not member.left:
+                await call.park(waiting_for="conference")
         except Skipped:  # the control API's advance: leave, go on with the XML
             await self.leave(member, CONTINUE)
         except Transferred:  # the call moves to other XML: out of the room first
@@ -111,18 +141,20 @@ class ConferenceBridge:
     async def leave(self, member: Member, reason: str) -> None:
         """Take ``member`` out of its room (idempotent); ends the room when it empties or when an
         ``endConferenceOnExit`` member leaves."""
-        if member.left.is_set():
+        if member.left:
             return
         member.leave_reason = reason
-        member.left.set()
+        member.left = True
         call = member.call
+        if call.waiting_for == "conference":
+            call.wake()
         room = self.get(call.owner, call.conference or "")
         call.conference = None
         if room is None:
             return
         room.members.pop(member.member_id, None)
         call.note("conference_exit", conference=room.name, member_id=member.member_id)
-        self._event(member, room, "exit")
+        await self._event(member, room, "exit")
         if room.ended:
             return
         if not room.members or member.settings.end_conference_on_exit:
@@ -139,7 +171,7 @@ class ConferenceBridge:
         await self.stop_recording(room)
         for member in list(room.members.values()):
             if hangup_calls:
-                await self.engine.hangup(member.call, NORMAL_API)
+                await self.control.hangup(member.call, NORMAL_API)
             else:
                 await self.leave(member, CONTINUE)
 
@@ -157,29 +189,30 @@ class ConferenceBridge:
         if recording is None:
             return False
         room.recording = None
-        await self.engine.recorder.finish(recording, room.clock())
+        await self.recorder.finish(recording, room.seconds())
         return True
 
     def _time_up(self, room: Conference) -> None:
-        self.engine.spawn(self.end(room, hangup_calls=False))
+        self.control.clock.spawn(self.end(room, hangup_calls=False))
 
-    def _event(self, member: Member, room: Conference, action: str) -> None:
+    async def _event(self, member: Member, room: Conference, action: str) -> None:
         settings = member.settings
         if not settings.callback_url:
             return
         params = {
-            **self.engine.params(member.call),
+            **self.control.params(member.call),
             "ConferenceAction": action,
             "ConferenceName": room.name,
             "ConferenceUUID": room.uuid,
             "ConferenceMemberID": member.member_id,
         }
-        self.engine.send(
+        await self.control.send(
             settings.callback_url,
             settings.callback_method,
             params,
             auth_id=room.owner,
             kind="conference_callback",
+            ref=member.call.uuid,
         )
 
     @staticmethod

@@ -10,16 +10,15 @@ demand by :mod:`plivo_blocks.sandbox.voice.audio`, as long as the recording's do
 from __future__ import annotations
 
 import math
-import time
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass, field
+from typing import Any
 
-from plivo_blocks.sandbox.clock import format_time, utc_now
+from plivo_blocks.sandbox.clock import SandboxClock
 from plivo_blocks.sandbox.ids import new_uuid
-from plivo_blocks.sandbox.store import Document
-from plivo_blocks.sandbox.voice.runtime import ActiveRecording
-
-if TYPE_CHECKING:
-    from plivo_blocks.sandbox.voice.engine import VoiceEngine
+from plivo_blocks.sandbox.settings import SandboxSettings
+from plivo_blocks.sandbox.store import Document, Store
+from plivo_blocks.sandbox.times import format_time
+from plivo_blocks.sandbox.webhooks import Callback, Outbox
 
 RECORDING = "recording"
 AUDIO_ROUTE = "/_sandbox/recordings"
@@ -45,6 +44,27 @@ RECORDING_FIELDS = (
 )
 
 
+@dataclass
+class ActiveRecording:
+    """A recording in progress. ``clock`` is a function giving the recorded thing's media seconds."""
+
+    id: str
+    owner: str
+    recording_type: str  # "call" or "conference"
+    file_format: str
+    url: str
+    call_uuid: str | None
+    conference_name: str | None
+    started_clock: float
+    started_ms: int
+    time_limit: float | None = None
+    callback_url: str | None = None
+    callback_method: str = "POST"
+    callback_style: str = "api_call"  # api_call | api_conference | xml_record | xml_conference
+    api_id: str | None = None
+    extra: dict[str, str] = field(default_factory=dict)
+
+
 def _ms(value: float) -> str:
     return f"{value:.5f}"
 
@@ -60,8 +80,11 @@ def recording_url(base: str, recording_id: str, file_format: str) -> str:
 class Recorder:
     """Starts and finishes recordings for the engine."""
 
-    def __init__(self, engine: VoiceEngine) -> None:
-        self.engine = engine
+    def __init__(self, store: Store, clock: SandboxClock, settings: SandboxSettings, outbox: Outbox) -> None:
+        self._store = store
+        self._clock = clock
+        self._settings = settings
+        self._outbox = outbox
 
     def start(
         self,
@@ -80,7 +103,7 @@ class Recorder:
         api_id: str | None = None,
     ) -> ActiveRecording:
         recording_id = new_uuid()
-        base = self.engine.state.settings.public_url or public_base
+        base = self._settings.public_url or public_base
         return ActiveRecording(
             id=recording_id,
             owner=owner,
@@ -90,7 +113,7 @@ class Recorder:
             call_uuid=call_uuid,
             conference_name=conference_name,
             started_clock=clock,
-            started_ms=int(time.time() * 1000),
+            started_ms=int(self._clock.now() * 1000),
             time_limit=time_limit,
             callback_url=callback_url,
             callback_method=callback_method,
@@ -110,7 +133,7 @@ class Recorder:
         duration_ms = round(seconds * 1000)
         start_ms = recording.started_ms
         end_ms = start_ms + duration_ms
-        now = utc_now()
+        now = self._clock.datetime()
         data: dict[str, Any] = {
             "add_time": format_time(now, micro=True),
             "call_uuid": recording.call_uuid,
@@ -130,11 +153,11 @@ class Recorder:
             "_time": now.timestamp(),
             "_duration_ms": duration_ms,
         }
-        doc = await self.engine.state.store.insert(RECORDING, recording.id, recording.owner, data)
-        self._notify(recording, duration_ms, start_ms, end_ms)
+        doc = await self._store.insert(RECORDING, recording.id, recording.owner, data)
+        await self._notify(recording, duration_ms, start_ms, end_ms)
         return doc
 
-    def _notify(self, recording: ActiveRecording, duration_ms: int, start_ms: int, end_ms: int) -> None:
+    async def _notify(self, recording: ActiveRecording, duration_ms: int, start_ms: int, end_ms: int) -> None:
         if not recording.callback_url:
             return
         seconds = str(round(duration_ms / 1000))
@@ -166,12 +189,15 @@ class Recorder:
                 **recording.extra,
                 **record_params(recording, duration_ms, start_ms, end_ms),
             }
-        self.engine.send(
-            recording.callback_url,
-            recording.callback_method,
-            params,
-            auth_id=recording.owner,
-            kind="recording_callback",
+        await self._outbox.send(
+            Callback.of(
+                recording.callback_url,
+                recording.callback_method,
+                params,
+                auth_id=recording.owner,
+                kind="recording_callback",
+                ref=recording.call_uuid,
+            )
         )
 
 
