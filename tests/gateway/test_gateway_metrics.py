@@ -76,12 +76,13 @@ async def test_metrics_count_requests_latency_retries_replays_and_pacing(
 async def test_pacing_waits_are_counted_and_timed(
     make_gateway: GatewayFactory, recording_upstream: RecordingUpstream
 ) -> None:
-    async with make_gateway(rate_requests=1, rate_window=0.2, pacing_margin=0) as gateway:
+    async with make_gateway(rate_requests=1, rate_window=0.2, pacing_margin=0.1) as gateway:
         for _ in range(3):
             await gateway.post("/api/Plivo/getAccountDetails", json=args())
         found = samples((await gateway.get("/metrics")).text)
-    assert found["plivo_blocks_pacing_waits_total", (("bucket", "api"),)] == 2
-    assert found["plivo_blocks_pacing_wait_seconds_sum", (("bucket", "api"),)] >= 0.3
+    # Two waited (a third turn is taken only by a request late for its own, on a busy machine).
+    assert found["plivo_blocks_pacing_waits_total", (("bucket", "api"),)] >= 2
+    assert found["plivo_blocks_pacing_wait_seconds_sum", (("bucket", "api"),)] >= 0.5
 
 
 def test_workers_share_one_metrics_page_and_json_logs(

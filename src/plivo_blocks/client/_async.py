@@ -45,11 +45,31 @@ _SETTLE_BOUND = 5.0
 
 class Pacer(Protocol):
     """Waits for an account's turn before each attempt, or raises PacingLimitError when the turn
-    would come more than ``max_wait`` seconds from now (nothing is sent then)."""
+    would come more than ``max_wait`` seconds from now (nothing is sent then).
+
+    It answers when the turn was (``time.monotonic()``), or ``None`` for a block it does not pace.
+    A request whose head would be written more than ``tolerance`` seconds after its turn (it
+    waited for a connection, or behind a busy event loop) is not sent late: it takes a new turn.
+    """
 
     max_wait: float
+    tolerance: float
 
-    async def __call__(self, auth_id: str, block: str) -> None: ...
+    async def __call__(self, auth_id: str, block: str) -> float | None: ...
+
+
+class _LateForTurn(Exception):
+    """Raised from httpcore's trace hook, before the request's first byte is written."""
+
+
+def _on_time_check(deadline: float) -> Callable[[str, dict[str, Any]], Awaitable[None]]:
+    """An httpcore trace hook that refuses to start writing a request after ``deadline``."""
+
+    async def trace(event: str, info: dict[str, Any]) -> None:
+        if event == "http11.send_request_headers.started" and time.monotonic() > deadline:
+            raise _LateForTurn
+
+    return trace
 
 
 class AsyncClient(AsyncBlockMethods, BaseClient):
@@ -152,16 +172,23 @@ class AsyncClient(AsyncBlockMethods, BaseClient):
         attempt = 0
         while True:
             attempt += 1
+            turn: float | None = None
             if self._pacer is not None:
                 try:
-                    await self._pacer(credentials.auth_id, call.block.name)
+                    turn = await self._pacer(credentials.auth_id, call.block.name)
                 except PacingLimitError as refused:
                     return Outcome(error=refused)
             request = self._core.build_request(call, credentials)
+            if turn is not None and self._pacer is not None:
+                request.extensions["trace"] = _on_time_check(turn + self._pacer.tolerance)
             started = time.perf_counter()
             outcome: Outcome
             try:
                 response = await self._http.send(request)
+            except _LateForTurn:
+                # Nothing was written: take a new turn rather than crowd a later window.
+                attempt -= 1
+                continue
             except httpx.HTTPError as exc:
                 outcome = self._core.after_failure(call, exc, attempt, time.perf_counter() - started)
             else:

@@ -49,6 +49,7 @@ LOG = logging.getLogger("plivo_blocks.gateway.pacing")
 CALL_BLOCK = "makeCall"
 CALLS_WINDOW = 1.0  # Plivo's CPS is per second
 _FALLBACK_LOG_EVERY = 10.0
+MIN_TOLERANCE = 0.02
 
 
 class StoreUnavailable(Exception):
@@ -112,6 +113,10 @@ class Pacer:
     ) -> None:
         self.max_wait = settings.max_queue_seconds
         margin = settings.pacing_margin
+        # A request written within the margin of its turn keeps every window of Plivo's within the
+        # limit; one that would be written later takes a new turn (the client's check). With no
+        # margin at all, a few milliseconds are still allowed, or nothing could ever be sent.
+        self.tolerance = max(margin, MIN_TOLERANCE)
         self._api = (settings.rate_requests, settings.rate_window + margin, settings.rate_window)
         self._calls = (settings.calls_per_second, CALLS_WINDOW + margin, CALLS_WINDOW)
         self._backend = backend
@@ -119,11 +124,12 @@ class Pacer:
         self._metrics = metrics
         self._fallback_logged = 0.0
 
-    async def __call__(self, auth_id: str, block: str) -> None:
+    async def __call__(self, auth_id: str, block: str) -> float | None:
+        """Wait for the account's turn; answer when it was (``time.monotonic()``)."""
         bucket = "calls" if block == CALL_BLOCK else "api"
         limit, window, published = self._calls if bucket == "calls" else self._api
         if limit <= 0:
-            return
+            return None
         key = f"{auth_id}:{bucket}"
         try:
             turn = await self._backend.reserve(key, limit, window, self.max_wait)
@@ -140,10 +146,12 @@ class Pacer:
                 f"Retry after {turn.seconds:.1f} s.",
                 retry_after=turn.seconds,
             )
+        due = time.monotonic() + turn.seconds
         if turn.seconds > 0:
             if self._metrics is not None:
                 self._metrics.pacing_waited(bucket, turn.seconds)
             await anyio.sleep(turn.seconds)
+        return due
 
     def _store_failed(self, exc: StoreUnavailable) -> None:
         if self._metrics is not None:
