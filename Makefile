@@ -6,6 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 CHROMIUM ?= /usr/bin/chromium
+REDIS_SERVER ?= /usr/bin/redis-server
 
 .PHONY: run test lint bench install dev clean
 
@@ -31,7 +32,7 @@ lint: dev
 	$(BIN)/ruff check src tests benchmarks examples
 	$(BIN)/mypy
 
-test: dev lint $(CHROMIUM)
+test: dev lint $(CHROMIUM) $(REDIS_SERVER)
 	$(BIN)/pytest
 
 # The browser tests drive the system's Chromium (Playwright never downloads a browser): installed
@@ -39,6 +40,12 @@ test: dev lint $(CHROMIUM)
 $(CHROMIUM):
 	$(SUDO) apt-get update -qq
 	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+
+# The idempotency and pacing tests start a real Redis (Debian's redis-server on a free loopback
+# port): installed when absent.
+$(REDIS_SERVER):
+	$(SUDO) apt-get update -qq
+	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null
 
 # The Node compatibility suite's pinned npm packages (tests/compat/node): installed with `npm ci`
 # when node_modules is missing or older than the lock file; npm itself from Debian when missing.

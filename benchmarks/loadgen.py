@@ -7,7 +7,8 @@ sends again, until ``--duration`` seconds have passed (after ``--warmup`` second
 recorded) or ``--requests`` answers arrived.
 
 An answer counts as an error when its status is not the expected one, or when ``--expect`` is
-given and the body does not contain it.
+given and the body does not contain it. ``--unique-header NAME`` adds that header with a value
+unique to each request (e.g. ``Idempotency-Key``), at the cost of encoding each request's head.
 
 Run it as its own process; it prints one JSON object::
 
@@ -22,6 +23,7 @@ import asyncio
 import json
 import sys
 import time
+import uuid
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
@@ -56,15 +58,32 @@ async def _read_answer(reader: asyncio.StreamReader) -> tuple[int, bytes]:
     return status, body
 
 
+_counter = iter(range(1 << 62))
+_RUN = uuid.uuid4().hex[:12]  # unique values stay unique across runs against the same server
+
+
+def _with_unique(request: bytes, header: str | None) -> bytes:
+    if header is None:
+        return request
+    end = request.index(b"\r\n") + 2  # after the request line
+    return request[:end] + f"{header}: lg-{_RUN}-{next(_counter)}\r\n".encode() + request[end:]
+
+
 async def _connection(
-    host: str, port: int, request: bytes, status: int, expect: bytes | None, tally: Tally
+    host: str,
+    port: int,
+    request: bytes,
+    status: int,
+    expect: bytes | None,
+    tally: Tally,
+    unique: str | None = None,
 ) -> None:
     reader, writer = await asyncio.open_connection(host, port)
     clock = time.perf_counter_ns
     try:
         while not tally.stop:
             started = clock()
-            writer.write(request)
+            writer.write(_with_unique(request, unique))
             got, body = await _read_answer(reader)
             elapsed = clock() - started
             if not tally.recording:
@@ -92,6 +111,7 @@ async def run_load(
     warmup: float = 0.5,
     status: int = 200,
     expect: bytes | None = None,
+    unique_header: str | None = None,
 ) -> dict[str, object]:
     parts = urlsplit(url)
     host, port = parts.hostname or "127.0.0.1", parts.port or 80
@@ -99,7 +119,7 @@ async def run_load(
     request = build_request(method, f"{host}:{port}", target, body, headers or [])
     tally = Tally(remaining=requests)
     tasks = [
-        asyncio.create_task(_connection(host, port, request, status, expect, tally))
+        asyncio.create_task(_connection(host, port, request, status, expect, tally, unique_header))
         for _ in range(concurrency)
     ]
     await asyncio.sleep(warmup)
@@ -137,6 +157,7 @@ def main() -> None:
     parser.add_argument("--warmup", type=float, default=0.5)
     parser.add_argument("--status", type=int, default=200)
     parser.add_argument("--expect", default=None, help="a string every answer's body must contain")
+    parser.add_argument("--unique-header", default=None, help="a header given a unique value per request")
     options = parser.parse_args()
     result = asyncio.run(
         run_load(
@@ -150,6 +171,7 @@ def main() -> None:
             warmup=options.warmup,
             status=options.status,
             expect=options.expect.encode() if options.expect else None,
+            unique_header=options.unique_header,
         )
     )
     json.dump(result, sys.stdout)

@@ -29,6 +29,7 @@ BENCHMARKS: dict[str, str] = {
     "validation": "bench_validation.py",
     "startup": "bench_startup.py",
     "sandbox": "bench_sandbox.py",
+    "gateway-state": "bench_gateway_state.py",
 }
 
 

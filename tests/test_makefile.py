@@ -14,8 +14,8 @@ REPO = Path(__file__).resolve().parents[1]
 PYPROJECT = REPO / "pyproject.toml"
 
 
-def _dry_run(target: str, venv: Path, chromium: Path | None = None) -> str:
-    variables = [f"VENV={venv}"]
+def _dry_run(target: str, venv: Path, chromium: Path | None = None, redis: Path | None = None) -> str:
+    variables = [f"VENV={venv}", f"REDIS_SERVER={redis or '/bin/sh'}"]
     if chromium is not None:
         variables.append(f"CHROMIUM={chromium}")
     result = subprocess.run(
@@ -67,4 +67,14 @@ def test_make_test_installs_chromium_only_when_it_is_missing(tmp_path: Path) -> 
     missing = _dry_run("test", venv, chromium=tmp_path / "absent" / "chromium")
     assert "apt-get install -y -qq chromium" in missing
     # Installed before pytest runs.
+    assert missing.index("apt-get install") < missing.index("bin/pytest")
+
+
+def test_make_test_installs_redis_server_only_when_it_is_missing(tmp_path: Path) -> None:
+    venv = _venv(tmp_path, stamps="fresh")
+    present = tmp_path / "redis-server"
+    present.touch()
+    assert "apt-get" not in _dry_run("test", venv, chromium=Path("/bin/sh"), redis=present)
+    missing = _dry_run("test", venv, chromium=Path("/bin/sh"), redis=tmp_path / "absent" / "redis-server")
+    assert "apt-get install -y -qq redis-server" in missing
     assert missing.index("apt-get install") < missing.index("bin/pytest")

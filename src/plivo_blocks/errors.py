@@ -127,11 +127,63 @@ class ServerError(APIError):
 
 
 class TransportError(PlivoBlocksError):
-    """The request could not be completed: connection refused or reset, DNS, protocol error."""
+    """The request could not be completed: connection refused or reset, DNS, protocol error.
+
+    ``may_have_reached_plivo`` is False only when the request provably never left (the connection
+    was refused, or no connection could be had): then sending it again cannot act twice.
+    """
+
+    def __init__(self, message: str, *, may_have_reached_plivo: bool = True) -> None:
+        super().__init__(message)
+        self.may_have_reached_plivo = may_have_reached_plivo
 
 
-class TimeoutError(TransportError):
+class PlivoTimeoutError(TransportError):
     """No answer within the configured timeout."""
+
+
+#: The former name, kept so that existing imports work. It shadows the builtin ``TimeoutError`` in
+#: any module that imports it by that name, which is why the class was renamed.
+TimeoutError = PlivoTimeoutError
+
+
+class PacingLimitError(PlivoBlocksError):
+    """The account is at Plivo's request rate and its turn would come later than the queue allows:
+    nothing was sent (the gateway never sends a request just to collect a 429).
+    ``retry_after`` is the number of seconds after which a retry would be queued, not refused."""
+
+    def __init__(self, message: str, *, retry_after: float) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class IdempotencyError(PlivoBlocksError):
+    """An idempotency key could not be honoured as asked. Nothing was sent to Plivo for this call."""
+
+
+class IdempotencyKeyReusedError(IdempotencyError):
+    """The key was first used with other arguments or other credentials (Stripe's
+    ``idempotency_error``): a key names one request, so this one is refused."""
+
+
+class IdempotencyKeyInUseError(IdempotencyError):
+    """The first request with this key is still in flight and did not finish within the wait bound.
+    Retry with the same key after ``retry_after`` seconds to get its outcome."""
+
+    def __init__(self, message: str, *, retry_after: float) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class IdempotencyOutcomeUnknownError(IdempotencyError):
+    """The first request with this key was interrupted after it may have reached Plivo (its process
+    died, or it was cancelled, before its outcome was recorded). It is never sent again: look its
+    effect up (e.g. ``getMessages``) and use a new key for a new attempt."""
+
+
+class IdempotencyStoreError(IdempotencyError):
+    """The store that keeps idempotency keys could not be reached in time: the keyed request was
+    refused rather than sent unguarded."""
 
 
 def api_error_class(status_code: int) -> type[APIError]:

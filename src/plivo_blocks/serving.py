@@ -19,9 +19,11 @@ import json
 import logging
 import os
 import shlex
+import shutil
 import socket
-from collections.abc import Callable, Mapping
-from contextlib import AsyncExitStack
+import tempfile
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import AsyncExitStack, contextmanager
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
@@ -32,7 +34,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from uvicorn.config import LOGGING_CONFIG
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
-from plivo_blocks._env import env_float, env_int
+from plivo_blocks._env import NumberRule
 from plivo_blocks.errors import ConfigurationError
 from plivo_blocks.gateway import GatewaySettings, create_app
 
@@ -48,6 +50,18 @@ SANDBOX_PREFIXES = ("/v1", "/_sandbox")
 DEFAULT_HEADER_TIMEOUT = 10.0
 
 
+#: The rule of each numeric field of :class:`ServerSettings`, by field name.
+SERVER_NUMBERS: dict[str, NumberRule] = {
+    "header_timeout": NumberRule("PLIVO_BLOCKS_HEADER_TIMEOUT", 0.01),
+    "timeout_keep_alive": NumberRule("PLIVO_BLOCKS_KEEP_ALIVE", 1, integer=True),
+    "limit_concurrency": NumberRule("PLIVO_BLOCKS_LIMIT_CONCURRENCY", 1, integer=True),
+    "max_header_bytes": NumberRule("PLIVO_BLOCKS_MAX_HEADER_BYTES", 1024, integer=True),
+    "backlog": NumberRule("PLIVO_BLOCKS_BACKLOG", 1, integer=True),
+    "timeout_graceful_shutdown": NumberRule("PLIVO_BLOCKS_GRACEFUL_SHUTDOWN", 0, integer=True),
+}
+LOG_FORMATS = ("text", "json")
+
+
 @dataclass(frozen=True, slots=True)
 class ServerSettings:
     """uvicorn's limits, from the environment:
@@ -59,6 +73,7 @@ class ServerSettings:
     - ``PLIVO_BLOCKS_MAX_HEADER_BYTES``: largest request line plus headers (16 KiB).
     - ``PLIVO_BLOCKS_BACKLOG``: listen backlog (2048).
     - ``PLIVO_BLOCKS_GRACEFUL_SHUTDOWN``: seconds to finish in-flight requests on shutdown (10).
+    - ``PLIVO_BLOCKS_LOG_FORMAT``: ``text`` (default) or ``json`` (one JSON object per line).
     """
 
     header_timeout: float = DEFAULT_HEADER_TIMEOUT
@@ -67,21 +82,29 @@ class ServerSettings:
     max_header_bytes: int = 16 * 1024
     backlog: int = 2048
     timeout_graceful_shutdown: int = 10
+    log_format: str = "text"
+
+    def __post_init__(self) -> None:
+        for name, rule in SERVER_NUMBERS.items():
+            value = getattr(self, name)
+            if value is not None or name != "limit_concurrency":
+                rule.check(value)
+        if self.log_format not in LOG_FORMATS:
+            raise ConfigurationError(f"PLIVO_BLOCKS_LOG_FORMAT must be text or json, got {self.log_format!r}")
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> ServerSettings:
         source = os.environ if env is None else env
+        defaults = cls()
         unlimited = source.get("PLIVO_BLOCKS_LIMIT_CONCURRENCY", "").strip().lower() in ("none", "off")
-        return cls(
-            header_timeout=env_float(source, "PLIVO_BLOCKS_HEADER_TIMEOUT", 10.0, minimum=0.01),
-            timeout_keep_alive=env_int(source, "PLIVO_BLOCKS_KEEP_ALIVE", 5, minimum=1),
-            limit_concurrency=None
-            if unlimited
-            else env_int(source, "PLIVO_BLOCKS_LIMIT_CONCURRENCY", 1000, minimum=1),
-            max_header_bytes=env_int(source, "PLIVO_BLOCKS_MAX_HEADER_BYTES", 16384, minimum=1024),
-            backlog=env_int(source, "PLIVO_BLOCKS_BACKLOG", 2048, minimum=1),
-            timeout_graceful_shutdown=env_int(source, "PLIVO_BLOCKS_GRACEFUL_SHUTDOWN", 10, minimum=0),
-        )
+        numbers: dict[str, Any] = {
+            name: None
+            if unlimited and name == "limit_concurrency"
+            else rule.read(source, getattr(defaults, name))
+            for name, rule in SERVER_NUMBERS.items()
+        }
+        log_format = source.get("PLIVO_BLOCKS_LOG_FORMAT", "").strip().lower() or "text"
+        return cls(**numbers, log_format=log_format)
 
 
 # -- uvicorn, hardened ------------------------------------------------------------------------
@@ -144,10 +167,16 @@ class GuardedH11Protocol(H11Protocol):
             self._disarm_head_deadline()
 
     def _head_too_large(self, data: bytes) -> bool:
+        """Whether the head completed by ``data`` is over the limit, counting the part of it that
+        earlier reads left in h11's buffer (a head split over several reads is one head)."""
         limit = self.config.h11_max_incomplete_event_size or _H11_DEFAULT_HEAD_LIMIT
+        buffered = self.conn.trailing_data[0]
         # An incomplete head is h11's to bound (it answers 400); only a complete one is checked here.
-        end = data.find(b"\r\n\r\n")
-        return end + 4 > limit if end >= 0 else False
+        # The blank line may straddle two reads, so the search starts in the buffer's last 3 bytes.
+        start = max(len(buffered) - 3, 0)
+        window = buffered[start:] + data if buffered else data
+        end = window.find(b"\r\n\r\n")
+        return start + end + 4 > limit if end >= 0 else False
 
     def on_response_complete(self) -> None:
         super().on_response_complete()
@@ -159,11 +188,16 @@ class GuardedH11Protocol(H11Protocol):
         super().connection_lost(exc)
 
 
-def log_config(level: str = "info") -> dict[str, Any]:
-    """uvicorn's logging config plus our loggers (the gateway's access log among them)."""
+def log_config(level: str = "info", log_format: str = "text") -> dict[str, Any]:
+    """uvicorn's logging config plus our loggers (the gateway's access log among them); with
+    ``log_format="json"`` every record is one JSON line (:mod:`plivo_blocks.logformat`)."""
     config = copy.deepcopy(LOGGING_CONFIG)
     # Propagating too, so that handlers an embedding application put on the root logger see it.
     config["loggers"]["plivo_blocks"] = {"handlers": ["default"], "level": level.upper(), "propagate": True}
+    if log_format == "json":
+        for formatter in config["formatters"].values():
+            formatter.clear()
+            formatter["()"] = "plivo_blocks.logformat.JsonFormatter"
     return config
 
 
@@ -185,7 +219,7 @@ def uvicorn_config(
         lifespan="on",
         workers=workers,
         factory=factory,
-        log_config=log_config(log_level) if configure_logging else None,
+        log_config=log_config(log_level, settings.log_format) if configure_logging else None,
         log_level=log_level,
         # Our access log replaces uvicorn's, which would print query strings.
         access_log=False,
@@ -259,12 +293,20 @@ def serve_gateway(
     announce: Callable[[str], None] = print,
 ) -> None:
     """Run the gateway until interrupted; with ``workers > 1``, in that many processes sharing the
-    socket (the gateway holds no state, so any worker can answer any request)."""
+    socket and the state store (idempotency keys, pacing), so that any worker can answer any
+    request, and sharing a fresh prometheus_client multiprocess folder for ``/metrics``."""
+    from plivo_blocks.gateway.state import prepare_state_dir
+
     gateway_settings = GatewaySettings.from_env()  # fail fast, before forking, on a bad setting
+    settings = settings or ServerSettings.from_env()
+    prepare_state_dir(gateway_settings)
     sock = bind_socket(host, port)
     url = local_url(host, sock.getsockname()[1])
     announce(f"plivo-blocks gateway on {url} -> {gateway_settings.api_url} ({workers} worker(s))")
-    announce(f"  metadata {url}/api/Plivo   docs {url}/docs   OpenAPI {url}/openapi.json")
+    announce(
+        f"  metadata {url}/api/Plivo   docs {url}/docs   OpenAPI {url}/openapi.json   metrics {url}/metrics"
+    )
+    announce(f"  idempotency keys and pacing: {_state_description(gateway_settings)}")
     if workers > 1:
         from uvicorn.supervisors import Multiprocess
 
@@ -275,10 +317,37 @@ def serve_gateway(
             workers=workers,
             factory=True,
         )
-        Multiprocess(config, sockets=[sock]).run()
+        with metrics_folder():
+            Multiprocess(config, sockets=[sock]).run()
     else:
         config = uvicorn_config(create_app(gateway_settings), settings=settings, log_level=log_level)
         uvicorn.Server(config).run(sockets=[sock])
+
+
+def _state_description(settings: GatewaySettings) -> str:
+    from plivo_blocks.gateway.settings import redacted_url
+
+    if settings.redis_url is not None:
+        return f"Redis at {redacted_url(settings.redis_url)}"
+    return f"SQLite in {settings.state_dir}" if settings.state_dir else "this process's memory"
+
+
+@contextmanager
+def metrics_folder() -> Iterator[None]:
+    """A fresh ``PROMETHEUS_MULTIPROC_DIR`` for the worker processes, removed when they are done.
+    One the operator set is used as it is (prometheus_client asks that it be emptied between runs)."""
+    from plivo_blocks.gateway.metrics import MULTIPROC_ENV
+
+    if os.environ.get(MULTIPROC_ENV):
+        yield
+        return
+    folder = tempfile.mkdtemp(prefix="plivo-blocks-metrics-")
+    os.environ[MULTIPROC_ENV] = folder
+    try:
+        yield
+    finally:
+        os.environ.pop(MULTIPROC_ENV, None)
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 # -- the sandbox, alone or composed with the gateway -------------------------------------------
@@ -435,6 +504,9 @@ def serve_with_sandbox(
     """Gateway and sandbox in one process on one port; prints the (local, demo) sandbox
     credentials and a curl example, then one line per sandbox event unless ``quiet``. Always a
     single worker: the sandbox's state and background workers live in this process."""
+    from plivo_blocks.gateway.state import prepare_state_dir
+
+    prepare_state_dir(GatewaySettings.from_env())  # a bad setting fails here, not in the lifespan
     sock = bind_socket(host, port)
     try:
         stack = build_sandbox_stack(local_url(host, sock.getsockname()[1]), db_path, clock)

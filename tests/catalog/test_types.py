@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -86,7 +87,12 @@ def test_select_takes_only_its_options_and_normalises_case() -> None:
     voice = Select(("MAN", "WOMAN"))
     assert voice.parse("woman") == "WOMAN"
     assert _rule(voice, "ROBOT") == "choice"
-    assert voice.schema() == {"type": "string", "enum": ["MAN", "WOMAN"]}
+    # The schema says what parse takes (any case, surrounding spaces), with the canonical values.
+    schema = voice.schema()
+    assert schema["examples"] == ["MAN", "WOMAN"]
+    assert [bool(re.search(schema["pattern"], v)) for v in ("woman", " MAN ", "ROBOT", "MANWOMAN")] == [
+        True, True, False, False,
+    ]  # fmt: skip
 
 
 def test_integer_coerces_strings_and_checks_range() -> None:
@@ -161,3 +167,28 @@ def test_small_types() -> None:
     assert _rule(SipHeaders(), "h-1=v") == "sip_headers"
     assert _rule(Text(), "x" * 10_001) == "max_length"
     assert _rule(Text(), {"nested": True}) == "type"
+
+
+def test_repeated_destinations_are_named_once_each() -> None:
+    with pytest.raises(Invalid) as caught:
+        Destinations().parse("14155550100<14155550101<+14155550100<14155550102<14155550101<14155550100")
+    assert caught.value.rule == "unique"
+    assert caught.value.message == "lists 14155550100, 14155550101 more than once"
+
+
+def test_the_duplicate_check_is_linear() -> None:
+    """100,000 distinct destinations: a check comparing each with all (the old ``out.count``) makes
+    10^10 comparisons and runs for minutes; a linear one takes a fraction of a second. The bound
+    only tells the two apart, it measures nothing."""
+    import concurrent.futures
+
+    many = Destinations(max_items=100_000)
+    numbers = [str(14_155_000_000 + n) for n in range(100_000)]
+    pool = concurrent.futures.ThreadPoolExecutor(max_workers=1)
+    try:
+        parsed = pool.submit(many.parse, "<".join(numbers)).result(timeout=20)
+    except concurrent.futures.TimeoutError:
+        raise AssertionError("checking 100,000 destinations did not finish in 20 s") from None
+    finally:
+        pool.shutdown(wait=False)
+    assert parsed.count("<") == 99_999

@@ -34,7 +34,8 @@ def test_each_block_has_a_typed_method_on_both_clients(block: Block) -> None:
     for method in (sync_method, async_method):
         parameters = list(inspect.signature(method).parameters.values())[1:]
         assert all(p.kind is inspect.Parameter.KEYWORD_ONLY for p in parameters)
-        assert {p.name for p in parameters} == {snake_case(a.name) for a in block.args}
+        assert {p.name for p in parameters} == {snake_case(a.name) for a in block.args} | {"idempotency_key"}
+        assert inspect.signature(method).parameters["idempotency_key"].default is None
         required = {p.name for p in parameters if p.default is inspect.Parameter.empty}
         assert required == {snake_case(a.name) for a in block.args if a.required}
         assert method.__doc__ and block.description[:40] in " ".join(method.__doc__.split())

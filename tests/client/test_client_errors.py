@@ -20,9 +20,9 @@ from plivo_blocks import (
     MethodNotAllowedError,
     NotFoundError,
     PlivoBlocksError,
+    PlivoTimeoutError,
     RateLimitError,
     ServerError,
-    TimeoutError,
     TransportError,
     ValidationError,
 )
@@ -142,7 +142,7 @@ def test_a_body_cut_short_by_the_connection_is_a_transport_error(twin: Twin) -> 
     with pytest.raises(TransportError) as caught:
         twin.run(get, max_retries=0)
 
-    assert not isinstance(caught.value, TimeoutError)
+    assert not isinstance(caught.value, PlivoTimeoutError)
     assert "RemoteProtocolError" in str(caught.value)
 
 
@@ -156,7 +156,7 @@ def test_connection_refused_is_a_transport_error(twin: Twin) -> None:
 def test_no_answer_in_time_is_a_timeout_error(twin: Twin) -> None:
     twin.upstream.enqueue(Reply(delay=2.0))
 
-    with pytest.raises(TimeoutError) as caught:
+    with pytest.raises(PlivoTimeoutError) as caught:
         twin.run(get, timeout=0.2, max_retries=0)
 
     assert isinstance(caught.value, TransportError)
@@ -347,3 +347,19 @@ def test_bad_base_urls_are_refused_without_echoing_credentials(base_url: str) ->
 
 def test_validation_errors_are_value_errors_and_plivo_blocks_errors() -> None:
     assert issubclass(ValidationError, ValueError) and issubclass(ValidationError, PlivoBlocksError)
+
+
+def test_the_timeout_error_does_not_shadow_the_builtin() -> None:
+    """``PlivoTimeoutError`` is the name; ``TimeoutError`` stays importable as an alias of it, and
+    the package's own modules catch the builtin by its own name."""
+    import builtins
+
+    import plivo_blocks
+    from plivo_blocks import errors
+    from plivo_blocks.gateway import app
+
+    assert plivo_blocks.PlivoTimeoutError is errors.PlivoTimeoutError
+    assert plivo_blocks.TimeoutError is errors.TimeoutError is errors.PlivoTimeoutError
+    assert not issubclass(errors.PlivoTimeoutError, builtins.TimeoutError)
+    assert "TimeoutError" not in vars(app)  # the gateway no longer imports the shadowing name
+    assert "PlivoTimeoutError" in plivo_blocks.__all__

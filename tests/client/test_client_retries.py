@@ -11,7 +11,7 @@ import httpx
 import pytest
 import respx
 
-from plivo_blocks import RateLimitError, ServerError, TimeoutError, TransportError
+from plivo_blocks import PlivoTimeoutError, RateLimitError, ServerError, TransportError
 from plivo_blocks.client import RetryPolicy, parse_retry_after
 from support.clients import Twin
 from support.upstream import Fault, RecordingUpstream, Reply, free_port
@@ -152,7 +152,7 @@ def test_backoff_is_capped_and_jittered_downwards() -> None:
 def test_post_is_not_retried_after_a_read_timeout(twin: Twin) -> None:
     twin.upstream.enqueue(Reply(delay=2.0), Reply(json=OK))
 
-    with pytest.raises(TimeoutError) as caught:
+    with pytest.raises(PlivoTimeoutError) as caught:
         twin.run(send, timeout=0.2, max_retries=3)
 
     assert len(twin.upstream.requests) == 1
@@ -252,7 +252,7 @@ def test_post_is_not_retried_when_the_request_may_have_left(twin: Twin, exceptio
             twin.run(send, base_url="https://api.plivo.test", max_retries=5)
 
     assert route.call_count == 1
-    assert isinstance(caught.value, TimeoutError) == isinstance(exception, httpx.TimeoutException)
+    assert isinstance(caught.value, PlivoTimeoutError) == isinstance(exception, httpx.TimeoutException)
 
 
 # -- logging ------------------------------------------------------------------------------------------------

@@ -227,10 +227,10 @@ async def test_upstream_timeout_is_an_api_error(
 async def test_internal_error_is_generic_and_logged(
     gateway: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
-    async def broken(self: AsyncClient, block: str, args: object) -> dict[str, object]:
+    async def broken(self: AsyncClient, block: str, args: object, **options: object) -> dict[str, object]:
         raise RuntimeError("kaboom in the client internals")
 
-    monkeypatch.setattr(AsyncClient, "call_block", broken)
+    monkeypatch.setattr(AsyncClient, "call_block_outcome", broken)
     with caplog.at_level(logging.ERROR, logger="plivo_blocks.gateway"):
         response = await gateway.post("/api/Plivo/getAccountDetails", json=args())
     assert response.status_code == 200

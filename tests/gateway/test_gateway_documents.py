@@ -113,6 +113,12 @@ async def test_openapi_references_all_resolve(gateway: httpx.AsyncClient) -> Non
         "INVALID_FIELDS",
         "API_ERROR",
         "INTERNAL_PACKAGE_ERROR",
+        "RATE_LIMITED",
+        "IDEMPOTENCY_KEY_INVALID",
+        "IDEMPOTENCY_KEY_REUSED",
+        "IDEMPOTENCY_KEY_IN_USE",
+        "IDEMPOTENCY_OUTCOME_UNKNOWN",
+        "IDEMPOTENCY_STORE_UNAVAILABLE",
     }
     assert doc == build_openapi()
 

@@ -141,6 +141,7 @@ def test_settings_come_from_the_environment() -> None:
             "PLIVO_BLOCKS_MAX_KEEPALIVE": "3",
             "PLIVO_BLOCKS_MAX_BODY_BYTES": "2048",
             "PLIVO_BLOCKS_BODY_TIMEOUT": "1",
+            "PLIVO_BLOCKS_STATE_DIR": "/srv/plivo-blocks",
         }
     )
     assert settings == GatewaySettings(
@@ -152,6 +153,7 @@ def test_settings_come_from_the_environment() -> None:
         max_keepalive_connections=3,
         max_body_bytes=2048,
         body_timeout=1.0,
+        state_dir="/srv/plivo-blocks",
     )
     assert SECRET not in repr(settings)
     defaults = GatewaySettings.from_env({})

@@ -53,15 +53,21 @@ def bounded(action: Callable[[], T], seconds: float = PATIENCE) -> T:
 
 
 class CapturedLogs(logging.Handler):
-    """Every record of every logger, formatted with its arguments, extras and traceback."""
+    """Every record of every logger, formatted with its arguments, extras and traceback; with
+    ``formatter``, as that formatter writes it (e.g. the JSON lines of PLIVO_BLOCKS_LOG_FORMAT=json),
+    the record's name first."""
 
-    def __init__(self) -> None:
+    def __init__(self, formatter: logging.Formatter | None = None) -> None:
         super().__init__(level=logging.DEBUG)
-        self.setFormatter(logging.Formatter("%(name)s %(levelname)s %(message)s"))
+        self.own_format = formatter is not None
+        self.setFormatter(formatter or logging.Formatter("%(name)s %(levelname)s %(message)s"))
         self.lines: list[str] = []
 
     def emit(self, record: logging.LogRecord) -> None:
         text = self.format(record)
+        if self.own_format:
+            self.lines.append(f"{record.name} {text}")
+            return
         extras = {k: v for k, v in record.__dict__.items() if k not in _STANDARD_RECORD_KEYS}
         self.lines.append(f"{text} {extras!r}" if extras else text)
 
@@ -70,10 +76,10 @@ _STANDARD_RECORD_KEYS = set(logging.LogRecord("", 0, "", 0, "", (), None).__dict
 
 
 @contextmanager
-def all_logs_at_debug() -> Iterator[CapturedLogs]:
+def all_logs_at_debug(formatter: logging.Formatter | None = None) -> Iterator[CapturedLogs]:
     """Every logger (root and all named ones, propagating or not) at DEBUG into one capture;
     the previous levels, handlers and propagation are restored afterwards."""
-    capture = CapturedLogs()
+    capture = CapturedLogs(formatter)
     loggers = [logging.getLogger()] + [
         logger for logger in logging.Logger.manager.loggerDict.values() if isinstance(logger, logging.Logger)
     ]

@@ -11,6 +11,7 @@ The servers run with ``plivo_blocks.serving``'s uvicorn configuration at ``debug
 from __future__ import annotations
 
 import base64
+import json
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -35,6 +36,7 @@ from starlette.types import ASGIApp
 from plivo_blocks.catalog import BLOCKS, Block
 from plivo_blocks.catalog.examples import example_args
 from plivo_blocks.gateway import GatewaySettings, create_app
+from plivo_blocks.logformat import JsonFormatter
 from plivo_blocks.serving import ServerSettings, bind_socket, build_sandbox_stack, uvicorn_config
 from support.upstream import RecordingUpstream, Reply
 
@@ -98,13 +100,25 @@ def _replies_for(block: Block) -> list[Reply]:
 def _documents(client: httpx.Client) -> list[str]:
     """Every page that is not a block call, and the error pages around them."""
     answers = []
-    for path in ("/api/Plivo", "/openapi.json", "/docs", "/healthz", "/api/Plivo/noSuchBlock", "/nowhere"):
+    for path in (
+        "/api/Plivo",
+        "/openapi.json",
+        "/docs",
+        "/healthz",
+        "/metrics",
+        "/api/Plivo/noSuchBlock",
+        "/nowhere",
+    ):
         answers.append(client.get(path).text)
     answers.append(client.get("/api/Plivo/sendMessage").text)  # 405
     return answers
 
 
-def test_no_credential_in_logs_answers_or_documents_against_a_plivo_stand_in() -> None:
+@pytest.mark.parametrize("log_format", ["text", "json"])
+def test_no_credential_in_logs_answers_or_documents_against_a_plivo_stand_in(log_format: str) -> None:
+    """Both log formats; ``/metrics`` among the documents (after every block ran, so it has a
+    series for each), and keyed requests among the calls (their replays too)."""
+    formatter = JsonFormatter() if log_format == "json" else None
     with RecordingUpstream() as upstream:
 
         def build(url: str) -> ASGIApp:
@@ -112,7 +126,7 @@ def test_no_credential_in_logs_answers_or_documents_against_a_plivo_stand_in() -
 
         with (
             served_at_debug(build) as url,
-            all_logs_at_debug() as logs,
+            all_logs_at_debug(formatter) as logs,
             httpx.Client(base_url=url, timeout=PATIENCE) as client,
         ):
             answers: list[str] = []
@@ -120,13 +134,22 @@ def test_no_credential_in_logs_answers_or_documents_against_a_plivo_stand_in() -
             for block in BLOCKS:
                 replies = _replies_for(block)
                 upstream.enqueue(*replies)
-                for _ in replies:
+                for n, _ in enumerate(replies):
+                    keyed = {"Idempotency-Key": f"{block.name}-{n}"}
                     response = client.post(
-                        f"/api/Plivo/{block.name}", json=gateway_body(**example_args(block))
+                        f"/api/Plivo/{block.name}", json=gateway_body(**example_args(block)), headers=keyed
                     )
                     assert response.status_code == 200
                     answers.append(response.text)
                     calls += 1
+                    if n == 0:  # the first (successful) call's replay, from the key store
+                        replay = client.post(
+                            f"/api/Plivo/{block.name}",
+                            json=gateway_body(**example_args(block)),
+                            headers=keyed,
+                        )
+                        assert replay.headers["Idempotent-Replayed"] == "true"
+                        answers.append(replay.text)
                 # Refused locally: invalid arguments, and a malformed token (its message must not echo it).
                 answers.append(
                     client.post(f"/api/Plivo/{block.name}", json=gateway_body(noSuchArgument="x")).text
@@ -141,6 +164,9 @@ def test_no_credential_in_logs_answers_or_documents_against_a_plivo_stand_in() -
     names = {line.split(" ", 1)[0] for line in logs.lines}
     assert {"plivo_blocks.gateway.access", "plivo_blocks.client", "httpx", "httpcore.http11"} <= names
     assert len(logs.lines) > 5 * calls
+    if formatter is not None:
+        assert all(json.loads(line.split(" ", 1)[1])["logger"] for line in logs.lines)
+    assert any("plivo_blocks_requests_total{" in a for a in answers)  # the /metrics page was read
     _assert_nowhere(secret_forms(AUTH_TOKEN), logs, answers)
 
 

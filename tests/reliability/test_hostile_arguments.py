@@ -210,7 +210,11 @@ def test_an_invalid_call_through_the_client_sends_nothing(
 
 @pytest.fixture(scope="module")
 def gateway(upstream: RecordingUpstream) -> Iterator[httpx.Client]:
-    app = create_app(GatewaySettings(api_url=upstream.url, max_retries=0, timeout=PATIENCE))
+    # Thousands of calls for one account: unpaced (the stand-in has no rate limit; pacing has its own tests).
+    unpaced = GatewaySettings(
+        api_url=upstream.url, max_retries=0, timeout=PATIENCE, rate_requests=0, calls_per_second=0
+    )
+    app = create_app(unpaced)
     with LiveServer(app) as server, httpx.Client(base_url=server.url, timeout=PATIENCE) as http:
         yield http
 

@@ -234,6 +234,45 @@ def test_an_oversized_request_head_is_refused(gateway: ServedProcess, upstream: 
     assert upstream.requests == []
 
 
+def _head_of_size(size: int) -> bytes:
+    """A request head of exactly ``size`` bytes, blank line included."""
+    bare = _head("POST", "/api/Plivo/sendMessage", "X-Big: \r\n")
+    return bare.replace(b"X-Big: ", b"X-Big: " + b"b" * (size - len(bare)))
+
+
+@pytest.mark.parametrize(
+    ("size", "cut"),
+    [(15 * 1024, 7 * 1024), (MAX_HEADER_BYTES + 2, -2), (MAX_HEADER_BYTES + 3, -3)],
+    ids=["15 KB in two reads under the limit each", "blank line split 2+2", "blank line split 1+3"],
+)
+def test_an_oversized_head_split_over_several_reads_is_refused(
+    gateway: ServedProcess, upstream: RecordingUpstream, size: int, cut: int
+) -> None:
+    """A head over the 8 KB limit sent in two reads, neither of them over the limit on its own
+    (or with the blank line that ends the head split between them)."""
+    upstream.reset()
+    head = _head_of_size(size)
+    assert len(head) == size and len(head[:cut]) <= MAX_HEADER_BYTES
+    with _connect(gateway) as conn:
+        with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+            conn.sendall(head[:cut])
+            time.sleep(0.2)  # the server reads the first part on its own
+            conn.sendall(head[cut:] + b'{"args": {}}')
+        answer = _read_until_closed(conn)
+    assert _status(answer) == 431
+    assert upstream.requests == []
+
+
+def test_a_head_under_the_limit_split_over_reads_is_served(gateway: ServedProcess) -> None:
+    head = b"GET /healthz HTTP/1.1\r\nHost: gateway\r\nX-Pad: " + b"p" * 3000 + b"\r\n\r\n"
+    with _connect(gateway) as conn:
+        for at in range(0, len(head), 1000):
+            conn.sendall(head[at : at + 1000])
+            time.sleep(0.05)
+        answer = conn.recv(65536)
+    assert _status(answer) == 200
+
+
 @pytest.mark.parametrize("command", [["serve", "--sandbox"], ["sandbox"]], ids=["serve --sandbox", "sandbox"])
 def test_the_other_servers_cut_off_slow_lorises_too(command: list[str], tmp_path: Path) -> None:
     ready = "/_sandbox/health" if command == ["sandbox"] else "/healthz"

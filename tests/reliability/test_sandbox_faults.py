@@ -18,7 +18,7 @@ import pytest
 from reliability_support import AUTH_ID, AUTH_TOKEN, PATIENCE, bounded, gateway_body
 
 from plivo_blocks import Client
-from plivo_blocks.errors import APIError, ServerError, TimeoutError, TransportError
+from plivo_blocks.errors import APIError, PlivoTimeoutError, ServerError, TransportError
 from plivo_blocks.gateway import GatewaySettings, create_app
 from plivo_blocks.sandbox import create_app as create_sandbox
 from support.live_server import LiveServer
@@ -201,7 +201,7 @@ def test_client_errors_are_typed(rig: SandboxRig, kind: str) -> None:
     if kind == "delay":
         extra["delay_seconds"] = UPSTREAM_TIMEOUT * 3
     rig.inject(kind, count=1, methods=["POST"], path_prefix="Message/", **extra)
-    expected: type[Exception] = {"status": APIError, "delay": TimeoutError, "drop": TransportError}[kind]
+    expected: type[Exception] = {"status": APIError, "delay": PlivoTimeoutError, "drop": TransportError}[kind]
     with (
         Client(
             AUTH_ID, AUTH_TOKEN, base_url=rig.sandbox_url, timeout=UPSTREAM_TIMEOUT, max_retries=2

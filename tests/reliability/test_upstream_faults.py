@@ -27,7 +27,7 @@ import pytest
 from reliability_support import AUTH_ID, AUTH_TOKEN, PATIENCE, bounded, gateway_body, plivo_queued
 
 from plivo_blocks import AsyncClient, Client
-from plivo_blocks.errors import APIError, TimeoutError, TransportError
+from plivo_blocks.errors import APIError, PlivoTimeoutError, TransportError
 from plivo_blocks.gateway import GatewaySettings, create_app
 from support.live_server import LiveServer
 from support.upstream import RecordingUpstream, Reply, free_port
@@ -371,7 +371,7 @@ def test_client_under_upstream_fault(recording_upstream: RecordingUpstream, faul
         expected: type[Exception] = {
             "api_error": APIError,
             "transport": TransportError,
-            "timeout": TimeoutError,
+            "timeout": PlivoTimeoutError,
         }[fault.outcome]
         with pytest.raises(expected) as caught:
             bounded(run)
@@ -505,6 +505,6 @@ def test_client_raises_transport_error_when_plivo_refuses_connections(kind: str)
     block, args, _, _ = CALLS["POST"]
     with pytest.raises(TransportError) as caught:
         bounded(lambda: call_through(kind, f"http://127.0.0.1:{free_port()}", block, args, sleeps))
-    assert not isinstance(caught.value, TimeoutError)
+    assert not isinstance(caught.value, PlivoTimeoutError)
     assert "could not connect" in str(caught.value)
     assert len(sleeps) == MAX_RETRIES

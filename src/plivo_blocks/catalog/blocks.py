@@ -28,6 +28,7 @@ from plivo_blocks.catalog.types import (
     LEG,
     LEGS,
     LIMIT,
+    MEMBER_IDS,
     NON_NEGATIVE,
     OFFSET,
     PHONE,
@@ -756,9 +757,7 @@ BLOCKS: tuple[Block, ...] = (
             Arg("conferenceName", TEXT, required=True, info="Valid conferenceName."),
             Arg(
                 "memberId",
-                Text(
-                    pattern=r"all|\d+(,\d+)*", pattern_help="a member id, several separated by commas, or all"
-                ),
+                MEMBER_IDS,
                 required=True,
                 info="Valid memberId.",
             ),
@@ -775,9 +774,7 @@ BLOCKS: tuple[Block, ...] = (
             Arg("conferenceName", TEXT, required=True, info="Valid conferenceName."),
             Arg(
                 "memberId",
-                Text(
-                    pattern=r"all|\d+(,\d+)*", pattern_help="a member id, several separated by commas, or all"
-                ),
+                MEMBER_IDS,
                 required=True,
                 info="Valid memberId.",
             ),
@@ -794,9 +791,7 @@ BLOCKS: tuple[Block, ...] = (
             Arg("conferenceName", TEXT, required=True, info="Valid conferenceName."),
             Arg(
                 "memberId",
-                Text(
-                    pattern=r"all|\d+(,\d+)*", pattern_help="a member id, several separated by commas, or all"
-                ),
+                MEMBER_IDS,
                 required=True,
                 info="Valid memberId.",
             ),
@@ -813,9 +808,7 @@ BLOCKS: tuple[Block, ...] = (
             Arg("conferenceName", TEXT, required=True, info="Valid conferenceName."),
             Arg(
                 "memberId",
-                Text(
-                    pattern=r"all|\d+(,\d+)*", pattern_help="a member id, several separated by commas, or all"
-                ),
+                MEMBER_IDS,
                 required=True,
                 info="Valid memberId.",
             ),
@@ -832,9 +825,7 @@ BLOCKS: tuple[Block, ...] = (
             Arg("conferenceName", TEXT, required=True, info="Valid conferenceName."),
             Arg(
                 "memberId",
-                Text(
-                    pattern=r"all|\d+(,\d+)*", pattern_help="a member id, several separated by commas, or all"
-                ),
+                MEMBER_IDS,
                 required=True,
                 info="Valid memberId.",
             ),
@@ -852,9 +843,7 @@ BLOCKS: tuple[Block, ...] = (
             Arg("conferenceName", TEXT, required=True, info="Valid conferenceName."),
             Arg(
                 "memberId",
-                Text(
-                    pattern=r"all|\d+(,\d+)*", pattern_help="a member id, several separated by commas, or all"
-                ),
+                MEMBER_IDS,
                 required=True,
                 info="Valid memberId.",
             ),
@@ -871,9 +860,7 @@ BLOCKS: tuple[Block, ...] = (
             Arg("conferenceName", TEXT, required=True, info="Valid conferenceName."),
             Arg(
                 "memberId",
-                Text(
-                    pattern=r"all|\d+(,\d+)*", pattern_help="a member id, several separated by commas, or all"
-                ),
+                MEMBER_IDS,
                 required=True,
                 info="Valid memberId.",
             ),
@@ -897,9 +884,7 @@ BLOCKS: tuple[Block, ...] = (
             Arg("conferenceName", TEXT, required=True, info="Valid conferenceName."),
             Arg(
                 "memberId",
-                Text(
-                    pattern=r"all|\d+(,\d+)*", pattern_help="a member id, several separated by commas, or all"
-                ),
+                MEMBER_IDS,
                 required=True,
                 info="Valid memberId.",
             ),
@@ -916,9 +901,7 @@ BLOCKS: tuple[Block, ...] = (
             Arg("conferenceName", TEXT, required=True, info="Valid conferenceName."),
             Arg(
                 "memberId",
-                Text(
-                    pattern=r"all|\d+(,\d+)*", pattern_help="a member id, several separated by commas, or all"
-                ),
+                MEMBER_IDS,
                 required=True,
                 info="Valid memberId.",
             ),
@@ -935,9 +918,7 @@ BLOCKS: tuple[Block, ...] = (
             Arg("conferenceName", TEXT, required=True, info="Valid conferenceName."),
             Arg(
                 "memberId",
-                Text(
-                    pattern=r"all|\d+(,\d+)*", pattern_help="a member id, several separated by commas, or all"
-                ),
+                MEMBER_IDS,
                 required=True,
                 info="Valid memberId.",
             ),

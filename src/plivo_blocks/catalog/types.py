@@ -5,6 +5,15 @@ Each type is a small object with ``parse(value) -> value`` that raises :class:`I
 naming the rule that was broken. Blocks declare an argument's type once; validation,
 the metadata's ``type`` and the OpenAPI schema are all derived from it.
 
+One rule, two uses: each type's string form is a regular expression (:meth:`ValueType.rule`)
+that ``parse`` full-matches and that ``schema()`` publishes as the OpenAPI ``pattern``, so the two
+cannot drift apart. The expressions use only what Python's ``re`` and ECMA-262 (JSON Schema's
+dialect) read alike: ``[0-9]`` for digits, explicit ASCII whitespace, no inline flags (letters
+that may come in either case are written ``[Aa]``). For most types the expression is the whole
+rule (``exact``); for the others (URLs, ranges, dates, duplicate destinations, JSON-in-a-string
+lists) it is what every accepted value matches, and the rest is said in words. A property test
+checks both for every argument of every block.
+
 The seed's five custom datatypes (Datepicker, Map, List, Select, Array) are here too.
 """
 
@@ -16,6 +25,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cached_property
 from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
@@ -29,9 +39,26 @@ class Invalid(Exception):
         self.message = message
 
 
-_TRUE = {"true", "1", "yes"}
-_FALSE = {"false", "0", "no"}
+_TRUE = ("true", "1", "yes")
+_FALSE = ("false", "0", "no")
 _MAX_TEXT = 10_000  # no Plivo text field is anywhere near this; bounds hostile input
+
+#: ASCII whitespace, allowed around values that are stripped. (Python's ``str.strip()`` would take
+#: more, such as U+00A0 or U+001C, than a JSON-schema pattern can say alike in both dialects.)
+WHITESPACE = " \t\n\r\f\v"
+WS = "[ \\t\\n\\r\\f\\v]*"
+#: A list given as a JSON array inside a string: the pattern lets it through, ``parse`` reads it.
+JSON_ARRAY_TEXT = WS + "\\[[\\s\\S]*"
+
+
+def either_case(word: str) -> str:
+    """``get`` -> ``[Gg][Ee][Tt]``: a case-insensitive word in a pattern both dialects read."""
+    return "".join(f"[{c.upper()}{c.lower()}]" if c.isalpha() else re.escape(c) for c in word)
+
+
+def one_of(words: Sequence[str], *, case_insensitive: bool = False) -> str:
+    spelled = [either_case(w) if case_insensitive else re.escape(w) for w in words]
+    return "(?:" + "|".join(spelled) + ")"
 
 
 def _describe(value: Any) -> str:
@@ -57,17 +84,21 @@ def _as_text(value: Any) -> str:
 def _as_items(value: Any, separator: str) -> list[str]:
     """A list given as a JSON array, a JSON-array string or a separated string."""
     if isinstance(value, str):
-        stripped = value.strip()
+        stripped = value.strip(WHITESPACE)
         if stripped.startswith("["):
             try:
                 value = json.loads(stripped)
             except ValueError:
                 raise Invalid("type", "must be a list or a separated string") from None
         else:
-            return [part.strip() for part in stripped.split(separator)]
+            return [part.strip(WHITESPACE) for part in stripped.split(separator)]
     if isinstance(value, list | tuple):
-        return [_as_text(item).strip() for item in value]
+        return [_as_text(item).strip(WHITESPACE) for item in value]
     raise Invalid("type", f"must be a list or a {separator!r}-separated string, got {type(value).__name__}")
+
+
+def _anchored(rule: str) -> str:
+    return f"^(?:{rule})$"
 
 
 @dataclass(frozen=True)
@@ -76,6 +107,8 @@ class ValueType:
 
     datatype: ClassVar[str] = "String"
     json_type: ClassVar[str] = "string"
+    #: Whether :meth:`rule` (with the schema's lengths) is the whole rule for a string value.
+    exact: ClassVar[bool] = True
 
     def parse(self, value: Any) -> Any:
         raise NotImplementedError
@@ -84,9 +117,29 @@ class ValueType:
         """The rule, in words, for help text and error messages."""
         return "a string"
 
+    def rule(self) -> str | None:
+        """The regular expression a string value must match whole (``None``: any string)."""
+        return None
+
+    @cached_property
+    def _compiled(self) -> re.Pattern[str]:
+        # ASCII: \d and \w mean what they mean in ECMA-262, should a rule use them.
+        return re.compile(self.rule() or "[\\s\\S]*", re.ASCII)
+
+    def _match(self, text: str) -> re.Match[str] | None:
+        return self._compiled.fullmatch(text)
+
+    def string_schema(self) -> dict[str, Any]:
+        """JSON schema of the string form, from :meth:`rule`."""
+        out: dict[str, Any] = {"type": "string"}
+        rule = self.rule()
+        if rule is not None:
+            out["pattern"] = _anchored(rule)
+        return out
+
     def schema(self) -> dict[str, Any]:
         """JSON schema of what a caller may send (RapidAPI clients send strings, so they are always allowed)."""
-        return {"type": "string"}
+        return self.string_schema()
 
 
 @dataclass(frozen=True)
@@ -102,18 +155,20 @@ class Text(ValueType):
             raise Invalid("min_length", "must not be empty")
         if self.max_length is not None and len(text) > self.max_length:
             raise Invalid("max_length", f"must be at most {self.max_length} characters")
-        # ASCII: \d means 0-9 here, as in the JSON schema, not any script's digits.
-        if self.pattern is not None and not re.fullmatch(self.pattern, text, re.ASCII):
+        if self.pattern is not None and not self._match(text):
             raise Invalid("pattern", f"must be {self.pattern_help or 'of the form ' + self.pattern}")
         return text
 
     def describe(self) -> str:
         return self.pattern_help or "a string"
 
-    def schema(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"type": "string", "minLength": self.min_length}
-        if self.max_length is not None:
-            out["maxLength"] = self.max_length
+    def rule(self) -> str | None:
+        return self.pattern
+
+    def string_schema(self) -> dict[str, Any]:
+        out = super().string_schema()
+        out["minLength"] = self.min_length
+        out["maxLength"] = min(self.max_length or _MAX_TEXT, _MAX_TEXT)
         return out
 
 
@@ -122,6 +177,10 @@ class Integer(ValueType):
     minimum: int | None = None
     maximum: int | None = None
     json_type: ClassVar[str] = "integer"
+    exact: ClassVar[bool] = False  # the range is the integer form's; the string pattern only says "digits"
+
+    def rule(self) -> str:
+        return WS + "[+-]?[0-9]{1,18}" + WS
 
     def parse(self, value: Any) -> int:
         if isinstance(value, bool):
@@ -129,7 +188,7 @@ class Integer(ValueType):
         if isinstance(value, int):
             number = value
         elif (isinstance(value, float) and value.is_integer()) or (
-            isinstance(value, str) and re.fullmatch(r"\s*[+-]?\d{1,18}\s*", value)
+            isinstance(value, str) and self._match(value)
         ):
             number = int(value)
         else:
@@ -153,18 +212,21 @@ class Integer(ValueType):
             number["minimum"] = self.minimum
         if self.maximum is not None:
             number["maximum"] = self.maximum
-        return {"oneOf": [number, {"type": "string", "pattern": r"^\s*[+-]?\d+\s*$"}]}
+        return {"oneOf": [number, self.string_schema()]}
 
 
 @dataclass(frozen=True)
 class Boolean(ValueType):
     json_type: ClassVar[str] = "boolean"
 
+    def rule(self) -> str:
+        return WS + one_of(_TRUE + _FALSE, case_insensitive=True) + WS
+
     def parse(self, value: Any) -> bool:
         if isinstance(value, bool):
             return value
-        if isinstance(value, str) and value.strip().lower() in _TRUE | _FALSE:
-            return value.strip().lower() in _TRUE
+        if isinstance(value, str) and self._match(value):
+            return value.strip(WHITESPACE).lower() in _TRUE
         if isinstance(value, int) and value in (0, 1):
             return bool(value)
         raise Invalid("type", f"must be true or false, got {_describe(value)}")
@@ -173,7 +235,7 @@ class Boolean(ValueType):
         return "true or false"
 
     def schema(self) -> dict[str, Any]:
-        return {"oneOf": [{"type": "boolean"}, {"type": "string", "enum": sorted(_TRUE | _FALSE)}]}
+        return {"oneOf": [{"type": "boolean"}, {"type": "integer", "enum": [0, 1]}, self.string_schema()]}
 
 
 @dataclass(frozen=True)
@@ -183,18 +245,22 @@ class Choice(ValueType):
     options: tuple[str, ...] = ()
     case_insensitive: bool = True
 
+    def rule(self) -> str:
+        return WS + "(" + one_of(self.options, case_insensitive=self.case_insensitive) + ")" + WS
+
     def parse(self, value: Any) -> str:
-        text = _as_text(value).strip()
-        for option in self.options:
-            if text == option or (self.case_insensitive and text.lower() == option.lower()):
-                return option
+        found = self._match(_as_text(value))
+        if found is not None:
+            given = found.group(1).lower()
+            return next(option for option in self.options if option.lower() == given)
         raise Invalid("choice", f"must be one of {', '.join(self.options)}; got {_describe(value)}")
 
     def describe(self) -> str:
         return "one of " + ", ".join(self.options)
 
-    def schema(self) -> dict[str, Any]:
-        return {"type": "string", "enum": list(self.options)}
+    def string_schema(self) -> dict[str, Any]:
+        # The canonical spellings as examples; the pattern admits what parse does (any case, spaces).
+        return {**super().string_schema(), "examples": list(self.options)}
 
 
 @dataclass(frozen=True)
@@ -204,56 +270,71 @@ class Select(Choice):
     datatype: ClassVar[str] = "Select"
 
 
+_URL = "[Hh][Tt][Tt][Pp][Ss]?://[!-~]+"  # printable ASCII: a URL has no spaces and no raw Unicode
+_URL_START = re.compile("[Hh][Tt][Tt][Pp][Ss]?://")
+
+
 @dataclass(frozen=True)
 class Url(ValueType):
+    exact: ClassVar[bool] = False  # the pattern cannot check that the host is a host
+
+    def rule(self) -> str:
+        return WS + "(" + _URL + ")" + WS
+
     def parse(self, value: Any) -> str:
-        text = _as_text(value).strip()
-        try:
-            parts = urlsplit(text)
-        except ValueError:  # e.g. an unclosed IPv6 bracket
-            raise Invalid("url", f"must be an absolute http(s) URL, got {_describe(value)}") from None
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise Invalid("url", f"must be an absolute http(s) URL, got {_describe(value)}")
-        blank = next((i for i, c in enumerate(text) if c.isspace()), None)
-        if blank is not None:
+        text = _as_text(value)
+        found = self._match(text)
+        if found is not None:
+            try:
+                if urlsplit(found.group(1)).hostname:
+                    return found.group(1)
+            except ValueError:  # e.g. an unclosed IPv6 bracket
+                pass
+        stripped = text.strip(WHITESPACE)
+        blank = next((i for i, c in enumerate(stripped) if c.isspace()), None)
+        if blank is not None and _URL_START.match(stripped):
             # Said outright: the value, cut to a few characters, would hide where the space is.
             raise Invalid(
                 "url",
                 f"contains whitespace: percent-encode it (%20 for a space; the first is character {blank + 1})",
             )
-        return text
+        raise Invalid("url", f"must be an absolute http(s) URL, got {_describe(value)}")
 
     def describe(self) -> str:
         return "an absolute http(s) URL"
 
-    def schema(self) -> dict[str, Any]:
-        return {"type": "string", "format": "uri", "pattern": "^https?://"}
+    def string_schema(self) -> dict[str, Any]:
+        return {**super().string_schema(), "format": "uri"}
 
 
-_PHONE = re.compile(r"\+?[0-9]{3,16}")  # ASCII digits only: \d would take ٣ or １ too
-_SIP = re.compile(r"sip:[^\s<>@]+@[^\s<>@]+")
+_PHONE = "\\+?([0-9]{3,16})"  # ASCII digits only: \d would take ٣ or １ too
+_SIP = "sip:[!-;=?A-~]+@[!-;=?A-~]+"  # printable ASCII but <, > and @ around the @
 
 
 @dataclass(frozen=True)
 class Phone(ValueType):
     """A phone number with its country code: digits, a leading ``+`` accepted and dropped."""
 
+    def rule(self) -> str:
+        return WS + _PHONE + WS
+
     def parse(self, value: Any) -> str:
         if isinstance(value, int) and not isinstance(value, bool):
             value = str(value)
-        text = _as_text(value).strip()
-        if not _PHONE.fullmatch(text):
+        found = self._match(_as_text(value))
+        if found is None:
             raise Invalid(
                 "phone",
                 f"must be a phone number with country code (digits, optional leading +), got {_describe(value)}",
             )
-        return text.lstrip("+")
+        return found.group(1)
 
     def describe(self) -> str:
         return "a phone number with country code, e.g. 14155551234"
 
     def schema(self) -> dict[str, Any]:
-        return {"type": "string", "pattern": r"^\+?\d{3,16}$"}
+        # An integer is taken as its digits: 3 to 16 of them.
+        return {"oneOf": [self.string_schema(), {"type": "integer", "minimum": 100, "maximum": 10**16 - 1}]}
 
 
 @dataclass(frozen=True)
@@ -267,6 +348,18 @@ class Destinations(ValueType):
     separator: str = "<"
     allow_sip: bool = False
     max_items: int = 1000
+    exact: ClassVar[bool] = False  # no pattern says "no repeats"
+
+    def _item(self) -> str:
+        return f"(?:{_SIP}|{_PHONE})" if self.allow_sip else _PHONE
+
+    def rule(self) -> str:
+        item, separator = self._item(), re.escape(self.separator)
+        return f"{JSON_ARRAY_TEXT}|{WS}{item}(?:{WS}{separator}{WS}{item})*{WS}"
+
+    @cached_property
+    def _item_compiled(self) -> re.Pattern[str]:
+        return re.compile(self._item(), re.ASCII)
 
     def parse(self, value: Any) -> str:
         if isinstance(value, int) and not isinstance(value, bool):
@@ -278,18 +371,19 @@ class Destinations(ValueType):
             raise Invalid("max_items", f"must name at most {self.max_items} destinations")
         out: list[str] = []
         for position, item in enumerate(items, 1):
-            if self.allow_sip and item.startswith("sip:"):
-                if not _SIP.fullmatch(item):
+            if self._item_compiled.fullmatch(item) is None:
+                if self.allow_sip and item.startswith("sip:"):
                     raise Invalid("sip_uri", f"destination {position} is not a SIP URI: {_describe(item)}")
-                out.append(item)
-            elif _PHONE.fullmatch(item):
-                out.append(item.lstrip("+"))
-            else:
                 kinds = "a phone number or a sip: URI" if self.allow_sip else "a phone number"
                 raise Invalid("phone", f"destination {position} must be {kinds}, got {_describe(item)}")
-        duplicates = sorted({d for d in out if out.count(d) > 1})
-        if duplicates:
-            raise Invalid("unique", f"lists {', '.join(duplicates)} more than once")
+            out.append(item if item.startswith("sip:") else item.lstrip("+"))
+        if len(set(out)) != len(out):
+            # One pass with a set (linear), and a second only when there is something to report.
+            seen: set[str] = set()
+            repeated: set[str] = set()
+            for destination in out:
+                (repeated if destination in seen else seen).add(destination)
+            raise Invalid("unique", f"lists {', '.join(sorted(repeated))} more than once")
         return self.separator.join(out)
 
     def describe(self) -> str:
@@ -297,7 +391,10 @@ class Destinations(ValueType):
         return f"one or more {kinds}, separated by {self.separator!r}"
 
     def schema(self) -> dict[str, Any]:
-        return {"oneOf": [{"type": "string", "minLength": 1}, {"type": "array", "items": {"type": "string"}}]}
+        item = {"type": "string", "pattern": _anchored(WS + self._item() + WS)}
+        listed = {"type": "array", "items": {"oneOf": [item, {"type": "integer"}]}, "minItems": 1}
+        number = {"type": "integer", "minimum": 100, "maximum": 10**16 - 1}  # one number, as its digits
+        return {"oneOf": [self.string_schema(), {**listed, "maxItems": self.max_items}, number]}
 
 
 @dataclass(frozen=True)
@@ -307,6 +404,14 @@ class SeparatedList(ValueType):
     item: ValueType = field(default_factory=lambda: Text())
     separator: str = ","
     max_items: int = 100
+    exact: ClassVar[bool] = False  # an item's own pattern may take the separator
+
+    def _item_rule(self) -> str:
+        return self.item.rule() or f"[^{re.escape(self.separator)}]*"
+
+    def rule(self) -> str:
+        item, separator = self._item_rule(), re.escape(self.separator)
+        return f"{JSON_ARRAY_TEXT}|(?:{item})(?:{separator}(?:{item}))*"
 
     def parse(self, value: Any) -> str:
         items = _as_items(value, self.separator)
@@ -326,42 +431,75 @@ class SeparatedList(ValueType):
         return f"{self.item.describe()}, several separated by {self.separator!r}"
 
     def schema(self) -> dict[str, Any]:
-        return {"oneOf": [{"type": "string", "minLength": 1}, {"type": "array", "items": {"type": "string"}}]}
+        item = {"type": "string", "pattern": _anchored(self._item_rule())}
+        listed = {"type": "array", "items": item, "minItems": 1, "maxItems": self.max_items}
+        return {"oneOf": [self.string_schema(), listed]}
 
 
 @dataclass(frozen=True)
 class IpAddress(ValueType):
+    exact: ClassVar[bool] = False  # the pattern says which characters, ipaddress how they fit
+
+    def rule(self) -> str:
+        return WS + "([0-9A-Fa-f:.]+(?:%[!-~]+)?)" + WS
+
     def parse(self, value: Any) -> str:
-        text = _as_text(value).strip()
+        found = self._match(_as_text(value))
         try:
-            return str(ipaddress.ip_address(text))
+            if found is not None:
+                return str(ipaddress.ip_address(found.group(1)))
         except ValueError:
-            raise Invalid("ip_address", f"must be an IP address, got {_describe(value)}") from None
+            pass
+        raise Invalid("ip_address", f"must be an IP address, got {_describe(value)}")
 
     def describe(self) -> str:
         return "an IP address"
+
+
+_SERVICE_WORDS = ("voice", "sms")
 
 
 @dataclass(frozen=True)
 class Services(ValueType):
     """Plivo's number services filter: ``voice``, ``sms`` or ``voice,sms``."""
 
+    exact: ClassVar[bool] = False  # a JSON array in a string is read, not matched
+
+    def rule(self) -> str:
+        voice, sms = (either_case(word) for word in _SERVICE_WORDS)
+        comma = f"{WS},{WS}"
+        return f"{JSON_ARRAY_TEXT}|{WS}(?:{voice}(?:{comma}{sms})?|{sms}(?:{comma}{voice})?){WS}"
+
     def parse(self, value: Any) -> str:
-        items = [s.lower() for s in _as_items(value, ",")]
-        if not items or any(s not in ("voice", "sms") for s in items) or len(set(items)) != len(items):
+        items = [s.lower() if s.isascii() else s for s in _as_items(value, ",")]
+        if not items or any(s not in _SERVICE_WORDS for s in items) or len(set(items)) != len(items):
             raise Invalid("choice", f"must be voice, sms or voice,sms; got {_describe(value)}")
-        return ",".join(s for s in ("voice", "sms") if s in items)
+        return ",".join(s for s in _SERVICE_WORDS if s in items)
 
     def describe(self) -> str:
         return "voice, sms or voice,sms"
 
     def schema(self) -> dict[str, Any]:
-        return {"type": "string", "enum": ["voice", "sms", "voice,sms", "sms,voice"]}
+        word = {
+            "type": "string",
+            "pattern": _anchored(WS + one_of(_SERVICE_WORDS, case_insensitive=True) + WS),
+        }
+        listed = {"type": "array", "items": word, "minItems": 1, "maxItems": 2}
+        return {"oneOf": [{**self.string_schema(), "examples": ["voice", "sms", "voice,sms"]}, listed]}
+
+
+_SIP_KEY, _SIP_VALUE = "[A-Za-z0-9]+", "[A-Za-z0-9%]+"
 
 
 @dataclass(frozen=True)
 class SipHeaders(ValueType):
     """``key=value`` pairs separated by commas; keys [A-Za-z0-9], values [A-Za-z0-9%]."""
+
+    exact: ClassVar[bool] = False  # a JSON array in a string is read, not matched
+
+    def rule(self) -> str:
+        pair = f"{WS}{_SIP_KEY}{WS}={WS}{_SIP_VALUE}{WS}"
+        return f"{JSON_ARRAY_TEXT}|{pair}(?:,{pair})*"
 
     def parse(self, value: Any) -> str:
         if isinstance(value, dict):
@@ -372,9 +510,9 @@ class SipHeaders(ValueType):
                 key, sep, val = item.partition("=")
                 if not sep:
                     raise Invalid("sip_headers", f"{_describe(item)} is not a key=value pair")
-                pairs.append((key.strip(), val.strip()))
+                pairs.append((key.strip(WHITESPACE), val.strip(WHITESPACE)))
         for key, val in pairs:
-            if not re.fullmatch(r"[A-Za-z0-9]+", key) or not re.fullmatch(r"[A-Za-z0-9%]+", val):
+            if not re.fullmatch(_SIP_KEY, key) or not re.fullmatch(_SIP_VALUE, val):
                 raise Invalid(
                     "sip_headers", "keys may hold only A-Z, a-z, 0-9 and values only A-Z, a-z, 0-9 and %"
                 )
@@ -384,6 +522,15 @@ class SipHeaders(ValueType):
 
     def describe(self) -> str:
         return "key=value pairs separated by commas"
+
+    def schema(self) -> dict[str, Any]:
+        listed = {
+            "type": "object",
+            "minProperties": 1,
+            "propertyNames": {"pattern": _anchored(_SIP_KEY)},
+            "additionalProperties": {"type": ["string", "integer"]},
+        }
+        return {"oneOf": [self.string_schema(), listed]}
 
 
 # ISO 3166-1 alpha-2, officially assigned codes.
@@ -642,26 +789,41 @@ COUNTRY_CODES = frozenset(
 )
 
 
+def _country_rule() -> str:
+    """The officially assigned codes, by first letter, either case: ``[Aa](?:[Dd]|[Ee]|...)|...``."""
+    by_first: dict[str, list[str]] = {}
+    for code in sorted(COUNTRY_CODES):
+        by_first.setdefault(code[0], []).append(code[1])
+    groups = [
+        f"{either_case(first)}(?:{'|'.join(either_case(c) for c in seconds)})"
+        for first, seconds in by_first.items()
+    ]
+    return WS + "(" + "|".join(groups) + ")" + WS
+
+
 @dataclass(frozen=True)
 class Country(ValueType):
+    def rule(self) -> str:
+        return _country_rule()
+
     def parse(self, value: Any) -> str:
-        text = _as_text(value).strip().upper()
-        if text not in COUNTRY_CODES:
+        found = self._match(_as_text(value))
+        if found is None:
             raise Invalid(
                 "country_iso", f"must be an ISO 3166-1 alpha-2 country code, got {_describe(value)}"
             )
-        return text
+        return found.group(1).upper()
 
     def describe(self) -> str:
         return "an ISO 3166-1 alpha-2 country code, e.g. US"
 
-    def schema(self) -> dict[str, Any]:
-        return {"type": "string", "pattern": "^[A-Za-z]{2}$"}
-
 
 # --- The seed's custom datatypes -------------------------------------------------------------
 
-_DATE_FORMATS = ("%Y-%m-%d %H:%M:%S.%f", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d")
+_DATE = (
+    "([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})"
+    "(?:[ T]([0-9]{1,2}):([0-9]{1,2})(?::([0-9]{1,2})(?:\\.([0-9]{1,6}))?)?)?"
+)
 
 
 @dataclass(frozen=True)
@@ -669,19 +831,37 @@ class Datepicker(ValueType):
     """A date and time such as ``2016-05-28 00:00:00``; sent to Plivo in that form."""
 
     datatype: ClassVar[str] = "Datepicker"
+    exact: ClassVar[bool] = False  # the pattern has the shape; the calendar says whether the day exists
+
+    def rule(self) -> str:
+        return WS + _DATE + WS
 
     def parse(self, value: Any) -> str:
-        text = _as_text(value).strip().replace("T", " ")
-        for fmt in _DATE_FORMATS:
-            try:
-                moment = datetime.strptime(text, fmt)
-            except ValueError:
-                continue
-            return moment.strftime("%Y-%m-%d %H:%M:%S" if fmt != "%Y-%m-%d %H:%M:%S.%f" else fmt)
-        raise Invalid("datetime", f"must be a date and time like 2016-05-28 00:00:00, got {_describe(value)}")
+        found = self._match(_as_text(value))
+        try:
+            if found is None:
+                raise ValueError
+            year, month, day, hour, minute, second, fraction = found.groups()
+            moment = datetime(
+                int(year),
+                int(month),
+                int(day),
+                int(hour or 0),
+                int(minute or 0),
+                int(second or 0),
+                int((fraction or "0").ljust(6, "0")),
+            )
+        except ValueError:
+            raise Invalid(
+                "datetime", f"must be a date and time like 2016-05-28 00:00:00, got {_describe(value)}"
+            ) from None
+        return moment.strftime("%Y-%m-%d %H:%M:%S.%f" if fraction else "%Y-%m-%d %H:%M:%S")
 
     def describe(self) -> str:
         return "a date and time, YYYY-MM-DD HH:MM:SS"
+
+
+_NUMBER = "[+-]?(?:[0-9]+(?:\\.[0-9]*)?|\\.[0-9]+)(?:[eE][+-]?[0-9]+)?"
 
 
 @dataclass(frozen=True)
@@ -689,15 +869,16 @@ class Map(ValueType):
     """Latitude and longitude, comma separated (``50.37, 26.56``); parsed to a pair of floats."""
 
     datatype: ClassVar[str] = "Map"
+    exact: ClassVar[bool] = False  # the ranges (±90, ±180) are checked on the numbers
+
+    def rule(self) -> str:
+        return f"{WS}({_NUMBER}){WS},{WS}({_NUMBER}){WS}"
 
     def parse(self, value: Any) -> str:
-        parts = _as_text(value).split(",")
-        try:
-            if len(parts) != 2:
-                raise ValueError
-            lat, lon = (float(p) for p in parts)
-        except ValueError:
-            raise Invalid("map", f"must be 'latitude, longitude', got {_describe(value)}") from None
+        found = self._match(_as_text(value))
+        if found is None:
+            raise Invalid("map", f"must be 'latitude, longitude', got {_describe(value)}")
+        lat, lon = float(found.group(1)), float(found.group(2))
         if not (-90 <= lat <= 90 and -180 <= lon <= 180):
             raise Invalid("map", "latitude must be within ±90 and longitude within ±180")
         return f"{lat}, {lon}"
@@ -712,6 +893,10 @@ class List(ValueType):
 
     datatype: ClassVar[str] = "List"
     json_type: ClassVar[str] = "array"
+    exact: ClassVar[bool] = False  # a JSON array in a string is read, not matched
+
+    def rule(self) -> str:
+        return JSON_ARRAY_TEXT
 
     def parse(self, value: Any) -> list[str]:
         if isinstance(value, str):
@@ -727,7 +912,7 @@ class List(ValueType):
         return "an array of strings"
 
     def schema(self) -> dict[str, Any]:
-        return {"oneOf": [{"type": "array", "items": {"type": "string"}}, {"type": "string"}]}
+        return {"oneOf": [{"type": "array", "items": {"type": ["string", "number"]}}, self.string_schema()]}
 
 
 @dataclass(frozen=True)
@@ -736,6 +921,10 @@ class Array(ValueType):
 
     datatype: ClassVar[str] = "Array"
     json_type: ClassVar[str] = "array"
+    exact: ClassVar[bool] = False  # a JSON array in a string is read, not matched
+
+    def rule(self) -> str:
+        return JSON_ARRAY_TEXT
 
     def parse(self, value: Any) -> list[dict[str, Any]]:
         if isinstance(value, str):
@@ -751,7 +940,7 @@ class Array(ValueType):
         return "an array of objects"
 
     def schema(self) -> dict[str, Any]:
-        return {"oneOf": [{"type": "array", "items": {"type": "object"}}, {"type": "string"}]}
+        return {"oneOf": [{"type": "array", "items": {"type": "object"}}, self.string_schema()]}
 
 
 CUSTOM_DATATYPES: dict[str, str] = {
@@ -785,9 +974,12 @@ URLS = SeparatedList(item=URL)
 SUBACCOUNT_ID = Text(
     pattern=r"SA[A-Z0-9]{18}", pattern_help="a subaccount auth_id (SA followed by 18 letters or digits)"
 )
-DIGITS = Text(pattern=r"\d+", pattern_help="digits only")
+DIGITS = Text(pattern=r"[0-9]+", pattern_help="digits only")
+MEMBER_IDS = Text(
+    pattern=r"all|[0-9]+(?:,[0-9]+)*", pattern_help="a member id, several separated by commas, or all"
+)
 DTMF = Text(
-    pattern=r"[0-9A-Da-d*#wW]+(@\d{2,5})?",
+    pattern=r"[0-9A-Da-d*#wW]+(?:@[0-9]{2,5})?",
     pattern_help="DTMF digits 0-9, A-D, *, # (w/W to wait), optionally @duration",
 )
 

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from types import TracebackType
-from typing import Any
+from typing import Any, Protocol
 
 import anyio
 import httpx
@@ -14,21 +15,70 @@ from plivo_blocks.client._base import BaseClient
 from plivo_blocks.client._core import (
     DEFAULT_MAX_RETRIES,
     DEFAULT_TIMEOUT,
+    AttemptObserver,
     ClientCore,
     Outcome,
     PageWalk,
     PlannedCall,
 )
 from plivo_blocks.client._generated import AsyncBlockMethods
+from plivo_blocks.client.idempotency import (
+    DEFAULT_TTL,
+    DEFAULT_WAIT,
+    UNKNOWN_OUTCOME,
+    AsyncKeyStore,
+    AsyncMemoryKeyStore,
+    KeyTicket,
+    check_key,
+    encode_outcome,
+    never_sent,
+    wait_schedule,
+)
 from plivo_blocks.client.transport import new_async_pool
-from plivo_blocks.errors import ConfigurationError
+from plivo_blocks.errors import ConfigurationError, IdempotencyError, PacingLimitError
+
+logger = logging.getLogger("plivo_blocks.client")
+
+#: Seconds a key's outcome may take to be written after its call was cancelled.
+_SETTLE_BOUND = 5.0
+
+
+class Pacer(Protocol):
+    """Waits for an account's turn before each attempt, or raises PacingLimitError when the turn
+    would come more than ``max_wait`` seconds from now (nothing is sent then).
+
+    It answers when the turn was (``time.monotonic()``), or ``None`` for a block it does not pace.
+    A request whose head would be written more than ``tolerance`` seconds after its turn (it
+    waited for a connection, or behind a busy event loop) is not sent late: it takes a new turn.
+    """
+
+    max_wait: float
+    tolerance: float
+
+    async def __call__(self, auth_id: str, block: str) -> float | None: ...
+
+
+class _LateForTurn(Exception):
+    """Raised from httpcore's trace hook, before the request's first byte is written."""
+
+
+def _on_time_check(deadline: float) -> Callable[[str, dict[str, Any]], Awaitable[None]]:
+    """An httpcore trace hook that refuses to start writing a request after ``deadline``."""
+
+    async def trace(event: str, info: dict[str, Any]) -> None:
+        if event == "http11.send_request_headers.started" and time.monotonic() > deadline:
+            raise _LateForTurn
+
+    return trace
 
 
 class AsyncClient(AsyncBlockMethods, BaseClient):
     """Plivo's REST API v1, one coroutine method per block; see :class:`Client` for the settings.
 
     ``http_client`` is an :class:`httpx.AsyncClient`; ``sleep`` an async function. Use it as an
-    async context manager, or await :meth:`aclose`.
+    async context manager, or await :meth:`aclose`. ``idempotency_store`` is an
+    :class:`~plivo_blocks.client.idempotency.AsyncKeyStore` (default: this client's memory).
+    ``pacer``, when given, is awaited before every attempt (the gateway paces accounts with it).
     """
 
     def __init__(
@@ -41,13 +91,29 @@ class AsyncClient(AsyncBlockMethods, BaseClient):
         max_retries: int = DEFAULT_MAX_RETRIES,
         http_client: httpx.AsyncClient | None = None,
         sleep: Callable[[float], Awaitable[None]] = anyio.sleep,
+        idempotency_store: AsyncKeyStore | None = None,
+        idempotency_wait: float = DEFAULT_WAIT,
+        idempotency_ttl: float = DEFAULT_TTL,
+        pacer: Pacer | None = None,
+        on_attempt: AttemptObserver | None = None,
     ) -> None:
         self._core = ClientCore.configure(
-            auth_id, auth_token, base_url=base_url, timeout=timeout, max_retries=max_retries
+            auth_id,
+            auth_token,
+            base_url=base_url,
+            timeout=timeout,
+            max_retries=max_retries,
+            on_attempt=on_attempt,
         )
         self._http = http_client if http_client is not None else new_async_pool(self._core.timeout)
         self._owns_http = http_client is None
         self._sleep = sleep
+        self._keys: AsyncKeyStore = (
+            idempotency_store if idempotency_store is not None else AsyncMemoryKeyStore()
+        )
+        self._key_wait = idempotency_wait
+        self._key_ttl = idempotency_ttl
+        self._pacer = pacer
 
     def with_credentials(self, auth_id: str, auth_token: str) -> AsyncClient:
         """A view of this client for another account: same pool and settings, other credentials.
@@ -59,17 +125,30 @@ class AsyncClient(AsyncBlockMethods, BaseClient):
         view._http = self._http
         view._owns_http = False
         view._sleep = self._sleep
+        view._keys, view._key_wait, view._key_ttl = self._keys, self._key_wait, self._key_ttl
+        view._pacer = self._pacer
         return view
 
     # -- calling blocks --------------------------------------------------------------------------
 
-    async def call(self, block: str, /, **args: Any) -> dict[str, Any]:
+    async def call(self, block: str, /, *, idempotency_key: str | None = None, **args: Any) -> dict[str, Any]:
         """Run ``block`` with camelCase arguments as in the catalog; see :meth:`Client.call`."""
-        return await self.call_block(block, args)
+        return await self.call_block(block, args, idempotency_key=idempotency_key)
 
-    async def call_block(self, block: str, args: Mapping[str, Any]) -> dict[str, Any]:
+    async def call_block(
+        self, block: str, args: Mapping[str, Any], *, idempotency_key: str | None = None
+    ) -> dict[str, Any]:
         """:meth:`call` with the arguments as a mapping."""
-        return await self._execute(self._core.plan(block, args))
+        return (await self.call_block_outcome(block, args, idempotency_key=idempotency_key)).unwrap()
+
+    async def call_block_outcome(
+        self, block: str, args: Mapping[str, Any], *, idempotency_key: str | None = None
+    ) -> Outcome:
+        """See :meth:`Client.call_block_outcome`."""
+        call = self._core.plan(block, args)
+        if idempotency_key is None:
+            return await self._attempts(call)
+        return await self._keyed(call, check_key(call.block.name, idempotency_key))
 
     def paginate(self, block: str, /, **filters: Any) -> AsyncIterator[dict[str, Any]]:
         """Every object of every page of a paginated list block, for ``async for``.
@@ -84,24 +163,80 @@ class AsyncClient(AsyncBlockMethods, BaseClient):
                 yield item
 
     async def _execute(self, call: PlannedCall) -> dict[str, Any]:
+        return (await self._attempts(call)).unwrap()
+
+    async def _attempts(self, call: PlannedCall) -> Outcome:
         credentials = self._core.require_credentials()
         if self._http.is_closed:
             raise ConfigurationError("this client is closed")
         attempt = 0
         while True:
             attempt += 1
+            turn: float | None = None
+            if self._pacer is not None:
+                try:
+                    turn = await self._pacer(credentials.auth_id, call.block.name)
+                except PacingLimitError as refused:
+                    return Outcome(error=refused)
             request = self._core.build_request(call, credentials)
+            if turn is not None and self._pacer is not None:
+                request.extensions["trace"] = _on_time_check(turn + self._pacer.tolerance)
             started = time.perf_counter()
             outcome: Outcome
             try:
                 response = await self._http.send(request)
+            except _LateForTurn:
+                # Nothing was written: take a new turn rather than crowd a later window.
+                attempt -= 1
+                continue
             except httpx.HTTPError as exc:
                 outcome = self._core.after_failure(call, exc, attempt, time.perf_counter() - started)
             else:
                 outcome = self._core.after_response(call, response, attempt, time.perf_counter() - started)
             if outcome.retry_in is None:
-                return outcome.unwrap()
+                return outcome
             await self._sleep(outcome.retry_in)
+
+    async def _keyed(self, call: PlannedCall, key: str) -> Outcome:
+        """See :meth:`Client._keyed`."""
+        credentials = self._core.require_credentials()
+        if self._http.is_closed:
+            raise ConfigurationError("this client is closed")
+        queue = self._pacer.max_wait if self._pacer is not None else 0.0
+        lease = self._core.longest_call(wait_per_attempt=queue)
+        ticket = KeyTicket.for_call(call, credentials, key, lease=lease, ttl=self._key_ttl)
+        waited = 0.0
+        pauses = wait_schedule(self._key_wait)
+        while (record := await self._keys.claim(ticket.scope, ticket.claim)) is not None:
+            replay = ticket.judge(record)
+            if replay is not None:
+                return replay
+            pause = next(pauses, None)
+            if pause is None:
+                raise ticket.in_use(waited)
+            await anyio.sleep(pause)
+            waited += pause
+        owner = ticket.claim.owner
+        try:
+            outcome = await self._attempts(call)
+        except BaseException:
+            # Cancelled or failed after the request may have left: never send it again.
+            with anyio.CancelScope(shield=True), anyio.move_on_after(_SETTLE_BOUND):
+                await self._settle(self._keys.finish(ticket.scope, owner, UNKNOWN_OUTCOME))
+            raise
+        if never_sent(outcome):
+            await self._settle(self._keys.release(ticket.scope, owner))
+        else:
+            await self._settle(self._keys.finish(ticket.scope, owner, encode_outcome(outcome)))
+        return outcome
+
+    @staticmethod
+    async def _settle(action: Awaitable[None]) -> None:
+        # See Client._settle: a store failing here leaves the key in flight, never unguarded.
+        try:
+            await action
+        except IdempotencyError as exc:
+            logger.warning("could not record an idempotency key's outcome: %s", exc)
 
     # -- lifecycle -------------------------------------------------------------------------------
 

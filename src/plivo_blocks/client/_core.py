@@ -31,8 +31,8 @@ from plivo_blocks.errors import (
     APIError,
     ConfigurationError,
     PlivoBlocksError,
+    PlivoTimeoutError,
     Problem,
-    TimeoutError,
     TransportError,
     ValidationError,
     api_error_class,
@@ -208,11 +208,13 @@ class PlannedCall:
 
 @dataclass(frozen=True, slots=True)
 class Outcome:
-    """How one attempt ended: a result, or an error and possibly the wait before trying again."""
+    """How one attempt (or a whole call) ended: a result, or an error and possibly the wait before
+    trying again. ``replayed``: the outcome of an earlier call with the same idempotency key."""
 
     result: dict[str, Any] | None = None
     error: PlivoBlocksError | None = None
     retry_in: float | None = None
+    replayed: bool = False
 
     def unwrap(self) -> dict[str, Any]:
         # Raised here, outside any ``except`` block, so that no httpx exception (which holds the
@@ -261,6 +263,11 @@ def _body_snippet(response: httpx.Response, secrets: Sequence[str]) -> str:
     return text[:_BODY_SNIPPET]
 
 
+#: Told about every attempt: block name, status (HTTP status or exception name), seconds, and
+#: whether another attempt follows. The gateway's metrics listen here.
+AttemptObserver = Callable[[str, str, float, bool], None]
+
+
 @dataclass(frozen=True)
 class ClientCore:
     """Configuration plus every decision a client makes; the clients add only I/O."""
@@ -269,6 +276,7 @@ class ClientCore:
     base_url: str
     timeout: httpx.Timeout
     retry: RetryPolicy
+    on_attempt: AttemptObserver | None = None
 
     @classmethod
     def configure(
@@ -279,12 +287,14 @@ class ClientCore:
         base_url: str | None,
         timeout: float | httpx.Timeout | None,
         max_retries: int,
+        on_attempt: AttemptObserver | None = None,
     ) -> ClientCore:
         return cls(
             credentials=resolve_credentials(auth_id, auth_token),
             base_url=resolve_base_url(base_url),
             timeout=resolve_timeout(timeout),
             retry=RetryPolicy(max_retries=max_retries),
+            on_attempt=on_attempt,
         )
 
     def with_credentials(self, auth_id: str, auth_token: str) -> ClientCore:
@@ -304,6 +314,14 @@ class ClientCore:
         """Validate ``args`` for ``block``; raises UnknownBlockError or ValidationError before any I/O."""
         found = get_block(block)
         return PlannedCall(found, found.prepare(_plain(args)))
+
+    def longest_call(self, wait_per_attempt: float = 0.0) -> float:
+        """An upper bound on the seconds one call can take: every attempt at its full timeout (plus
+        ``wait_per_attempt``, e.g. a pacing queue), every wait between attempts at its longest."""
+        parts = self.timeout.as_dict().values()
+        per_attempt = sum(float(part) for part in parts if part is not None) + wait_per_attempt
+        between = max(self.retry.max_retry_after, self.retry.max_backoff)
+        return per_attempt * (self.retry.max_retries + 1) + between * self.retry.max_retries
 
     def require_credentials(self) -> Credentials:
         if self.credentials is None:
@@ -428,13 +446,15 @@ class ClientCore:
             message += (
                 "; not retried, because the request may have reached Plivo and repeating it could act twice"
             )
-        cls = TimeoutError if timed_out else TransportError
-        return cls(scrub(message, self._secrets()))
+        cls = PlivoTimeoutError if timed_out else TransportError
+        return cls(scrub(message, self._secrets()), may_have_reached_plivo=not never_sent)
 
     def _secrets(self) -> tuple[str, ...]:
         return self.credentials.secrets() if self.credentials else ()
 
     def _log(self, call: PlannedCall, status: str, attempt: int, seconds: float, outcome: Outcome) -> None:
+        if self.on_attempt is not None:
+            self.on_attempt(call.block.name, status, seconds, outcome.retry_in is not None)
         # Block, method, path relative to the account, status, duration, attempt: never headers.
         then = "" if outcome.retry_in is None else f"; retrying in {outcome.retry_in:.2f}s"
         logger.info(

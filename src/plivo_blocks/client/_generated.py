@@ -16,19 +16,33 @@ class SyncBlockMethods:
 
     if TYPE_CHECKING:
 
-        def call_block(self, block: str, args: Mapping[str, Any], /) -> dict[str, Any]: ...
+        def call_block(
+            self, block: str, args: Mapping[str, Any], /, *, idempotency_key: str | None = None
+        ) -> dict[str, Any]: ...
 
-    def get_account_details(self) -> dict[str, Any]:
+    def get_account_details(
+        self,
+        *,
+        idempotency_key: str | None = None,
+    ) -> dict[str, Any]:
         """You can call this API to retrieve details like email address, cash credits, postal address, auto
         recharge settings, etc which is associated with your Plivo account. Returns an object representing
         your Plivo account.
 
         Plivo: ``GET /v1/Account/{auth_id}/``.
 
+        Args:
+            idempotency_key: Optional; 1 to 255 printable ASCII characters. Repeating the call with the same
+                key never sends a second request to Plivo: it answers the first call's outcome.
+
         Returns:
             Plivo's JSON answer as a dict (``{}`` when Plivo answers with no body).
         """
-        return self.call_block("getAccountDetails", {})
+        return self.call_block(
+            "getAccountDetails",
+            {},
+            idempotency_key=idempotency_key,
+        )
 
     def update_account(
         self,
@@ -36,6 +50,7 @@ class SyncBlockMethods:
         name: str | None = None,
         city: str | None = None,
         address: str | None = None,
+        idempotency_key: str | None = None,
     ) -> dict[str, Any]:
         """If you would like to modify your account details, you could do so with this API. You can make
         changes to the name, city and the address fields.
@@ -46,6 +61,8 @@ class SyncBlockMethods:
             name: Name of the account holder or business. Optional; a string.
             city: City of the account holder. Optional; a string.
             address: Address of the account holder. Optional; a string.
+            idempotency_key: Optional; 1 to 255 printable ASCII characters. Repeating the call with the same
+                key never sends a second request to Plivo: it answers the first call's outcome.
 
         Returns:
             Plivo's JSON answer as a dict (``{}`` when Plivo answers with no body).
@@ -57,6 +74,7 @@ class SyncBlockMethods:
                 "city": city,
                 "address": address,
             },
+            idempotency_key=idempotency_key,
         )
 
     def create_subaccount(
@@ -64,6 +82,7 @@ class SyncBlockMethods:
         *,
         name: str,
         enabled: bool | str | None = None,
+        idempotency_key: str | None = None,
     ) -> dict[str, Any]:
         """A subaccount is an account that is owned by a parent account. Using a subaccount makes it easier to
         segment, manage, and keep track of the account usages of each user independently.
@@ -74,6 +93,8 @@ class SyncBlockMethods:
             name: Name of the subaccount. Required; a string.
             enabled: Specify if the subaccount should be enabled or not. Takes a value of True or False.
                 Defaults to False. Optional; true or false.
+            idempotency_key: Optional; 1 to 255 printable ASCII characters. Repeating the call with the same
+                key never sends a second request to Plivo: it answers the first call's outcome.
 
         Returns:
             Plivo's JSON answer as a dict (``{}`` when Plivo answers with no body).
@@ -84,6 +105,7 @@ class SyncBlockMethods:
                 "name": name,
                 "enabled": enabled,
             },
+            idempotency_key=idempotency_key,
         )
 
     def update_subaccount(
@@ -92,6 +114,7 @@ class SyncBlockMethods:
         subauth_id: str,
         name: str,
         enabled: bool | str | None = None,
+        idempotency_key: str | None = None,
     ) -> dict[str, Any]:
         """If you would like to modify your subaccount, you could do so with this API. You can make changes to
         the name of the subaccount and specify whether to enable or disable it.
@@ -103,6 +126,8 @@ class SyncBlockMethods:
             name: Name of the subaccount. Required; a string.
             enabled: Specify if the subaccount should be enabled or not. Takes a value of True or False.
                 Defaults to False. Optional; true or false.
+            idempotency_key: Optional; 1 to 255 printable ASCII characters. Repeating the call with the same
+                key never sends a second request to Plivo: it answers the first call's outcome.
 
         Returns:
             Plivo's JSON answer as a dict (``{}`` when Plivo answers with no body).
@@ -114,12 +139,14 @@ class SyncBlockMethods:
                 "name": name,
                 "enabled": enabled,
             },
+            idempotency_key=idempotency_key,
         )
 
     def get_single_subaccount(
         self,
         *,
         subauth_id: str,
+        idempotency_key: str | None = None,
     ) -> dict[str, Any]:
         """You can call this API to retrieve details of a subaccount like auth_id, auth_token, etc. Returns an
         object representing your Plivo subaccount.
@@ -128,6 +155,8 @@ class SyncBlockMethods:
 
         Args:
             subauth_id: Valid subauthId. Required; a subaccount auth_id (SA followed by 18 letters or digits).
+            idempotency_key: Optional; 1 to 255 printable ASCII characters. Repeating the call with the same
+                key never sends a second request to Plivo: it answers the first call's outcome.
 
         Returns:
             Plivo's JSON answer as a dict (``{}`` when Plivo answers with no body).
@@ -137,6 +166,7 @@ class SyncBlockMethods:
             {
                 "subauthId": subauth_id,
             },
+            idempotency_key=idempotency_key,
         )
 
     def get_subaccounts(
@@ -144,6 +174,7 @@ class SyncBlockMethods:
         *,
         offset: int | str | None = None,
         limit: int | str | None = None,
+        idempotency_key: str | None = None,
     ) -> dict[str, Any]:
         """You can get details of all subaccounts associated with your main Plivo account. We return a list of
         all subaccounts.
@@ -158,6 +189,8 @@ class SyncBlockMethods:
                 results. Optional; an integer of at least 0.
             limit: Used to display the number of results per page. The maximum number of results that can be
                 fetched is 20. Optional; an integer from 1 to 20.
+            idempotency_key: Optional; 1 to 255 printable ASCII characters. Repeating the call with the same
+                key never sends a second request to Plivo: it answers the first call's outcome.
 
         Returns:
             Plivo's JSON answer as a dict (``{}`` when Plivo answers with no body).
@@ -168,12 +201,14 @@ class SyncBlockMethods:
                 "offset": offset,
                 "limit": limit,
             },
+            idempotency_key=idempotency_key,
         )
 
     def delete_subaccount(
         self,
         *,
         subauth_id: str,
+        idempotency_key: str | None = None,
     ) -> dict[str, Any]:
         """You can delete a subaccount with this API. This API would delete the subaccount and associate all
         Number, Endpoints and Applications (which are linked to the subaccount) to the main Plivo account.
@@ -182,6 +217,8 @@ class SyncBlockMethods:
 
         Args:
             subauth_id: Valid subauthId. Required; a subaccount auth_id (SA followed by 18 letters or digits).
+            idempotency_key: Optional; 1 to 255 printable ASCII characters. Repeating the call with the same
+                key never sends a second request to Plivo: it answers the first call's outcome.
 
         Returns:
             Plivo's JSON answer as a dict (``{}`` when Plivo answers with no body).
@@ -191,6 +228,7 @@ class SyncBlockMethods:
             {
                 "subauthId": subauth_id,
             },
+            idempotency_key=idempotency_key,
         )
 
     def create_application(
@@ -208,6 +246,7 @@ class SyncBlockMethods:
         default_number_app: bool | str | None = None,
         default_endpoint_app: bool | str | None = None,
         subaccount: str | None = None,
+        idempotency_key: str | None = None,
     ) -> dict[str, Any]:
         """Create an application on Plivo by calling this API. Creating an application is usually the first
         step, after which you would attach this application either to a number or an endpoint.
@@ -238,6 +277,8 @@ class SyncBlockMethods:
                 endpoints, which don't have an app_id, point to this application. Optional; true or false.
             subaccount: Id of the subaccount, in case only subaccount applications are needed. Optional; a
                 subaccount auth_id (SA followed by 18 letters or digits).
+            idempotency_key: Optional; 1 to 255 printable ASCII characters. Repeating the call with the same
+                key never sends a second request to Plivo: it answers the first call's outcome.
 
         Returns:
             Plivo's JSON answer as a dict (``{}`` when Plivo answers with no body).
@@ -258,6 +299,7 @@ class SyncBlockMethods:
                 "defaultEndpointApp": default_endpoint_app,
                 "subaccount": subaccount,
             },
+            idempotency_key=idempotency_key,
         )
 
     def get_applications(
@@ -266,6 +308,7 @@ class SyncBlockMethods:
         subaccount: str | None = None,
         limit: int | str | None = None,
         offset: int | str | None = None,
+        idempotency_key: str | None = None,
     ) -> dict[str, Any]:
         """This API is used to get details of all the application that have been created under your Plivo
         account.
@@ -282,6 +325,8 @@ class SyncBlockMethods:
                 result contains a 1000 values and limit is set to 10 and offset is set to 705, then values 706
                 through 715 are displayed in the results. This parameter is also used for pagination of the
                 results. Optional; an integer of at least 0.
+            idempotency_key: Optional; 1 to 255 printable ASCII characters. Repeating the call with the same
+                key never sends a second request to Plivo: it answers the first call's outcome.
 
         Returns:
             Plivo's JSON answer as a dict (``{}`` when Plivo answers with no body).
@@ -293,12 +338,14 @@ class SyncBlockMethods:
                 "limit": limit,
                 "offset": offset,
             },
+            idempotency_key=idempotency_key,
         )
 
     def get_single_application(
         self,
         *,
         app_id: str,
+        idempotency_key: str | None = None,
     ) -> dict[str, Any]:
         """Get details of an particular application by passing the app_id. This API returns all the
         information linked with the application.
@@ -307,6 +354,8 @@ class SyncBlockMethods:
 
         Args:
             app_id: Valid appId. Required; a string.
+            idempotency_key: Optional; 1 to 255 printable ASCII characters. Repeating the call with the same
+                key never sends a second request to Plivo: it answers the first call's outcome.
 
         Returns:
             Plivo's JSON answer as a dict (``{}`` when Plivo answers with no body).
@@ -316,6 +365,7 @@ class SyncBlockMethods:
             {
                 "appId": app_id,
             },
+            idempotency_key=idempotency_key,
         )
 
     def update_application(
@@ -333,6 +383,7 @@ class SyncBlockMethods:
         default_number_app: bool | str | None = None,
         default_endpoint_app: bool | str | None = None,
         subaccount: str | None = None,
+        idempotency_key: str | None = None,
     ) -> dict[str, Any]:
         """Modify an application using this API.
 
@@ -362,6 +413,8 @@ class SyncBlockMethods:
                 endpoints, which don't have an app_id, point to this application. Optional; true or false.
             subaccount: Id of the subaccount, in case only subaccount applications are needed. Optional; a
                 subaccount auth_id (SA followed by 18 letters or digits).
+            idempotency_key: Optional; 1 to 255 printable ASCII characters. Repeating the call with the same
+                key never sends a second request to Plivo: it answers the first call's outcome.
 
         Returns:
             Plivo's JSON answer as a dict (``{}`` when Plivo answers with no body).
@@ -382,12 +435,14 @@ class SyncBlockMethods:
                 "defaultEndpointApp": default_endpoint_app,
                 "subaccount": subaccount,
             },
+            idempotency_key=idempotency_key,
         )
 
     def delete_application(
         self,
         *,
         app_id: str,
+        idempotency_key: str | None = None,
     ) -> dict[str, Any]:
         """This API would delete the Plivo application. Use this API wisely, once an application is deleted,
         it cannot be retrived.
@@ -396,6 +451,8 @@ class SyncBlockMethods:
 
         Args:
             app_id: Valid appId. Required; a string.
+            idempotency_key: Optional; 1 to 255 printable ASCII characters. Repeating the call with the same
+                key never sends a second request to Plivo: it answers the first call's outcome.
 
         Returns:
             Plivo's JSON answer as a dict (``{}`` when Plivo answers with no body).
@@ -405,6 +462,7 @@ class SyncBlockMethods:
             {
                 "appId": app_id,
             },
+            idempotency_key=idempotency_key,
         )
 
     def make_call(
@@ -433,6 +491,7 @@ class SyncBlockMethods:
         ring_timeout: int | str | None = None,
         parent_call_uuid: str | None = None,
         error_if_parent_not_found: bool | str | None = None,
+        idempotency_key: str | None = None,
     ) -> dict[str, Any]:
         """The following API enables you to make a single call or bulk outbound calls to real phone(s) or SIP
         endpoint(s).
@@ -513,6 +572,8 @@ class SyncBlockMethods:
             error_if_parent_not_found: if set to true and the parent_call_uuid cannot be found, the API
                 request would return an error. If set to false, the outbound call API request will be executed
                 even if the parent_call_uuid is not found. Defaults to false. Optional; true or false.
+            idempotency_key: Optional; 1 to 255 printable ASCII characters. Repeating the call with the same
+                key never sends a second request to Plivo: it answers the first call's outcome.
 
         Returns:
             Plivo's JSON answer as a dict (``{}`` when Plivo answers with no body).
@@ -544,6 +605,7 @@ class SyncBlockMethods:
                 "parentCallUuid": parent_call_uuid,
                 "errorIfParentNotFound": error_if_parent_not_found,
             },
+            idempotency_key=idempotency_key,
         )
 
     def get_calls_details(
@@ -556,6 +618,7 @@ class SyncBlockMethods:
         end_time: str | None = None,
         limit: int | str | None = None,
         offset: int | str | None = None,
+        idempotency_key: str | None = None,
     ) -> dict[str, Any]:
         """The following API enables you to get information about all completed calls. The maximum number of
         results that can be fetched with a single API call is 20.
@@ -580,6 +643,8 @@ class SyncBlockMethods:
                 result contains a 1000 values and limit is set to 10 and offset is set to 705, then values 706
                 through 715 are displayed in the results. This parameter is also used for pagination of the
                 results. Optional; an integer of at least 0.
+            idempotency_key: Optional; 1 to 255 printable ASCII characters. Repeating the call with the same
+                key never sends a second request to Plivo: it answers the first call's outcome.
 
         Returns:
             Plivo's JSON answer as a dict (``{}`` when Plivo answers with no body).
@@ -595,12 +660,14 @@ class SyncBlockMethods:
                 "limit": limit,
                 "offset": offset,
             },
+            idempotency_key=idempotency_key,
         )
 
     def get_single_call_details(
         self,
         *,
         call_uuid: str,
+        idempotency_key: str | None = None,
     ) -> dict[str, Any]:
         """The following API enables you to get information about all completed calls. The maximum number of
         results that can be fetched with a single API call is 20.
@@ -609,6 +676,8 @@ class SyncBlockMethods:
 
         Args:
             call_uuid: Valid callUuid. Required; a string.
+            idempotency_key: Optional; 1 to 255 printable ASCII characters. Repeating the call with the same
+                key never sends a second request to Plivo: it answers the first call's outcome.
 
         Returns:
             Plivo's JSON answer as a dict (``{}`` when Plivo answers with no body).
@@ -618,22 +687,36 @@ class SyncBlockMethods:
             {
                 "callUuid": call_uuid,
             },
+            idempotency_key=idempotency_key,
         )
 
-    def get_live_calls(self) -> dict[str, Any]:
+    def get_live_calls(
+        self,
+        *,
+        idempotency_key: str | None = None,
+    ) -> dict[str, Any]:
         """Get all current active calls made from an account.
 
         Plivo: ``GET /v1/Account/{auth_id}/Call/``.
 
+        Args:
+            idempotency_key: Optional; 1 to 255 printable ASCII characters. Repeating the call with the same
+                key never sends a second request to Plivo: it answers the first call's outcome.
+
         Returns:
             Plivo's JSON answer as a dict (``{}`` when Plivo answers with no body).
         """
-        return self.call_block("getLiveCalls", {})
+        return self.call_block(
+            "getLiveCalls",
+            {},
+            idempotency_key=idempotency_key,
+        )
 
     def get_single_live_call_details(
         self,
         *,
         call_uuid: str,
+        idempotency_key: str | None = None,
     ) -> dict[str, Any]:
         """Get information on an active call.
 
@@ -641,6 +724,8 @@ class SyncBlockMethods:
 
         Args:
             call_uuid: Valid callUuid. Required; a string.
+            idempotency_key: Optional; 1 to 255 printable ASCII characters. Repeating the call with the same
+                key never sends a second request to Plivo: it answers the first call's outcome.
 
         Returns:
             Plivo's JSON answer as a dict (``{}`` when Plivo answers with no body).
@@ -650,12 +735,14 @@ class SyncBlockMethods:
             {
                 "callUuid": call_uuid,
             },
+            idempotency_key=idempotency_key,
         )
 
     def hangup_single_call(
         self,
         *,
         call_uuid: str,
+        idempotency_key: str | None = None,
     ) -> dict[str, Any]:
         """Hangup an incoming or outgoing call.
 
@@ -663,6 +750,8 @@ class SyncBlockMethods:
 
         Args:
             call_uuid: Valid callUuid. Required; a string.
+            idempotency_key: Optional; 1 to 255 printable ASCII characters. Repeating the call with the same
+                key never sends a second request to Plivo: it answers the first call's outcome.
 
         Returns:
             Plivo's JSON answer as a dict (``{}`` when Plivo answers with no body).
@@ -672,17 +761,30 @@ class SyncBlockMethods:
             {
                 "callUuid": call_uuid,
             },
+            idempotency_key=idempotency_key,
         )
 
-    def hangup_calls(self) -> dict[str, Any]:
+    def hangup_calls(
+        self,
+        *,
+        idempotency_key: str | None = None,
+    ) -> dict[str, Any]:
         """Hangup all incoming or outgoing calls.
 
         Plivo: ``DELETE /v1/Account/{auth_id}/Call/``.
 
+        Args:
+            idempotency_key: Optional; 1 to 255 printable ASCII characters. Repeating the call with the same
+                key never sends a second request to Plivo: it answers the first call's outcome.
+
         Returns:
             Plivo's JSON answer as a dict (``{}`` when Plivo answers with no body).
         """
-        return self.call_block("hangupCalls", {})
+        return self.call_block(
+            "hangupCalls",
+            {},
+            idempotency_key=idempotency_key,
+        )
 
     def transfer_call(
         self,
@@ -693,6 +795,7 @@ class SyncBlockMethods:
         aleg_method: str | None = None,
         bleg_url: str | None = None,
         bleg_method: str | None = None,
+        idempotency_key: str | None = None,
     ) -> dict[str, Any]:
         """This API enables an in-progress or active call to a different URL and fetch and execute XML from a
         new URL. If the call (the A leg) is in a Dial, you can also transfer the other party (the B leg) at
@@ -713,6 +816,8 @@ class SyncBlockMethods:
             bleg_url: URL to transfer for bridged leg, if legs is bleg or both, then bleg_url has to be
                 specified. Optional; an absolute http(s) URL.
             bleg_method: HTTP method to invoke bleg_url. Defaults to POST. Optional; one of GET, POST.
+            idempotency_key: Optional; 1 to 255 printable ASCII characters. Repeating the call with the same
+                key never sends a second request to Plivo: it answers the first call's outcome.
 
         Returns:
             Plivo's JSON answer as a dict (``{}`` when Plivo answers with no body).
@@ -727,6 +832,7 @@ class SyncBlockMethods:
                 "blegUrl": bleg_url,
                 "blegMethod": bleg_method,
             },
+            idempotency_key=idempotency_key,
         )
 
     def record_call(
@@ -740,6 +846,7 @@ class SyncBlockMethods:
         transcription_method: str | None = None,
         callback_url: str | None = None,
         callback_method: str | None = None,
+        idempotency_key: str | None = None,
     ) -> dict[str, Any]:
         """Record a Call
 
@@ -768,6 +875,8 @@ class SyncBlockMethods:
                 absolute http(s) URL.
             callback_method: The method which is used to invoke the callback_url URL. Defaults to POST.
                 Optional; one of GET, POST.
+            idempotency_key: Optional; 1 to 255 printable ASCII characters. Repeating the call with the same
+                key never sends a second request to Plivo: it answers the first call's outcome.
 
         Returns:
             Plivo's JSON answer as a dict (``{}`` when Plivo answers with no body).
@@ -784,12 +893,14 @@ class SyncBlockMethods:
                 "callbackUrl": callback_url,
                 "callbackMethod": callback_method,
             },
+            idempotency_key=idempotency_key,
         )
 
     def stop_call_recording(
         self,
         *,
         call_uuid: str,
+        idempotency_key: str | None = None,
     ) -> dict[str, Any]:
         """Stop Recording a Call
 
@@ -797,6 +908,8 @@ class SyncBlockMethods:
 
         Args:
             call_uuid: Valid callUuid. Required; a string.
+            idempotency_key: Optional; 1 to 255 printable ASCII characters. Repeating the call with the same
+                key never sends a second request to Plivo: it answers the first call's outcome.
 
         Returns:
             Plivo's JSON answer as a dict (``{}`` when Plivo answers with no body).
@@ -806,6 +919,7 @@ class SyncBlockMethods:
             {
                 "callUuid": call_uuid,
             },
+            idempotency_key=idempotency_key,
         )
 
     def play_music_file(
@@ -817,6 +931,7 @@ class SyncBlockMethods:
         legs: str | None = None,
         loop: bool | str | None = None,
         mix: bool | str | None = None,
+        idempotency_key: str | None = None,
     ) -> dict[str, Any]:
         """Play a Music File
 
@@ -833,6 +948,8 @@ class SyncBlockMethods:
                 legs of the call). Optional; one of aleg, bleg, both.
             loop: If set to true, the audio file will play indefinitely. Optional; true or false.
             mix: If set to true, sounds are mixed with current audio flow. Optional; true or false.
+            idempotency_key: Optional; 1 to 255 printable ASCII characters. Repeating the call with the same
+                key never sends a second request to Plivo: it answers the first call's outcome.
 
         Returns:
             Plivo's JSON answer as a dict (``{}`` when Plivo answers with no body).
@@ -847,12 +964,14 @@ class SyncBlockMethods:
                 "loop": loop,
                 "mix": mix,
             },
+            idempotency_key=idempotency_key,
         )
 
     def stop_playing_music_file(
         self,
         *,
         call_uuid: str,
+        idempotency_key: str | None = None,
     ) -> dict[str, Any]:
         """Stop Playing a Music File
 
@@ -860,6 +979,8 @@ class SyncBlockMethods:
 
         Args:
             call_uuid: Valid callUuid. Required; a string.
+            idempotency_key: Optional; 1 to 255 printable ASCII characters. Repeating the call with the same
+                key never sends a second request to Plivo: it answers the first call's outcome.
 
         Returns:
             Plivo's JSON answer as a dict (``{}`` when Plivo answers with no body).
@@ -869,6 +990,7 @@ class SyncBlockMethods:
             {
                 "callUuid": call_uuid,
             },
+            idempotency_key=idempotency_key,
         )
 
     def play_text(
@@ -881,6 +1003,7 @@ class SyncBlockMethods:
         legs: str | None = None,
         loop: bool | str | None = None,
         mix: bool | str | None = None,
+        idempotency_key: str | None = None,
     ) -> dict[str, Any]:
         """The Speak API lets you play text asynchronously on a live call. These notifications can be useful
         when played during a live call, for example: ‘Please hold, while we transfer your call’ or ‘Your
@@ -899,6 +1022,8 @@ class SyncBlockMethods:
             loop: If set to true, the text will play indefinitely. Optional; true or false.
             mix: If set to true, the text audio will be mixed in with current call audio. Optional; true or
                 false.
+            idempotency_key: Optional; 1 to 255 printable ASCII characters. Repeating the call with the same
+                key never sends a second request to Plivo: it answers the first call's outcome.
 
         Returns:
             Plivo's JSON answer as a dict (``{}`` when Plivo answers with no body).
@@ -914,12 +1039,14 @@ class SyncBlockMethods:
                 "loop": loop,
                 "mix": mix,
             },
+            idempotency_key=idempotency_key,
         )
 
     def stop_playing_text(
         self,
         *,
         call_uuid: str,
+        idempotency_key: str | None = None,
     ) -> dict[str, Any]:
         """You can asynchronously stop the text which is being played by the Speak API.
 
@@ -927,6 +1054,8 @@ class SyncBlockMethods:
 
         Args:
             call_uuid: Valid callUuid. Required; a string.
+            idempotency_key: Optional; 1 to 255 printable ASCII characters. Repeating the call with the same
+                key never sends a second request to Plivo: it answers the first call's outcome.
 
         Returns:
             Plivo's JSON answer as a dict (``{}`` when Plivo answers with no body).
@@ -936,6 +1065,7 @@ class SyncBlockMethods:
             {
                 "callUuid": call_uuid,
             },
+            idempotency_key=idempotency_key,
         )
 
     def send_digits(
@@ -944,6 +1074,7 @@ class SyncBlockMethods:
         call_uuid: str,
         digits: str,
         leg: str | None = None,
+        idempotency_key: str | None = None,
     ) -> dict[str, Any]:
         """Send digits on a call
 
@@ -955,6 +1086,8 @@ class SyncBlockMethods:
                 @duration.
             leg: The leg to be used, can be aleg (the current call) or bleg (the other party in a Dial).
                 Defaults to aleg. Optional; one of aleg, bleg.
+            idempotency_key: Optional; 1 to 255 printable ASCII characters. Repeating the call with the same
+                key never sends a second request to Plivo: it answers the first call's outcome.
 
         Returns:
             Plivo's JSON answer as a dict (``{}`` when Plivo answers with no body).
@@ -966,12 +1099,14 @@ class SyncBlockMethods:
                 "digits": digits,
                 "leg": leg,
             },
+            idempotency_key=idempotency_key,
         )
 
     def hangup_call_request(
         self,
         *,
         request_uuid: str,
+        idempotency_key: str | None = None,
     ) -> dict[str, Any]:
         """Hangup a Call Request
 
@@ -979,6 +1114,8 @@ class SyncBlockMethods:
 
         Args:
             request_uuid: valid requestUuid. Required; a string.
+            idempotency_key: Optional; 1 to 255 printable ASCII characters. Repeating the call with the same
+                key never sends a second request to Plivo: it answers the first call's outcome.
 
         Returns:
             Plivo's JSON answer as a dict (``{}`` when Plivo answers with no body).
@@ -988,23 +1125,37 @@ class SyncBlockMethods:
             {
                 "requestUuid": request_uuid,
             },
+            idempotency_key=idempotency_key,
         )
 
-    def get_conferences(self) -> dict[str, Any]:
+    def get_conferences(
+        self,
+        *,
+        idempotency_key: str | None = None,
+    ) -> dict[str, Any]:
         """Retrieves a list of all conferences which are active on your account. This API returns the names of
         all the ongoing conferences.
 
         Plivo: ``GET /v1/Account/{auth_id}/Conference/``.
 
+        Args:
+            idempotency_key: Optional; 1 to 255 printable ASCII characters. Repeating the call with the same
+                key never sends a second request to Plivo: it answers the first call's outcome.
+
         Returns:
             Plivo's JSON answer as a dict (``{}`` when Plivo answers with no body).
         """
-        return self.call_block("getConferences", {})
+        return self.call_block(
+            "getConferences",
+            {},
+            idempotency_key=idempotency_key,
+        )
 
     def get_single_conference(
         self,
         *,
         conference_name: str,
+        idempotency_key: str | None = None,
     ) -> dict[str, Any]:
         """Retrieves the details of a particular conference.
 
@@ -1012,6 +1163,8 @@ class SyncBlockMethods:
 
         Args:
             conference_name: Valid conferenceName. Required; a string.
+            idempotency_key: Optional; 1 to 255 printable ASCII characters. Repeating the call with the same
+                key never sends a second request to Plivo: it answers the first call's outcome.
 
         Returns:
             Plivo's JSON answer as a dict (``{}`` when Plivo answers with no body).
@@ -1021,22 +1174,36 @@ class SyncBlockMethods:
             {
                 "conferenceName": conference_name,
             },
+            idempotency_key=idempotency_key,
         )
 
-    def hangup_conferences(self) -> dict[str, Any]:
+    def hangup_conferences(
+        self,
+        *,
+        idempotency_key: str | None = None,
+    ) -> dict[str, Any]:
         """This API lets you hangup all ongoing conferences running on your account.
 
         Plivo: ``DELETE /v1/Account/{auth_id}/Conference/``.
 
+        Args:
+            idempotency_key: Optional; 1 to 255 printable ASCII characters. Repeating the call with the same
+                key never sends a second request to Plivo: it answers the first call's outcome.
+
         Returns:
             Plivo's JSON answer as a dict (``{}`` when Plivo answers with no body).
         """
-        return self.call_block("hangupConferences", {})
+        return self.call_block(
+            "hangupConferences",
+            {},
+            idempotency_key=idempotency_key,
+        )
 
     def hangup_single_conference(
         self,
         *,
         conference_name: str,
+        idempotency_key: str | None = None,
     ) -> dict[str, Any]:
         """This API lets you hangup a particular conference by using the conference name.
 
@@ -1044,6 +1211,8 @@ class SyncBlockMethods:
 
         Args:
             conference_name: Valid conferenceName. Required; a string.
+            idempotency_key: Optional; 1 to 255 printable ASCII characters. Repeating the call with the same
+                key never sends a second request to Plivo: it answers the first call's outcome.
 
         Returns:
             Plivo's JSON answer as a dict (``{}`` when Plivo answers with no body).
@@ -1053,6 +1222,7 @@ class SyncBlockMethods:
             {
                 "conferenceName": conference_name,
             },
+            idempotency_key=idempotency_key,
         )
 
     def start_recording_conference(
@@ -1065,6 +1235,7 @@ class SyncBlockMethods:
         transcription_method: str | None = None,
         callback_url: str | None = None,
         callback_method: str | None = None,
+        idempotency_key: str | None = None,
     ) -> dict[str, Any]:
         """This API lets you start recording a live conference.
 
@@ -1092,6 +1263,8 @@ class SyncBlockMethods:
                 absolute http(s) URL.
             callback_method: The method which is used to invoke the callback_url URL. Defaults to POST.
                 Optional; one of GET, POST.
+            idempotency_key: Optional; 1 to 255 printable ASCII characters. Repeating the call with the same
+                key never sends a second request to Plivo: it answers the first call's outcome.
 
         Returns:
             Plivo's JSON answer as a dict (``{}`` when Plivo answers with no body).
@@ -1107,12 +1280,14 @@ class SyncBlockMethods:
                 "callbackUrl": callback_url,
                 "callbackMethod": callback_method,
             },
+            idempotency_key=idempotency_key,
         )
 
     def stop_recording_conference(
         self,
         *,
         conference_name: str,
+        idempotency_key: str | None = None,
     ) -> dict[str, Any]:
         """If the recording was initiated by the above Record API call, you could use this API call to stop
         recording the conference. This is useful when you don’t want to record certain parts of a conference
@@ -1122,6 +1297,8 @@ class SyncBlockMethods:
 
         Args:
             conference_name: Valid conferenceName. Required; a string.
+            idempotency_key: Optional; 1 to 255 printable ASCII characters. Repeating the call with the same
+                key never sends a second request to Plivo: it answers the first call's outcome.
 
         Returns:
             Plivo's JSON answer as a dict (``{}`` when Plivo answers with no body).
@@ -1131,6 +1308,7 @@ class SyncBlockMethods:
             {
                 "conferenceName": conference_name,
             },
+            idempotency_key=idempotency_key,
         )
 
     def hangup_member(
@@ -1138,6 +1316,7 @@ class SyncBlockMethods:
         *,
         conference_name: str,
         member_id: str,
+        idempotency_key: str | None = None,
     ) -> dict[str, Any]:
         """This API lets you kick a member out of a conference.
 
@@ -1146,6 +1325,8 @@ class SyncBlockMethods:
         Args:
             conference_name: Valid conferenceName. Required; a string.
             member_id: Valid memberId. Required; a member id, several separated by commas, or all.
+            idempotency_key: Optional; 1 to 255 printable ASCII characters. Repeating the call with the same
+                key never sends a second request to Plivo: it answers the first call's outcome.
 
         Returns:
             Plivo's JSON answer as a dict (``{}`` when Plivo answers with no body).
@@ -1156,6 +1337,7 @@ class SyncBlockMethods:
                 "conferenceName": conference_name,
                 "memberId": member_id,
             },
+            idempotency_key=idempotency_key,
         )
 
     def kick_member(
@@ -1163,6 +1345,7 @@ class SyncBlockMethods:
         *,
         conference_name: str,
         member_id: str,
+        idempotency_key: str | None = None,
     ) -> dict[str, Any]:
         """This API lets you kick a member out of a conference.
 
@@ -1171,6 +1354,8 @@ class SyncBlockMethods:
         Args:
             conference_name: Valid conferenceName. Required; a string.
             member_id: Valid memberId. Required; a member id, several separated by commas, or all.
+            idempotency_key: Optional; 1 to 255 printable ASCII characters. Repeating the call with the same
+                key never sends a second request to Plivo: it answers the first call's outcome.
 
         Returns:
             Plivo's JSON answer as a dict (``{}`` when Plivo answers with no body).
@@ -1181,6 +1366,7 @@ class SyncBlockMethods:
                 "conferenceName": conference_name,
                 "memberId": member_id,
             },
+            idempotency_key=idempotency_key,
         )
 
     def mute_member(
@@ -1188,6 +1374,7 @@ class SyncBlockMethods:
         *,
         conference_name: str,
         member_id: str,
+        idempotency_key: str | None = None,
     ) -> dict[str, Any]:
         """This API lets you mute members in a conference. When a member is muted, audio from their device
         will be muted and other members in the conference will not be able to hear the caller.
@@ -1197,6 +1384,8 @@ class SyncBlockMethods:
         Args:
             conference_name: Valid conferenceName. Required; a string.
             member_id: Valid memberId. Required; a member id, several separated by commas, or all.
+            idempotency_key: Optional; 1 to 255 printable ASCII characters. Repeating the call with the same
+                key never sends a second request to Plivo: it answers the first call's outcome.
 
         Returns:
             Plivo's JSON answer as a dict (``{}`` when Plivo answers with no body).
@@ -1207,6 +1396,7 @@ class SyncBlockMethods:
                 "conferenceName": conference_name,
                 "memberId": member_id,
             },
+            idempotency_key=idempotency_key,
         )
 
     def unmute_member(
@@ -1214,6 +1404,7 @@ class SyncBlockMethods:
         *,
         conference_name: str,
         member_id: str,
+        idempotency_key: str | None = None,
     ) -> dict[str, Any]:
         """This API lets you unmute members which have been muted by the Mute Member API.
 
@@ -1222,6 +1413,8 @@ class SyncBlockMethods:
         Args:
             conference_name: Valid conferenceName. Required; a string.
             member_id: Valid memberId. Required; a member id, several separated by commas, or all.
+            idempotency_key: Optional; 1 to 255 printable ASCII characters. Repeating the call with the same
+                key never sends a second request to Plivo: it answers the first call's outcome.
 
         Returns:
             Plivo's JSON answer as a dict (``{}`` when Plivo answers with no body).
@@ -1232,6 +1425,7 @@ class SyncBlockMethods:
                 "conferenceName": conference_name,
                 "memberId": member_id,
             },
+            idempotency_key=idempotency_key,
         )
 
     def play_sound_to_member(
@@ -1240,6 +1434,7 @@ class SyncBlockMethods:
         conference_name: str,
         member_id: str,
         url: str,
+        idempotency_key: str | None = None,
     ) -> dict[str, Any]:
         """This API lets you play a mp3 or a wav file to a member in the conference.
 
@@ -1249,6 +1444,8 @@ class SyncBlockMethods:
             conference_name: Valid conferenceName. Required; a string.
             member_id: Valid memberId. Required; a member id, several separated by commas, or all.
             url: URL of the sound file to be played. Required; an absolute http(s) URL.
+            idempotency_key: Optional; 1 to 255 printable ASCII characters. Repeating the call with the same
+                key never sends a second request to Plivo: it answers the first call's outcome.
 
         Returns:
             Plivo's JSON answer as a dict (``{}`` when Plivo answers with no body).
@@ -1260,6 +1457,7 @@ class SyncBlockMethods:
                 "memberId": member_id,
                 "url": url,
             },
+            idempotency_key=idempotency_key,
         )
 
     def stop_playing_sound_to_member(
@@ -1267,6 +1465,7 @@ class SyncBlockMethods:
         *,
         conference_name: str,
         member_id: str,
+        idempotency_key: str | None = None,
     ) -> dict[str, Any]:
         """This API will stop the file which is being played to a member initiated by the Play API
 
@@ -1275,6 +1474,8 @@ class SyncBlockMethods:
         Args:
             conference_name: Valid conferenceName. Required; a string.
             member_id: Valid memberId. Required; a member id, several separated by commas, or all.
+            idempotency_key: Optional; 1 to 255 printable ASCII characters. Repeating the call with the same
+                key never sends a second request to Plivo: it answers the first call's outcome.
 
         Returns:
             Plivo's JSON answer as a dict (``{}`` when Plivo answers with no body).
@@ -1285,6 +1486,7 @@ class SyncBlockMethods:
                 "conferenceName": conference_name,
                 "memberId": member_id,
             },
+            idempotency_key=idempotency_key,
         )
 
     def play_text_to_member(
@@ -1295,6 +1497,7 @@ class SyncBlockMethods:
         text: str,
         voice: str | None = None,
         language: str | None = None,
+        idempotency_key: str | None = None,
     ) -> dict[str, Any]:
         """This API will play text to a member in a conference.
 
@@ -1307,6 +1510,8 @@ class SyncBlockMethods:
             voice: The voice to be used. Can be MAN or WOMAN. Defaults to WOMAN. Optional; one of MAN, WOMAN.
             language: The language to be used, see Supported voices and languages below. Defaults to en-US.
                 Optional; a string.
+            idempotency_key: Optional; 1 to 255 printable ASCII characters. Repeating the call with the same
+                key never sends a second request to Plivo: it answers the first call's outcome.
 
         Returns:
             Plivo's JSON answer as a dict (``{}`` when Plivo answers with no body).
@@ -1320,6 +1525,7 @@ class SyncBlockMethods:
                 "voice": voice,
                 "language": language,
             },
+            idempotency_key=idempotency_key,
         )
 
     def stop_playing_text_to_member(
@@ -1327,6 +1533,7 @@ class SyncBlockMethods:
         *,
         conference_name: str,
         member_id: str,
+        idempotency_key: str | None = None,
     ) -> dict[str, Any]:
         """This API will stop playing text to a member in a conference which was initiated by the Play Text
         API
@@ -1336,6 +1543,8 @@ class SyncBlockMethods:
         Args:
             conference_name: Valid conferenceName. Required; a string.
             member_id: Valid memberId. Required; a member id, several separated by commas, or all.
+            idempotency_key: Optional; 1 to 255 printable ASCII characters. Repeating the call with the same
+                key never sends a second request to Plivo: it answers the first call's outcome.
 
         Returns:
             Plivo's JSON answer as a dict (``{}`` when Plivo answers with no body).
@@ -1346,6 +1555,7 @@ class SyncBlockMethods:
                 "conferenceName": conference_name,
                 "memberId": member_id,
             },
+            idempotency_key=idempotency_key,
         )
 
     def make_member_deaf(
@@ -1353,6 +1563,7 @@ class SyncBlockMethods:
         *,
         conference_name: str,
         member_id: str,
+        idempotency_key: str | None = None,
     ) -> dict[str, Any]:
         """This API lets you deaf a particular member. When this operation is made on a conference member, the
         member will not be able to hear any audio from the conference.
@@ -1362,6 +1573,8 @@ class SyncBlockMethods:
         Args:
             conference_name: Valid conferenceName. Required; a string.
             member_id: Valid memberId. Required; a member id, several separated by commas, or all.
+            idempotency_key: Optional; 1 to 255 printable ASCII characters. Repeating the call with the same
+                key never sends a second request to Plivo: it answers the first call's outcome.
 
         Returns:
             Plivo's JSON answer as a dict (``{}`` when Plivo answers with no body).
@@ -1372,6 +1585,7 @@ class SyncBlockMethods:
                 "conferenceName": conference_name,
                 "memberId": member_id,
             },
+            idempotency_key=idempotency_key,
         )
 
     def enable_hearing_for_member(
@@ -1379,6 +1593,7 @@ class SyncBlockMethods:
         *,
         conference_name: str,
         member_id: str,
+        idempotency_key: str | None = None,
     ) -> dict[str, Any]:
         """This API lets you un-deaf a member in a conference.
 
@@ -1387,6 +1602,8 @@ class SyncBlockMethods:
         Args:
             conference_name: Valid conferenceName. Required; a string.
             member_id: Valid memberId. Required; a member id, several separated by commas, or all.
+            idempotency_key: Optional; 1 to 255 printable ASCII characters. Repeating the call with the same
+                key never sends a second request to Plivo: it answers the first call's outcome.
 
         Returns:
             Plivo's JSON answer as a dict (``{}`` when Plivo answers with no body).
@@ -1397,6 +1614,7 @@ class SyncBlockMethods:
                 "conferenceName": conference_name,
                 "memberId": member_id,
             },
+            idempotency_key=idempotency_key,
         )
 
     def create_endpoint(
@@ -1406,6 +1624,7 @@ class SyncBlockMethods:
         password: str,
         alias: str,
         app_id: str | None = None,
+        idempotency_key: str | None = None,
     ) -> dict[str, Any]:
         """This API lets you create a new endpoint on Plivo.
 
@@ -1416,6 +1635,8 @@ class SyncBlockMethods:
             password: The password for your endpoint username. Required; a string.
             alias: Alias for this endpoint. Required; a string.
             app_id: The app_id of the application that is to be attached to this endpoint. Optional; a string.
+            idempotency_key: Optional; 1 to 255 printable ASCII characters. Repeating the call with the same
+                key never sends a second request to Plivo: it answers the first call's outcome.
 
         Returns:
             Plivo's JSON answer as a dict (``{}`` when Plivo answers with no body).
@@ -1428,12 +1649,14 @@ class SyncBlockMethods:
                 "alias": alias,
                 "appId": app_id,
             },
+            idempotency_key=idempotency_key,
         )
 
     def get_single_endpoint(
         self,
         *,
         endpoint_id: str,
+        idempotency_key: str | None = None,
     ) -> dict[str, Any]:
         """This API lets you get details of a single endpoint on your account using the endpointId.
 
@@ -1441,6 +1664,8 @@ class SyncBlockMethods:
 
         Args:
             endpoint_id: Valid endpointId. Required; a string.
+            idempotency_key: Optional; 1 to 255 printable ASCII characters. Repeating the call with the same
+                key never sends a second request to Plivo: it answers the first call's outcome.
 
         Returns:
             Plivo's JSON answer as a dict (``{}`` when Plivo answers with no body).
@@ -1450,6 +1675,7 @@ class SyncBlockMethods:
             {
                 "endpointId": endpoint_id,
             },
+            idempotency_key=idempotency_key,
         )
 
     def get_endpoints(
@@ -1457,6 +1683,7 @@ class SyncBlockMethods:
         *,
         limit: int | str | None = None,
         offset: int | str | None = None,
+        idempotency_key: str | None = None,
     ) -> dict[str, Any]:
         """This API lets you get details of all endpoints. This is pretty useful in use-cases where you want
         statuses of your endpoints and whether they have been registered using a SIP client.
@@ -1469,6 +1696,8 @@ class SyncBlockMethods:
                 fetched is 20. Optional; an integer from 1 to 20.
             offset: Denotes the number of value items by which the results should be offset. This parameter is
                 also used for pagination of the results. Optional; an integer of at least 0.
+            idempotency_key: Optional; 1 to 255 printable ASCII characters. Repeating the call with the same
+                key never sends a second request to Plivo: it answers the first call's outcome.
 
         Returns:
             Plivo's JSON answer as a dict (``{}`` when Plivo answers with no body).
@@ -1479,6 +1708,7 @@ class SyncBlockMethods:
                 "limit": limit,
                 "offset": offset,
             },
+            idempotency_key=idempotency_key,
         )
 
     def update_endpoint(
@@ -1488,6 +1718,7 @@ class SyncBlockMethods:
         password: str | None = None,
         alias: str | None = None,
         app_id: str | None = None,
+        idempotency_key: str | None = None,
     ) -> dict[str, Any]:
         """This API lets you modify an endpoint’s password, alias or the application attached to it.
 
@@ -1498,6 +1729,8 @@ class SyncBlockMethods:
             password: The password for your endpoint username. Optional; a string.
             alias: Alias for this endpoint. Optional; a string.
             app_id: The app_id of the application that is to be attached to this endpoint. Optional; a string.
+            idempotency_key: Optional; 1 to 255 printable ASCII characters. Repeating the call with the same
+                key never sends a second request to Plivo: it answers the first call's outcome.
 
         Returns:
             Plivo's JSON answer as a dict (``{}`` when Plivo answers with no body).
@@ -1510,12 +1743,14 @@ class SyncBlockMethods:
                 "alias": alias,
                 "appId": app_id,
             },
+            idempotency_key=idempotency_key,
         )
 
     def delete_endpoint(
         self,
         *,
         endpoint_id: str,
+        idempotency_key: str | None = None,
     ) -> dict[str, Any]:
         """This API lets you delete an endpoint. This operation cannot be undone.
 
@@ -1523,6 +1758,8 @@ class SyncBlockMethods:
 
         Args:
             endpoint_id: Valid endpointId. Required; a string.
+            idempotency_key: Optional; 1 to 255 printable ASCII characters. Repeating the call with the same
+                key never sends a second request to Plivo: it answers the first call's outcome.
 
         Returns:
             Plivo's JSON answer as a dict (``{}`` when Plivo answers with no body).
@@ -1532,6 +1769,7 @@ class SyncBlockMethods:
             {
                 "endpointId": endpoint_id,
             },
+            idempotency_key=idempotency_key,
         )
 
     def send_message(
@@ -1544,6 +1782,7 @@ class SyncBlockMethods:
         url: str | None = None,
         method: str | None = None,
         log: bool | str | None = None,
+        idempotency_key: str | None = None,
     ) -> dict[str, Any]:
         """This API enables you to send messages via Plivo’s SMS service. The API supports Unicode UTF-8
         encoded texts, so you can send messages in any language. The API also handles long SMS automatically
@@ -1584,6 +1823,8 @@ class SyncBlockMethods:
             log: If set to false, the content of this message will not be logged on the Plivo infrastructure
                 and the dst value will be masked (e.g., 141XXXXX528). Default is set to true. Optional; true
                 or false.
+            idempotency_key: Optional; 1 to 255 printable ASCII characters. Repeating the call with the same
+                key never sends a second request to Plivo: it answers the first call's outcome.
 
         Returns:
             Plivo's JSON answer as a dict (``{}`` when Plivo answers with no body).
@@ -1599,6 +1840,7 @@ class SyncBlockMethods:
                 "method": method,
                 "log": log,
             },
+            idempotency_key=idempotency_key,
         )
 
     def get_messages(
@@ -1611,6 +1853,7 @@ class SyncBlockMethods:
         limit: int | str | None = None,
         offset: int | str | None = None,
         error_code: int | str | None = None,
+        idempotency_key: str | None = None,
     ) -> dict[str, Any]:
         """Get Details of All Messages
 
@@ -1636,6 +1879,8 @@ class SyncBlockMethods:
                 results. Optional; an integer of at least 0.
             error_code: Delivery Response code returned by the carrier attempting the delivery. See Supported
                 error codes below. Optional; an integer of at least 0.
+            idempotency_key: Optional; 1 to 255 printable ASCII characters. Repeating the call with the same
+                key never sends a second request to Plivo: it answers the first call's outcome.
 
         Returns:
             Plivo's JSON answer as a dict (``{}`` when Plivo answers with no body).
@@ -1651,12 +1896,14 @@ class SyncBlockMethods:
                 "offset": offset,
                 "errorCode": error_code,
             },
+            idempotency_key=idempotency_key,
         )
 
     def get_single_message(
         self,
         *,
         message_uuid: str,
+        idempotency_key: str | None = None,
     ) -> dict[str, Any]:
         """Get Details of a Single Message
 
@@ -1664,6 +1911,8 @@ class SyncBlockMethods:
 
         Args:
             message_uuid: Valid messageUuid. Required; a string.
+            idempotency_key: Optional; 1 to 255 printable ASCII characters. Repeating the call with the same
+                key never sends a second request to Plivo: it answers the first call's outcome.
 
         Returns:
             Plivo's JSON answer as a dict (``{}`` when Plivo answers with no body).
@@ -1673,6 +1922,7 @@ class SyncBlockMethods:
             {
                 "messageUuid": message_uuid,
             },
+            idempotency_key=idempotency_key,
         )
 
     def get_rented_numbers(
@@ -1685,6 +1935,7 @@ class SyncBlockMethods:
         services: str | Sequence[str] | None = None,
         limit: int | str | None = None,
         offset: int | str | None = None,
+        idempotency_key: str | None = None,
     ) -> dict[str, Any]:
         """This API lets you list of numbers rented on Plivo and numbers added to your account.
 
@@ -1714,6 +1965,8 @@ class SyncBlockMethods:
                 result contains a 1000 values and limit is set to 10 and offset is set to 705, then values 706
                 through 715 are displayed in the results. This parameter is also used for pagination of the
                 results. Optional; an integer of at least 0.
+            idempotency_key: Optional; 1 to 255 printable ASCII characters. Repeating the call with the same
+                key never sends a second request to Plivo: it answers the first call's outcome.
 
         Returns:
             Plivo's JSON answer as a dict (``{}`` when Plivo answers with no body).
@@ -1729,12 +1982,14 @@ class SyncBlockMethods:
                 "limit": limit,
                 "offset": offset,
             },
+            idempotency_key=idempotency_key,
         )
 
     def get_rented_number(
         self,
         *,
         number: str,
+        idempotency_key: str | None = None,
     ) -> dict[str, Any]:
         """This API lets you get details of a single number on your Plivo account.
 
@@ -1742,6 +1997,8 @@ class SyncBlockMethods:
 
         Args:
             number: number. Required; a phone number with country code, e.g. 14155551234.
+            idempotency_key: Optional; 1 to 255 printable ASCII characters. Repeating the call with the same
+                key never sends a second request to Plivo: it answers the first call's outcome.
 
         Returns:
             Plivo's JSON answer as a dict (``{}`` when Plivo answers with no body).
@@ -1751,6 +2008,7 @@ class SyncBlockMethods:
             {
                 "number": number,
             },
+            idempotency_key=idempotency_key,
         )
 
     def add_own_carrier_number(
@@ -1762,6 +2020,7 @@ class SyncBlockMethods:
         number_type: str | None = None,
         app_id: str | None = None,
         subaccount: str | None = None,
+        idempotency_key: str | None = None,
     ) -> dict[str, Any]:
         """This API enables you to add a number of your own carrier.
 
@@ -1784,6 +2043,8 @@ class SyncBlockMethods:
             subaccount: The auth_id of the subaccount to which this number should be added. This can only be
                 performed by a main account holder. Optional; a subaccount auth_id (SA followed by 18 letters
                 or digits).
+            idempotency_key: Optional; 1 to 255 printable ASCII characters. Repeating the call with the same
+                key never sends a second request to Plivo: it answers the first call's outcome.
 
         Returns:
             Plivo's JSON answer as a dict (``{}`` when Plivo answers with no body).
@@ -1798,6 +2059,7 @@ class SyncBlockMethods:
                 "appId": app_id,
                 "subaccount": subaccount,
             },
+            idempotency_key=idempotency_key,
         )
 
     def update_number(
@@ -1807,6 +2069,7 @@ class SyncBlockMethods:
         app_id: str | None = None,
         subaccount: str | None = None,
         alias: str | None = None,
+        idempotency_key: str | None = None,
     ) -> dict[str, Any]:
         """This API enables you to change the application and subaccount associated with a number you rented.
 
@@ -1820,6 +2083,8 @@ class SyncBlockMethods:
                 performed by a main account holder. Optional; a subaccount auth_id (SA followed by 18 letters
                 or digits).
             alias: The textual name given to the number. Optional; a string.
+            idempotency_key: Optional; 1 to 255 printable ASCII characters. Repeating the call with the same
+                key never sends a second request to Plivo: it answers the first call's outcome.
 
         Returns:
             Plivo's JSON answer as a dict (``{}`` when Plivo answers with no body).
@@ -1832,12 +2097,14 @@ class SyncBlockMethods:
                 "subaccount": subaccount,
                 "alias": alias,
             },
+            idempotency_key=idempotency_key,
         )
 
     def unrent_number(
         self,
         *,
         number: str,
+        idempotency_key: str | None = None,
     ) -> dict[str, Any]:
         """This API lets you unrent a number on Plivo. This operation cannot be undone.
 
@@ -1845,6 +2112,8 @@ class SyncBlockMethods:
 
         Args:
             number: Valid number. Required; a phone number with country code, e.g. 14155551234.
+            idempotency_key: Optional; 1 to 255 printable ASCII characters. Repeating the call with the same
+                key never sends a second request to Plivo: it answers the first call's outcome.
 
         Returns:
             Plivo's JSON answer as a dict (``{}`` when Plivo answers with no body).
@@ -1854,6 +2123,7 @@ class SyncBlockMethods:
             {
                 "number": number,
             },
+            idempotency_key=idempotency_key,
         )
 
     def search_new_numbers(
@@ -1868,6 +2138,7 @@ class SyncBlockMethods:
         rate_center: str | None = None,
         limit: int | str | None = None,
         offset: int | str | None = None,
+        idempotency_key: str | None = None,
     ) -> dict[str, Any]:
         """This API lets you search for fixed, mobile and tollfree numbers available on Plivo. Searches can be
         performed based on the country ISO, pattern, number type and region. We return a list of numbers which
@@ -1909,6 +2180,8 @@ class SyncBlockMethods:
                 result contains a 1000 values and limit is set to 10 and offset is set to 705, then values 706
                 through 715 are displayed in the results. This parameter is also used for pagination of the
                 results. Optional; an integer of at least 0.
+            idempotency_key: Optional; 1 to 255 printable ASCII characters. Repeating the call with the same
+                key never sends a second request to Plivo: it answers the first call's outcome.
 
         Returns:
             Plivo's JSON answer as a dict (``{}`` when Plivo answers with no body).
@@ -1926,6 +2199,7 @@ class SyncBlockMethods:
                 "limit": limit,
                 "offset": offset,
             },
+            idempotency_key=idempotency_key,
         )
 
     def buy_number(
@@ -1933,6 +2207,7 @@ class SyncBlockMethods:
         *,
         number: str,
         app_id: str | None = None,
+        idempotency_key: str | None = None,
     ) -> dict[str, Any]:
         """The number retrieved from the search above should be used as an input to buy the number.
 
@@ -1942,6 +2217,8 @@ class SyncBlockMethods:
             number: Valid number. Required; a phone number with country code, e.g. 14155551234.
             app_id: The ID of the application that you want assigned to the Number. If not specified, then it
                 is assigned to the default application of the Account. Optional; a string.
+            idempotency_key: Optional; 1 to 255 printable ASCII characters. Repeating the call with the same
+                key never sends a second request to Plivo: it answers the first call's outcome.
 
         Returns:
             Plivo's JSON answer as a dict (``{}`` when Plivo answers with no body).
@@ -1952,12 +2229,14 @@ class SyncBlockMethods:
                 "number": number,
                 "appId": app_id,
             },
+            idempotency_key=idempotency_key,
         )
 
     def get_pricing(
         self,
         *,
         country_iso: str,
+        idempotency_key: str | None = None,
     ) -> dict[str, Any]:
         """The pricing API lets you retrieve a rates for a country for both inbound and outbound calls.
 
@@ -1966,6 +2245,8 @@ class SyncBlockMethods:
         Args:
             country_iso: The 2 digit country ISO code. eg. US, GB, QA. Required; an ISO 3166-1 alpha-2 country
                 code, e.g. US.
+            idempotency_key: Optional; 1 to 255 printable ASCII characters. Repeating the call with the same
+                key never sends a second request to Plivo: it answers the first call's outcome.
 
         Returns:
             Plivo's JSON answer as a dict (``{}`` when Plivo answers with no body).
@@ -1975,6 +2256,7 @@ class SyncBlockMethods:
             {
                 "countryIso": country_iso,
             },
+            idempotency_key=idempotency_key,
         )
 
     def get_recordings(
@@ -1985,6 +2267,7 @@ class SyncBlockMethods:
         call_uuid: str | None = None,
         limit: int | str | None = None,
         offset: int | str | None = None,
+        idempotency_key: str | None = None,
     ) -> dict[str, Any]:
         """List All Recordings
 
@@ -2004,6 +2287,8 @@ class SyncBlockMethods:
                 result contains a 1000 values and limit is set to 10 and offset is set to 705, then values 706
                 through 715 are displayed in the results. This parameter is also used for pagination of the
                 results. Optional; an integer of at least 0.
+            idempotency_key: Optional; 1 to 255 printable ASCII characters. Repeating the call with the same
+                key never sends a second request to Plivo: it answers the first call's outcome.
 
         Returns:
             Plivo's JSON answer as a dict (``{}`` when Plivo answers with no body).
@@ -2017,12 +2302,14 @@ class SyncBlockMethods:
                 "limit": limit,
                 "offset": offset,
             },
+            idempotency_key=idempotency_key,
         )
 
     def get_single_recording(
         self,
         *,
         recording_id: str,
+        idempotency_key: str | None = None,
     ) -> dict[str, Any]:
         """The following API is used to retrieve a specific recording based on the recordingId.
 
@@ -2030,6 +2317,8 @@ class SyncBlockMethods:
 
         Args:
             recording_id: Valid recordingId. Required; a string.
+            idempotency_key: Optional; 1 to 255 printable ASCII characters. Repeating the call with the same
+                key never sends a second request to Plivo: it answers the first call's outcome.
 
         Returns:
             Plivo's JSON answer as a dict (``{}`` when Plivo answers with no body).
@@ -2039,12 +2328,14 @@ class SyncBlockMethods:
             {
                 "recordingId": recording_id,
             },
+            idempotency_key=idempotency_key,
         )
 
     def delete_recording(
         self,
         *,
         recording_id: str,
+        idempotency_key: str | None = None,
     ) -> dict[str, Any]:
         """This API lets you delete a recording from your Plivo account using the recording ID.
 
@@ -2052,6 +2343,8 @@ class SyncBlockMethods:
 
         Args:
             recording_id: Valid recordingId. Required; a string.
+            idempotency_key: Optional; 1 to 255 printable ASCII characters. Repeating the call with the same
+                key never sends a second request to Plivo: it answers the first call's outcome.
 
         Returns:
             Plivo's JSON answer as a dict (``{}`` when Plivo answers with no body).
@@ -2061,6 +2354,7 @@ class SyncBlockMethods:
             {
                 "recordingId": recording_id,
             },
+            idempotency_key=idempotency_key,
         )
 
     def list_incoming_carriers(
@@ -2069,6 +2363,7 @@ class SyncBlockMethods:
         name: str | None = None,
         limit: int | str | None = None,
         offset: int | str | None = None,
+        idempotency_key: str | None = None,
     ) -> dict[str, Any]:
         """This API will list all incoming carrier registered with you account on Plivo.
 
@@ -2085,6 +2380,8 @@ class SyncBlockMethods:
                 result contains a 1000 values and limit is set to 10 and offset is set to 705, then values 706
                 through 715 are displayed in the results. This parameter is also used for pagination of the
                 results. Optional; an integer of at least 0.
+            idempotency_key: Optional; 1 to 255 printable ASCII characters. Repeating the call with the same
+                key never sends a second request to Plivo: it answers the first call's outcome.
 
         Returns:
             Plivo's JSON answer as a dict (``{}`` when Plivo answers with no body).
@@ -2096,12 +2393,14 @@ class SyncBlockMethods:
                 "limit": limit,
                 "offset": offset,
             },
+            idempotency_key=idempotency_key,
         )
 
     def get_single_incoming_carrier(
         self,
         *,
         carrier_id: str,
+        idempotency_key: str | None = None,
     ) -> dict[str, Any]:
         """This API returns the details of an incoming carrier.
 
@@ -2109,6 +2408,8 @@ class SyncBlockMethods:
 
         Args:
             carrier_id: Valid carrierId. Required; a string.
+            idempotency_key: Optional; 1 to 255 printable ASCII characters. Repeating the call with the same
+                key never sends a second request to Plivo: it answers the first call's outcome.
 
         Returns:
             Plivo's JSON answer as a dict (``{}`` when Plivo answers with no body).
@@ -2118,6 +2419,7 @@ class SyncBlockMethods:
             {
                 "carrierId": carrier_id,
             },
+            idempotency_key=idempotency_key,
         )
 
     def add_incoming_carrier(
@@ -2125,6 +2427,7 @@ class SyncBlockMethods:
         *,
         name: str,
         ip_set: str | Sequence[str],
+        idempotency_key: str | None = None,
     ) -> dict[str, Any]:
         """This API lets you add a new incoming carrier to your Plivo account.
 
@@ -2137,6 +2440,8 @@ class SyncBlockMethods:
                 Plivo. This list will be used by Plivo to allow incoming call traffic into Plivo's servers. If
                 calls come from an IP outside of this list, Plivo will not accept the call. Required; an IP
                 address, several separated by ','.
+            idempotency_key: Optional; 1 to 255 printable ASCII characters. Repeating the call with the same
+                key never sends a second request to Plivo: it answers the first call's outcome.
 
         Returns:
             Plivo's JSON answer as a dict (``{}`` when Plivo answers with no body).
@@ -2147,6 +2452,7 @@ class SyncBlockMethods:
                 "name": name,
                 "ipSet": ip_set,
             },
+            idempotency_key=idempotency_key,
         )
 
     def update_incoming_carrier(
@@ -2155,6 +2461,7 @@ class SyncBlockMethods:
         carrier_id: str,
         name: str | None = None,
         ip_set: str | Sequence[str] | None = None,
+        idempotency_key: str | None = None,
     ) -> dict[str, Any]:
         """This API lets you modify an existing incoming carrier set up on your account.
 
@@ -2168,6 +2475,8 @@ class SyncBlockMethods:
                 Plivo. This list will be used by Plivo to allow incoming call traffic into Plivo's servers. If
                 calls come from an IP outside of this list, Plivo will not accept the call. Optional; an IP
                 address, several separated by ','.
+            idempotency_key: Optional; 1 to 255 printable ASCII characters. Repeating the call with the same
+                key never sends a second request to Plivo: it answers the first call's outcome.
 
         Returns:
             Plivo's JSON answer as a dict (``{}`` when Plivo answers with no body).
@@ -2179,12 +2488,14 @@ class SyncBlockMethods:
                 "name": name,
                 "ipSet": ip_set,
             },
+            idempotency_key=idempotency_key,
         )
 
     def remove_incoming_carrier(
         self,
         *,
         carrier_id: str,
+        idempotency_key: str | None = None,
     ) -> dict[str, Any]:
         """This API lets you remove an incoming carrier added to your account. Please note that removing a
         carrier will result in all numbers associated with the carrier to be deleted.
@@ -2193,6 +2504,8 @@ class SyncBlockMethods:
 
         Args:
             carrier_id: Valid carrierId. Required; a string.
+            idempotency_key: Optional; 1 to 255 printable ASCII characters. Repeating the call with the same
+                key never sends a second request to Plivo: it answers the first call's outcome.
 
         Returns:
             Plivo's JSON answer as a dict (``{}`` when Plivo answers with no body).
@@ -2202,6 +2515,7 @@ class SyncBlockMethods:
             {
                 "carrierId": carrier_id,
             },
+            idempotency_key=idempotency_key,
         )
 
 
@@ -2210,19 +2524,33 @@ class AsyncBlockMethods:
 
     if TYPE_CHECKING:
 
-        async def call_block(self, block: str, args: Mapping[str, Any], /) -> dict[str, Any]: ...
+        async def call_block(
+            self, block: str, args: Mapping[str, Any], /, *, idempotency_key: str | None = None
+        ) -> dict[str, Any]: ...
 
-    async def get_account_details(self) -> dict[str, Any]:
+    async def get_account_details(
+        self,
+        *,
+        idempotency_key: str | None = None,
+    ) -> dict[str, Any]:
         """You can call this API to retrieve details like email address, cash credits, postal address, auto
         recharge settings, etc which is associated with your Plivo account. Returns an object representing
         your Plivo account.
 
         Plivo: ``GET /v1/Account/{auth_id}/``.
 
+        Args:
+            idempotency_key: Optional; 1 to 255 printable ASCII characters. Repeating the call with the same
+                key never sends a second request to Plivo: it answers the first call's outcome.
+
         Returns:
             Plivo's JSON answer as a dict (``{}`` when Plivo answers with no body).
         """
-        return await self.call_block("getAccountDetails", {})
+        return await self.call_block(
+            "getAccountDetails",
+            {},
+            idempotency_key=idempotency_key,
+        )
 
     async def update_account(
         self,
@@ -2230,6 +2558,7 @@ class AsyncBlockMethods:
         name: str | None = None,
         city: str | None = None,
         address: str | None = None,
+        idempotency_key: str | None = None,
     ) -> dict[str, Any]:
         """If you would like to modify your account details, you could do so with this API. You can make
         changes to the name, city and the address fields.
@@ -2240,6 +2569,8 @@ class AsyncBlockMethods:
             name: Name of the account holder or business. Optional; a string.
             city: City of the account holder. Optional; a string.
             address: Address of the account holder. Optional; a string.
+            idempotency_key: Optional; 1 to 255 printable ASCII characters. Repeating the call with the same
+                key never sends a second request to Plivo: it answers the first call's outcome.
 
         Returns:
             Plivo's JSON answer as a dict (``{}`` when Plivo answers with no body).
@@ -2251,6 +2582,7 @@ class AsyncBlockMethods:
                 "city": city,
                 "address": address,
             },
+            idempotency_key=idempotency_key,
         )
 
     async def create_subaccount(
@@ -2258,6 +2590,7 @@ class AsyncBlockMethods:
         *,
         name: str,
         enabled: bool | str | None = None,
+        idempotency_key: str | None = None,
     ) -> dict[str, Any]:
         """A subaccount is an account that is owned by a parent account. Using a subaccount makes it easier to
         segment, manage, and keep track of the account usages of each user independently.
@@ -2268,6 +2601,8 @@ class AsyncBlockMethods:
             name: Name of the subaccount. Required; a string.
             enabled: Specify if the subaccount should be enabled or not. Takes a value of True or False.
                 Defaults to False. Optional; true or false.
+            idempotency_key: Optional; 1 to 255 printable ASCII characters. Repeating the call with the same
+                key never sends a second request to Plivo: it answers the first call's outcome.
 
         Returns:
             Plivo's JSON answer as a dict (``{}`` when Plivo answers with no body).
@@ -2278,6 +2613,7 @@ class AsyncBlockMethods:
                 "name": name,
                 "enabled": enabled,
             },
+            idempotency_key=idempotency_key,
         )
 
     async def update_subaccount(
@@ -2286,6 +2622,7 @@ class AsyncBlockMethods:
         subauth_id: str,
         name: str,
         enabled: bool | str | None = None,
+        idempotency_key: str | None = None,
     ) -> dict[str, Any]:
         """If you would like to modify your subaccount, you could do so with this API. You can make changes to
         the name of the subaccount and specify whether to enable or disable it.
@@ -2297,6 +2634,8 @@ class AsyncBlockMethods:
             name: Name of the subaccount. Required; a string.
             enabled: Specify if the subaccount should be enabled or not. Takes a value of True or False.
                 Defaults to False. Optional; true or false.
+            idempotency_key: Optional; 1 to 255 printable ASCII characters. Repeating the call with the same
+                key never sends a second request to Plivo: it answers the first call's outcome.
 
         Returns:
             Plivo's JSON answer as a dict (``{}`` when Plivo answers with no body).
@@ -2308,12 +2647,14 @@ class AsyncBlockMethods:
                 "name": name,
                 "enabled": enabled,
             },
+            idempotency_key=idempotency_key,
         )
 
     async def get_single_subaccount(
         self,
         *,
         subauth_id: str,
+        idempotency_key: str | None = None,
     ) -> dict[str, Any]:
         """You can call this API to retrieve details of a subaccount like auth_id, auth_token, etc. Returns an
         object representing your Plivo subaccount.
@@ -2322,6 +2663,8 @@ class AsyncBlockMethods:
 
         Args:
             subauth_id: Valid subauthId. Required; a subaccount auth_id (SA followed by 18 letters or digits).
+            idempotency_key: Optional; 1 to 255 printable ASCII characters. Repeating the call with the same
+                key never sends a second request to Plivo: it answers the first call's outcome.
 
         Returns:
             Plivo's JSON answer as a dict (``{}`` when Plivo answers with no body).
@@ -2331,6 +2674,7 @@ class AsyncBlockMethods:
             {
                 "subauthId": subauth_id,
             },
+            idempotency_key=idempotency_key,
         )
 
     async def get_subaccounts(
@@ -2338,6 +2682,7 @@ class AsyncBlockMethods:
         *,
         offset: int | str | None = None,
         limit: int | str | None = None,
+        idempotency_key: str | None = None,
     ) -> dict[str, Any]:
         """You can get details of all subaccounts associated with your main Plivo account. We return a list of
         all subaccounts.
@@ -2352,6 +2697,8 @@ class AsyncBlockMethods:
                 results. Optional; an integer of at least 0.
             limit: Used to display the number of results per page. The maximum number of results that can be
                 fetched is 20. Optional; an integer from 1 to 20.
+            idempotency_key: Optional; 1 to 255 printable ASCII characters. Repeating the call with the same
+                key never sends a second request to Plivo: it answers the first call's outcome.
 
         Returns:
             Plivo's JSON answer as a dict (``{}`` when Plivo answers with no body).
@@ -2362,12 +2709,14 @@ class AsyncBlockMethods:
                 "offset": offset,
                 "limit": limit,
             },
+            idempotency_key=idempotency_key,
         )
 
     async def delete_subaccount(
         self,
         *,
         subauth_id: str,
+        idempotency_key: str | None = None,
     ) -> dict[str, Any]:
         """You can delete a subaccount with this API. This API would delete the subaccount and associate all
         Number, Endpoints and Applications (which are linked to the subaccount) to the main Plivo account.
@@ -2376,6 +2725,8 @@ class AsyncBlockMethods:
 
         Args:
             subauth_id: Valid subauthId. Required; a subaccount auth_id (SA followed by 18 letters or digits).
+            idempotency_key: Optional; 1 to 255 printable ASCII characters. Repeating the call with the same
+                key never sends a second request to Plivo: it answers the first call's outcome.
 
         Returns:
             Plivo's JSON answer as a dict (``{}`` when Plivo answers with no body).
@@ -2385,6 +2736,7 @@ class AsyncBlockMethods:
             {
                 "subauthId": subauth_id,
             },
+            idempotency_key=idempotency_key,
         )
 
     async def create_application(
@@ -2402,6 +2754,7 @@ class AsyncBlockMethods:
         default_number_app: bool | str | None = None,
         default_endpoint_app: bool | str | None = None,
         subaccount: str | None = None,
+        idempotency_key: str | None = None,
     ) -> dict[str, Any]:
         """Create an application on Plivo by calling this API. Creating an application is usually the first
         step, after which you would attach this application either to a number or an endpoint.
@@ -2432,6 +2785,8 @@ class AsyncBlockMethods:
                 endpoints, which don't have an app_id, point to this application. Optional; true or false.
             subaccount: Id of the subaccount, in case only subaccount applications are needed. Optional; a
                 subaccount auth_id (SA followed by 18 letters or digits).
+            idempotency_key: Optional; 1 to 255 printable ASCII characters. Repeating the call with the same
+                key never sends a second request to Plivo: it answers the first call's outcome.
 
         Returns:
             Plivo's JSON answer as a dict (``{}`` when Plivo answers with no body).
@@ -2452,6 +2807,7 @@ class AsyncBlockMethods:
                 "defaultEndpointApp": default_endpoint_app,
                 "subaccount": subaccount,
             },
+            idempotency_key=idempotency_key,
         )
 
     async def get_applications(
@@ -2460,6 +2816,7 @@ class AsyncBlockMethods:
         subaccount: str | None = None,
         limit: int | str | None = None,
         offset: int | str | None = None,
+        idempotency_key: str | None = None,
     ) -> dict[str, Any]:
         """This API is used to get details of all the application that have been created under your Plivo
         account.
@@ -2476,6 +2833,8 @@ class AsyncBlockMethods:
                 result contains a 1000 values and limit is set to 10 and offset is set to 705, then values 706
                 through 715 are displayed in the results. This parameter is also used for pagination of the
                 results. Optional; an integer of at least 0.
+            idempotency_key: Optional; 1 to 255 printable ASCII characters. Repeating the call with the same
+                key never sends a second request to Plivo: it answers the first call's outcome.
 
         Returns:
             Plivo's JSON answer as a dict (``{}`` when Plivo answers with no body).
@@ -2487,12 +2846,14 @@ class AsyncBlockMethods:
                 "limit": limit,
                 "offset": offset,
             },
+            idempotency_key=idempotency_key,
         )
 
     async def get_single_application(
         self,
         *,
         app_id: str,
+        idempotency_key: str | None = None,
     ) -> dict[str, Any]:
         """Get details of an particular application by passing the app_id. This API returns all the
         information linked with the application.
@@ -2501,6 +2862,8 @@ class AsyncBlockMethods:
 
         Args:
             app_id: Valid appId. Required; a string.
+            idempotency_key: Optional; 1 to 255 printable ASCII characters. Repeating the call with the same
+                key never sends a second request to Plivo: it answers the first call's outcome.
 
         Returns:
             Plivo's JSON answer as a dict (``{}`` when Plivo answers with no body).
@@ -2510,6 +2873,7 @@ class AsyncBlockMethods:
             {
                 "appId": app_id,
             },
+            idempotency_key=idempotency_key,
         )
 
     async def update_application(
@@ -2527,6 +2891,7 @@ class AsyncBlockMethods:
         default_number_app: bool | str | None = None,
         default_endpoint_app: bool | str | None = None,
         subaccount: str | None = None,
+        idempotency_key: str | None = None,
     ) -> dict[str, Any]:
         """Modify an application using this API.
 
@@ -2556,6 +2921,8 @@ class AsyncBlockMethods:
                 endpoints, which don't have an app_id, point to this application. Optional; true or false.
             subaccount: Id of the subaccount, in case only subaccount applications are needed. Optional; a
                 subaccount auth_id (SA followed by 18 letters or digits).
+            idempotency_key: Optional; 1 to 255 printable ASCII characters. Repeating the call with the same
+                key never sends a second request to Plivo: it answers the first call's outcome.
 
         Returns:
             Plivo's JSON answer as a dict (``{}`` when Plivo answers with no body).
@@ -2576,12 +2943,14 @@ class AsyncBlockMethods:
                 "defaultEndpointApp": default_endpoint_app,
                 "subaccount": subaccount,
             },
+            idempotency_key=idempotency_key,
         )
 
     async def delete_application(
         self,
         *,
         app_id: str,
+        idempotency_key: str | None = None,
     ) -> dict[str, Any]:
         """This API would delete the Plivo application. Use this API wisely, once an application is deleted,
         it cannot be retrived.
@@ -2590,6 +2959,8 @@ class AsyncBlockMethods:
 
         Args:
             app_id: Valid appId. Required; a string.
+            idempotency_key: Optional; 1 to 255 printable ASCII characters. Repeating the call with the same
+                key never sends a second request to Plivo: it answers the first call's outcome.
 
         Returns:
             Plivo's JSON answer as a dict (``{}`` when Plivo answers with no body).
@@ -2599,6 +2970,7 @@ class AsyncBlockMethods:
             {
                 "appId": app_id,
             },
+            idempotency_key=idempotency_key,
         )
 
     async def make_call(
@@ -2627,6 +2999,7 @@ class AsyncBlockMethods:
         ring_timeout: int | str | None = None,
         parent_call_uuid: str | None = None,
         error_if_parent_not_found: bool | str | None = None,
+        idempotency_key: str | None = None,
     ) -> dict[str, Any]:
         """The following API enables you to make a single call or bulk outbound calls to real phone(s) or SIP
         endpoint(s).
@@ -2707,6 +3080,8 @@ class AsyncBlockMethods:
             error_if_parent_not_found: if set to true and the parent_call_uuid cannot be found, the API
                 request would return an error. If set to false, the outbound call API request will be executed
                 even if the parent_call_uuid is not found. Defaults to false. Optional; true or false.
+            idempotency_key: Optional; 1 to 255 printable ASCII characters. Repeating the call with the same
+                key never sends a second request to Plivo: it answers the first call's outcome.
 
         Returns:
             Plivo's JSON answer as a dict (``{}`` when Plivo answers with no body).
@@ -2738,6 +3113,7 @@ class AsyncBlockMethods:
                 "parentCallUuid": parent_call_uuid,
                 "errorIfParentNotFound": error_if_parent_not_found,
             },
+            idempotency_key=idempotency_key,
         )
 
     async def get_calls_details(
@@ -2750,6 +3126,7 @@ class AsyncBlockMethods:
         end_time: str | None = None,
         limit: int | str | None = None,
         offset: int | str | None = None,
+        idempotency_key: str | None = None,
     ) -> dict[str, Any]:
         """The following API enables you to get information about all completed calls. The maximum number of
         results that can be fetched with a single API call is 20.
@@ -2774,6 +3151,8 @@ class AsyncBlockMethods:
                 result contains a 1000 values and limit is set to 10 and offset is set to 705, then values 706
                 through 715 are displayed in the results. This parameter is also used for pagination of the
                 results. Optional; an integer of at least 0.
+            idempotency_key: Optional; 1 to 255 printable ASCII characters. Repeating the call with the same
+                key never sends a second request to Plivo: it answers the first call's outcome.
 
         Returns:
             Plivo's JSON answer as a dict (``{}`` when Plivo answers with no body).
@@ -2789,12 +3168,14 @@ class AsyncBlockMethods:
                 "limit": limit,
                 "offset": offset,
             },
+            idempotency_key=idempotency_key,
         )
 
     async def get_single_call_details(
         self,
         *,
         call_uuid: str,
+        idempotency_key: str | None = None,
     ) -> dict[str, Any]:
         """The following API enables you to get information about all completed calls. The maximum number of
         results that can be fetched with a single API call is 20.
@@ -2803,6 +3184,8 @@ class AsyncBlockMethods:
 
         Args:
             call_uuid: Valid callUuid. Required; a string.
+            idempotency_key: Optional; 1 to 255 printable ASCII characters. Repeating the call with the same
+                key never sends a second request to Plivo: it answers the first call's outcome.
 
         Returns:
             Plivo's JSON answer as a dict (``{}`` when Plivo answers with no body).
@@ -2812,22 +3195,36 @@ class AsyncBlockMethods:
             {
                 "callUuid": call_uuid,
             },
+            idempotency_key=idempotency_key,
         )
 
-    async def get_live_calls(self) -> dict[str, Any]:
+    async def get_live_calls(
+        self,
+        *,
+        idempotency_key: str | None = None,
+    ) -> dict[str, Any]:
         """Get all current active calls made from an account.
 
         Plivo: ``GET /v1/Account/{auth_id}/Call/``.
 
+        Args:
+            idempotency_key: Optional; 1 to 255 printable ASCII characters. Repeating the call with the same
+                key never sends a second request to Plivo: it answers the first call's outcome.
+
         Returns:
             Plivo's JSON answer as a dict (``{}`` when Plivo answers with no body).
         """
-        return await self.call_block("getLiveCalls", {})
+        return await self.call_block(
+            "getLiveCalls",
+            {},
+            idempotency_key=idempotency_key,
+        )
 
     async def get_single_live_call_details(
         self,
         *,
         call_uuid: str,
+        idempotency_key: str | None = None,
     ) -> dict[str, Any]:
         """Get information on an active call.
 
@@ -2835,6 +3232,8 @@ class AsyncBlockMethods:
 
         Args:
             call_uuid: Valid callUuid. Required; a string.
+            idempotency_key: Optional; 1 to 255 printable ASCII characters. Repeating the call with the same
+                key never sends a second request to Plivo: it answers the first call's outcome.
 
         Returns:
             Plivo's JSON answer as a dict (``{}`` when Plivo answers with no body).
@@ -2844,12 +3243,14 @@ class AsyncBlockMethods:
             {
                 "callUuid": call_uuid,
             },
+            idempotency_key=idempotency_key,
         )
 
     async def hangup_single_call(
         self,
         *,
         call_uuid: str,
+        idempotency_key: str | None = None,
     ) -> dict[str, Any]:
         """Hangup an incoming or outgoing call.
 
@@ -2857,6 +3258,8 @@ class AsyncBlockMethods:
 
         Args:
             call_uuid: Valid callUuid. Required; a string.
+            idempotency_key: Optional; 1 to 255 printable ASCII characters. Repeating the call with the same
+                key never sends a second request to Plivo: it answers the first call's outcome.
 
         Returns:
             Plivo's JSON answer as a dict (``{}`` when Plivo answers with no body).
@@ -2866,17 +3269,30 @@ class AsyncBlockMethods:
             {
                 "callUuid": call_uuid,
             },
+            idempotency_key=idempotency_key,
         )
 
-    async def hangup_calls(self) -> dict[str, Any]:
+    async def hangup_calls(
+        self,
+        *,
+        idempotency_key: str | None = None,
+    ) -> dict[str, Any]:
         """Hangup all incoming or outgoing calls.
 
         Plivo: ``DELETE /v1/Account/{auth_id}/Call/``.
 
+        Args:
+            idempotency_key: Optional; 1 to 255 printable ASCII characters. Repeating the call with the same
+                key never sends a second request to Plivo: it answers the first call's outcome.
+
         Returns:
             Plivo's JSON answer as a dict (``{}`` when Plivo answers with no body).
         """
-        return await self.call_block("hangupCalls", {})
+        return await self.call_block(
+            "hangupCalls",
+            {},
+            idempotency_key=idempotency_key,
+        )
 
     async def transfer_call(
         self,
@@ -2887,6 +3303,7 @@ class AsyncBlockMethods:
         aleg_method: str | None = None,
         bleg_url: str | None = None,
         bleg_method: str | None = None,
+        idempotency_key: str | None = None,
     ) -> dict[str, Any]:
         """This API enables an in-progress or active call to a different URL and fetch and execute XML from a
         new URL. If the call (the A leg) is in a Dial, you can also transfer the other party (the B leg) at
@@ -2907,6 +3324,8 @@ class AsyncBlockMethods:
             bleg_url: URL to transfer for bridged leg, if legs is bleg or both, then bleg_url has to be
                 specified. Optional; an absolute http(s) URL.
             bleg_method: HTTP method to invoke bleg_url. Defaults to POST. Optional; one of GET, POST.
+            idempotency_key: Optional; 1 to 255 printable ASCII characters. Repeating the call with the same
+                key never sends a second request to Plivo: it answers the first call's outcome.
 
         Returns:
             Plivo's JSON answer as a dict (``{}`` when Plivo answers with no body).
@@ -2921,6 +3340,7 @@ class AsyncBlockMethods:
                 "blegUrl": bleg_url,
                 "blegMethod": bleg_method,
             },
+            idempotency_key=idempotency_key,
         )
 
     async def record_call(
@@ -2934,6 +3354,7 @@ class AsyncBlockMethods:
         transcription_method: str | None = None,
         callback_url: str | None = None,
         callback_method: str | None = None,
+        idempotency_key: str | None = None,
     ) -> dict[str, Any]:
         """Record a Call
 
@@ -2962,6 +3383,8 @@ class AsyncBlockMethods:
                 absolute http(s) URL.
             callback_method: The method which is used to invoke the callback_url URL. Defaults to POST.
                 Optional; one of GET, POST.
+            idempotency_key: Optional; 1 to 255 printable ASCII characters. Repeating the call with the same
+                key never sends a second request to Plivo: it answers the first call's outcome.
 
         Returns:
             Plivo's JSON answer as a dict (``{}`` when Plivo answers with no body).
@@ -2978,12 +3401,14 @@ class AsyncBlockMethods:
                 "callbackUrl": callback_url,
                 "callbackMethod": callback_method,
             },
+            idempotency_key=idempotency_key,
         )
 
     async def stop_call_recording(
         self,
         *,
         call_uuid: str,
+        idempotency_key: str | None = None,
     ) -> dict[str, Any]:
         """Stop Recording a Call
 
@@ -2991,6 +3416,8 @@ class AsyncBlockMethods:
 
         Args:
             call_uuid: Valid callUuid. Required; a string.
+            idempotency_key: Optional; 1 to 255 printable ASCII characters. Repeating the call with the same
+                key never sends a second request to Plivo: it answers the first call's outcome.
 
         Returns:
             Plivo's JSON answer as a dict (``{}`` when Plivo answers with no body).
@@ -3000,6 +3427,7 @@ class AsyncBlockMethods:
             {
                 "callUuid": call_uuid,
             },
+            idempotency_key=idempotency_key,
         )
 
     async def play_music_file(
@@ -3011,6 +3439,7 @@ class AsyncBlockMethods:
         legs: str | None = None,
         loop: bool | str | None = None,
         mix: bool | str | None = None,
+        idempotency_key: str | None = None,
     ) -> dict[str, Any]:
         """Play a Music File
 
@@ -3027,6 +3456,8 @@ class AsyncBlockMethods:
                 legs of the call). Optional; one of aleg, bleg, both.
             loop: If set to true, the audio file will play indefinitely. Optional; true or false.
             mix: If set to true, sounds are mixed with current audio flow. Optional; true or false.
+            idempotency_key: Optional; 1 to 255 printable ASCII characters. Repeating the call with the same
+                key never sends a second request to Plivo: it answers the first call's outcome.
 
         Returns:
             Plivo's JSON answer as a dict (``{}`` when Plivo answers with no body).
@@ -3041,12 +3472,14 @@ class AsyncBlockMethods:
                 "loop": loop,
                 "mix": mix,
             },
+            idempotency_key=idempotency_key,
         )
 
     async def stop_playing_music_file(
         self,
         *,
         call_uuid: str,
+        idempotency_key: str | None = None,
     ) -> dict[str, Any]:
         """Stop Playing a Music File
 
@@ -3054,6 +3487,8 @@ class AsyncBlockMethods:
 
         Args:
             call_uuid: Valid callUuid. Required; a string.
+            idempotency_key: Optional; 1 to 255 printable ASCII characters. Repeating the call with the same
+                key never sends a second request to Plivo: it answers the first call's outcome.
 
         Returns:
             Plivo's JSON answer as a dict (``{}`` when Plivo answers with no body).
@@ -3063,6 +3498,7 @@ class AsyncBlockMethods:
             {
                 "callUuid": call_uuid,
             },
+            idempotency_key=idempotency_key,
         )
 
     async def play_text(
@@ -3075,6 +3511,7 @@ class AsyncBlockMethods:
         legs: str | None = None,
         loop: bool | str | None = None,
         mix: bool | str | None = None,
+        idempotency_key: str | None = None,
     ) -> dict[str, Any]:
         """The Speak API lets you play text asynchronously on a live call. These notifications can be useful
         when played during a live call, for example: ‘Please hold, while we transfer your call’ or ‘Your
@@ -3093,6 +3530,8 @@ class AsyncBlockMethods:
             loop: If set to true, the text will play indefinitely. Optional; true or false.
             mix: If set to true, the text audio will be mixed in with current call audio. Optional; true or
                 false.
+            idempotency_key: Optional; 1 to 255 printable ASCII characters. Repeating the call with the same
+                key never sends a second request to Plivo: it answers the first call's outcome.
 
         Returns:
             Plivo's JSON answer as a dict (``{}`` when Plivo answers with no body).
@@ -3108,12 +3547,14 @@ class AsyncBlockMethods:
                 "loop": loop,
                 "mix": mix,
             },
+            idempotency_key=idempotency_key,
         )
 
     async def stop_playing_text(
         self,
         *,
         call_uuid: str,
+        idempotency_key: str | None = None,
     ) -> dict[str, Any]:
         """You can asynchronously stop the text which is being played by the Speak API.
 
@@ -3121,6 +3562,8 @@ class AsyncBlockMethods:
 
         Args:
             call_uuid: Valid callUuid. Required; a string.
+            idempotency_key: Optional; 1 to 255 printable ASCII characters. Repeating the call with the same
+                key never sends a second request to Plivo: it answers the first call's outcome.
 
         Returns:
             Plivo's JSON answer as a dict (``{}`` when Plivo answers with no body).
@@ -3130,6 +3573,7 @@ class AsyncBlockMethods:
             {
                 "callUuid": call_uuid,
             },
+            idempotency_key=idempotency_key,
         )
 
     async def send_digits(
@@ -3138,6 +3582,7 @@ class AsyncBlockMethods:
         call_uuid: str,
         digits: str,
         leg: str | None = None,
+        idempotency_key: str | None = None,
     ) -> dict[str, Any]:
         """Send digits on a call
 
@@ -3149,6 +3594,8 @@ class AsyncBlockMethods:
                 @duration.
             leg: The leg to be used, can be aleg (the current call) or bleg (the other party in a Dial).
                 Defaults to aleg. Optional; one of aleg, bleg.
+            idempotency_key: Optional; 1 to 255 printable ASCII characters. Repeating the call with the same
+                key never sends a second request to Plivo: it answers the first call's outcome.
 
         Returns:
             Plivo's JSON answer as a dict (``{}`` when Plivo answers with no body).
@@ -3160,12 +3607,14 @@ class AsyncBlockMethods:
                 "digits": digits,
                 "leg": leg,
             },
+            idempotency_key=idempotency_key,
         )
 
     async def hangup_call_request(
         self,
         *,
         request_uuid: str,
+        idempotency_key: str | None = None,
     ) -> dict[str, Any]:
         """Hangup a Call Request
 
@@ -3173,6 +3622,8 @@ class AsyncBlockMethods:
 
         Args:
             request_uuid: valid requestUuid. Required; a string.
+            idempotency_key: Optional; 1 to 255 printable ASCII characters. Repeating the call with the same
+                key never sends a second request to Plivo: it answers the first call's outcome.
 
         Returns:
             Plivo's JSON answer as a dict (``{}`` when Plivo answers with no body).
@@ -3182,23 +3633,37 @@ class AsyncBlockMethods:
             {
                 "requestUuid": request_uuid,
             },
+            idempotency_key=idempotency_key,
         )
 
-    async def get_conferences(self) -> dict[str, Any]:
+    async def get_conferences(
+        self,
+        *,
+        idempotency_key: str | None = None,
+    ) -> dict[str, Any]:
         """Retrieves a list of all conferences which are active on your account. This API returns the names of
         all the ongoing conferences.
 
         Plivo: ``GET /v1/Account/{auth_id}/Conference/``.
 
+        Args:
+            idempotency_key: Optional; 1 to 255 printable ASCII characters. Repeating the call with the same
+                key never sends a second request to Plivo: it answers the first call's outcome.
+
         Returns:
             Plivo's JSON answer as a dict (``{}`` when Plivo answers with no body).
         """
-        return await self.call_block("getConferences", {})
+        return await self.call_block(
+            "getConferences",
+            {},
+            idempotency_key=idempotency_key,
+        )
 
     async def get_single_conference(
         self,
         *,
         conference_name: str,
+        idempotency_key: str | None = None,
     ) -> dict[str, Any]:
         """Retrieves the details of a particular conference.
 
@@ -3206,6 +3671,8 @@ class AsyncBlockMethods:
 
         Args:
             conference_name: Valid conferenceName. Required; a string.
+            idempotency_key: Optional; 1 to 255 printable ASCII characters. Repeating the call with the same
+                key never sends a second request to Plivo: it answers the first call's outcome.
 
         Returns:
             Plivo's JSON answer as a dict (``{}`` when Plivo answers with no body).
@@ -3215,22 +3682,36 @@ class AsyncBlockMethods:
             {
                 "conferenceName": conference_name,
             },
+            idempotency_key=idempotency_key,
         )
 
-    async def hangup_conferences(self) -> dict[str, Any]:
+    async def hangup_conferences(
+        self,
+        *,
+        idempotency_key: str | None = None,
+    ) -> dict[str, Any]:
         """This API lets you hangup all ongoing conferences running on your account.
 
         Plivo: ``DELETE /v1/Account/{auth_id}/Conference/``.
 
+        Args:
+            idempotency_key: Optional; 1 to 255 printable ASCII characters. Repeating the call with the same
+                key never sends a second request to Plivo: it answers the first call's outcome.
+
         Returns:
             Plivo's JSON answer as a dict (``{}`` when Plivo answers with no body).
         """
-        return await self.call_block("hangupConferences", {})
+        return await self.call_block(
+            "hangupConferences",
+            {},
+            idempotency_key=idempotency_key,
+        )
 
     async def hangup_single_conference(
         self,
         *,
         conference_name: str,
+        idempotency_key: str | None = None,
     ) -> dict[str, Any]:
         """This API lets you hangup a particular conference by using the conference name.
 
@@ -3238,6 +3719,8 @@ class AsyncBlockMethods:
 
         Args:
             conference_name: Valid conferenceName. Required; a string.
+            idempotency_key: Optional; 1 to 255 printable ASCII characters. Repeating the call with the same
+                key never sends a second request to Plivo: it answers the first call's outcome.
 
         Returns:
             Plivo's JSON answer as a dict (``{}`` when Plivo answers with no body).
@@ -3247,6 +3730,7 @@ class AsyncBlockMethods:
             {
                 "conferenceName": conference_name,
             },
+            idempotency_key=idempotency_key,
         )
 
     async def start_recording_conference(
@@ -3259,6 +3743,7 @@ class AsyncBlockMethods:
         transcription_method: str | None = None,
         callback_url: str | None = None,
         callback_method: str | None = None,
+        idempotency_key: str | None = None,
     ) -> dict[str, Any]:
         """This API lets you start recording a live conference.
 
@@ -3286,6 +3771,8 @@ class AsyncBlockMethods:
                 absolute http(s) URL.
             callback_method: The method which is used to invoke the callback_url URL. Defaults to POST.
                 Optional; one of GET, POST.
+            idempotency_key: Optional; 1 to 255 printable ASCII characters. Repeating the call with the same
+                key never sends a second request to Plivo: it answers the first call's outcome.
 
         Returns:
             Plivo's JSON answer as a dict (``{}`` when Plivo answers with no body).
@@ -3301,12 +3788,14 @@ class AsyncBlockMethods:
                 "callbackUrl": callback_url,
                 "callbackMethod": callback_method,
             },
+            idempotency_key=idempotency_key,
         )
 
     async def stop_recording_conference(
         self,
         *,
         conference_name: str,
+        idempotency_key: str | None = None,
     ) -> dict[str, Any]:
         """If the recording was initiated by the above Record API call, you could use this API call to stop
         recording the conference. This is useful when you don’t want to record certain parts of a conference
@@ -3316,6 +3805,8 @@ class AsyncBlockMethods:
 
         Args:
             conference_name: Valid conferenceName. Required; a string.
+            idempotency_key: Optional; 1 to 255 printable ASCII characters. Repeating the call with the same
+                key never sends a second request to Plivo: it answers the first call's outcome.
 
         Returns:
             Plivo's JSON answer as a dict (``{}`` when Plivo answers with no body).
@@ -3325,6 +3816,7 @@ class AsyncBlockMethods:
             {
                 "conferenceName": conference_name,
             },
+            idempotency_key=idempotency_key,
         )
 
     async def hangup_member(
@@ -3332,6 +3824,7 @@ class AsyncBlockMethods:
         *,
         conference_name: str,
         member_id: str,
+        idempotency_key: str | None = None,
     ) -> dict[str, Any]:
         """This API lets you kick a member out of a conference.
 
@@ -3340,6 +3833,8 @@ class AsyncBlockMethods:
         Args:
             conference_name: Valid conferenceName. Required; a string.
             member_id: Valid memberId. Required; a member id, several separated by commas, or all.
+            idempotency_key: Optional; 1 to 255 printable ASCII characters. Repeating the call with the same
+                key never sends a second request to Plivo: it answers the first call's outcome.
 
         Returns:
             Plivo's JSON answer as a dict (``{}`` when Plivo answers with no body).
@@ -3350,6 +3845,7 @@ class AsyncBlockMethods:
                 "conferenceName": conference_name,
                 "memberId": member_id,
             },
+            idempotency_key=idempotency_key,
         )
 
     async def kick_member(
@@ -3357,6 +3853,7 @@ class AsyncBlockMethods:
         *,
         conference_name: str,
         member_id: str,
+        idempotency_key: str | None = None,
     ) -> dict[str, Any]:
         """This API lets you kick a member out of a conference.
 
@@ -3365,6 +3862,8 @@ class AsyncBlockMethods:
         Args:
             conference_name: Valid conferenceName. Required; a string.
             member_id: Valid memberId. Required; a member id, several separated by commas, or all.
+            idempotency_key: Optional; 1 to 255 printable ASCII characters. Repeating the call with the same
+                key never sends a second request to Plivo: it answers the first call's outcome.
 
         Returns:
             Plivo's JSON answer as a dict (``{}`` when Plivo answers with no body).
@@ -3375,6 +3874,7 @@ class AsyncBlockMethods:
                 "conferenceName": conference_name,
                 "memberId": member_id,
             },
+            idempotency_key=idempotency_key,
         )
 
     async def mute_member(
@@ -3382,6 +3882,7 @@ class AsyncBlockMethods:
         *,
         conference_name: str,
         member_id: str,
+        idempotency_key: str | None = None,
     ) -> dict[str, Any]:
         """This API lets you mute members in a conference. When a member is muted, audio from their device
         will be muted and other members in the conference will not be able to hear the caller.
@@ -3391,6 +3892,8 @@ class AsyncBlockMethods:
         Args:
             conference_name: Valid conferenceName. Required; a string.
             member_id: Valid memberId. Required; a member id, several separated by commas, or all.
+            idempotency_key: Optional; 1 to 255 printable ASCII characters. Repeating the call with the same
+                key never sends a second request to Plivo: it answers the first call's outcome.
 
         Returns:
             Plivo's JSON answer as a dict (``{}`` when Plivo answers with no body).
@@ -3401,6 +3904,7 @@ class AsyncBlockMethods:
                 "conferenceName": conference_name,
                 "memberId": member_id,
             },
+            idempotency_key=idempotency_key,
         )
 
     async def unmute_member(
@@ -3408,6 +3912,7 @@ class AsyncBlockMethods:
         *,
         conference_name: str,
         member_id: str,
+        idempotency_key: str | None = None,
     ) -> dict[str, Any]:
         """This API lets you unmute members which have been muted by the Mute Member API.
 
@@ -3416,6 +3921,8 @@ class AsyncBlockMethods:
         Args:
             conference_name: Valid conferenceName. Required; a string.
             member_id: Valid memberId. Required; a member id, several separated by commas, or all.
+            idempotency_key: Optional; 1 to 255 printable ASCII characters. Repeating the call with the same
+                key never sends a second request to Plivo: it answers the first call's outcome.
 
         Returns:
             Plivo's JSON answer as a dict (``{}`` when Plivo answers with no body).
@@ -3426,6 +3933,7 @@ class AsyncBlockMethods:
                 "conferenceName": conference_name,
                 "memberId": member_id,
             },
+            idempotency_key=idempotency_key,
         )
 
     async def play_sound_to_member(
@@ -3434,6 +3942,7 @@ class AsyncBlockMethods:
         conference_name: str,
         member_id: str,
         url: str,
+        idempotency_key: str | None = None,
     ) -> dict[str, Any]:
         """This API lets you play a mp3 or a wav file to a member in the conference.
 
@@ -3443,6 +3952,8 @@ class AsyncBlockMethods:
             conference_name: Valid conferenceName. Required; a string.
             member_id: Valid memberId. Required; a member id, several separated by commas, or all.
             url: URL of the sound file to be played. Required; an absolute http(s) URL.
+            idempotency_key: Optional; 1 to 255 printable ASCII characters. Repeating the call with the same
+                key never sends a second request to Plivo: it answers the first call's outcome.
 
         Returns:
             Plivo's JSON answer as a dict (``{}`` when Plivo answers with no body).
@@ -3454,6 +3965,7 @@ class AsyncBlockMethods:
                 "memberId": member_id,
                 "url": url,
             },
+            idempotency_key=idempotency_key,
         )
 
     async def stop_playing_sound_to_member(
@@ -3461,6 +3973,7 @@ class AsyncBlockMethods:
         *,
         conference_name: str,
         member_id: str,
+        idempotency_key: str | None = None,
     ) -> dict[str, Any]:
         """This API will stop the file which is being played to a member initiated by the Play API
 
@@ -3469,6 +3982,8 @@ class AsyncBlockMethods:
         Args:
             conference_name: Valid conferenceName. Required; a string.
             member_id: Valid memberId. Required; a member id, several separated by commas, or all.
+            idempotency_key: Optional; 1 to 255 printable ASCII characters. Repeating the call with the same
+                key never sends a second request to Plivo: it answers the first call's outcome.
 
         Returns:
             Plivo's JSON answer as a dict (``{}`` when Plivo answers with no body).
@@ -3479,6 +3994,7 @@ class AsyncBlockMethods:
                 "conferenceName": conference_name,
                 "memberId": member_id,
             },
+            idempotency_key=idempotency_key,
         )
 
     async def play_text_to_member(
@@ -3489,6 +4005,7 @@ class AsyncBlockMethods:
         text: str,
         voice: str | None = None,
         language: str | None = None,
+        idempotency_key: str | None = None,
     ) -> dict[str, Any]:
         """This API will play text to a member in a conference.
 
@@ -3501,6 +4018,8 @@ class AsyncBlockMethods:
             voice: The voice to be used. Can be MAN or WOMAN. Defaults to WOMAN. Optional; one of MAN, WOMAN.
             language: The language to be used, see Supported voices and languages below. Defaults to en-US.
                 Optional; a string.
+            idempotency_key: Optional; 1 to 255 printable ASCII characters. Repeating the call with the same
+                key never sends a second request to Plivo: it answers the first call's outcome.
 
         Returns:
             Plivo's JSON answer as a dict (``{}`` when Plivo answers with no body).
@@ -3514,6 +4033,7 @@ class AsyncBlockMethods:
                 "voice": voice,
                 "language": language,
             },
+            idempotency_key=idempotency_key,
         )
 
     async def stop_playing_text_to_member(
@@ -3521,6 +4041,7 @@ class AsyncBlockMethods:
         *,
         conference_name: str,
         member_id: str,
+        idempotency_key: str | None = None,
     ) -> dict[str, Any]:
         """This API will stop playing text to a member in a conference which was initiated by the Play Text
         API
@@ -3530,6 +4051,8 @@ class AsyncBlockMethods:
         Args:
             conference_name: Valid conferenceName. Required; a string.
             member_id: Valid memberId. Required; a member id, several separated by commas, or all.
+            idempotency_key: Optional; 1 to 255 printable ASCII characters. Repeating the call with the same
+                key never sends a second request to Plivo: it answers the first call's outcome.
 
         Returns:
             Plivo's JSON answer as a dict (``{}`` when Plivo answers with no body).
@@ -3540,6 +4063,7 @@ class AsyncBlockMethods:
                 "conferenceName": conference_name,
                 "memberId": member_id,
             },
+            idempotency_key=idempotency_key,
         )
 
     async def make_member_deaf(
@@ -3547,6 +4071,7 @@ class AsyncBlockMethods:
         *,
         conference_name: str,
         member_id: str,
+        idempotency_key: str | None = None,
     ) -> dict[str, Any]:
         """This API lets you deaf a particular member. When this operation is made on a conference member, the
         member will not be able to hear any audio from the conference.
@@ -3556,6 +4081,8 @@ class AsyncBlockMethods:
         Args:
             conference_name: Valid conferenceName. Required; a string.
             member_id: Valid memberId. Required; a member id, several separated by commas, or all.
+            idempotency_key: Optional; 1 to 255 printable ASCII characters. Repeating the call with the same
+                key never sends a second request to Plivo: it answers the first call's outcome.
 
         Returns:
             Plivo's JSON answer as a dict (``{}`` when Plivo answers with no body).
@@ -3566,6 +4093,7 @@ class AsyncBlockMethods:
                 "conferenceName": conference_name,
                 "memberId": member_id,
             },
+            idempotency_key=idempotency_key,
         )
 
     async def enable_hearing_for_member(
@@ -3573,6 +4101,7 @@ class AsyncBlockMethods:
         *,
         conference_name: str,
         member_id: str,
+        idempotency_key: str | None = None,
     ) -> dict[str, Any]:
         """This API lets you un-deaf a member in a conference.
 
@@ -3581,6 +4110,8 @@ class AsyncBlockMethods:
         Args:
             conference_name: Valid conferenceName. Required; a string.
             member_id: Valid memberId. Required; a member id, several separated by commas, or all.
+            idempotency_key: Optional; 1 to 255 printable ASCII characters. Repeating the call with the same
+                key never sends a second request to Plivo: it answers the first call's outcome.
 
         Returns:
             Plivo's JSON answer as a dict (``{}`` when Plivo answers with no body).
@@ -3591,6 +4122,7 @@ class AsyncBlockMethods:
                 "conferenceName": conference_name,
                 "memberId": member_id,
             },
+            idempotency_key=idempotency_key,
         )
 
     async def create_endpoint(
@@ -3600,6 +4132,7 @@ class AsyncBlockMethods:
         password: str,
         alias: str,
         app_id: str | None = None,
+        idempotency_key: str | None = None,
     ) -> dict[str, Any]:
         """This API lets you create a new endpoint on Plivo.
 
@@ -3610,6 +4143,8 @@ class AsyncBlockMethods:
             password: The password for your endpoint username. Required; a string.
             alias: Alias for this endpoint. Required; a string.
             app_id: The app_id of the application that is to be attached to this endpoint. Optional; a string.
+            idempotency_key: Optional; 1 to 255 printable ASCII characters. Repeating the call with the same
+                key never sends a second request to Plivo: it answers the first call's outcome.
 
         Returns:
             Plivo's JSON answer as a dict (``{}`` when Plivo answers with no body).
@@ -3622,12 +4157,14 @@ class AsyncBlockMethods:
                 "alias": alias,
                 "appId": app_id,
             },
+            idempotency_key=idempotency_key,
         )
 
     async def get_single_endpoint(
         self,
         *,
         endpoint_id: str,
+        idempotency_key: str | None = None,
     ) -> dict[str, Any]:
         """This API lets you get details of a single endpoint on your account using the endpointId.
 
@@ -3635,6 +4172,8 @@ class AsyncBlockMethods:
 
         Args:
             endpoint_id: Valid endpointId. Required; a string.
+            idempotency_key: Optional; 1 to 255 printable ASCII characters. Repeating the call with the same
+                key never sends a second request to Plivo: it answers the first call's outcome.
 
         Returns:
             Plivo's JSON answer as a dict (``{}`` when Plivo answers with no body).
@@ -3644,6 +4183,7 @@ class AsyncBlockMethods:
             {
                 "endpointId": endpoint_id,
             },
+            idempotency_key=idempotency_key,
         )
 
     async def get_endpoints(
@@ -3651,6 +4191,7 @@ class AsyncBlockMethods:
         *,
         limit: int | str | None = None,
         offset: int | str | None = None,
+        idempotency_key: str | None = None,
     ) -> dict[str, Any]:
         """This API lets you get details of all endpoints. This is pretty useful in use-cases where you want
         statuses of your endpoints and whether they have been registered using a SIP client.
@@ -3663,6 +4204,8 @@ class AsyncBlockMethods:
                 fetched is 20. Optional; an integer from 1 to 20.
             offset: Denotes the number of value items by which the results should be offset. This parameter is
                 also used for pagination of the results. Optional; an integer of at least 0.
+            idempotency_key: Optional; 1 to 255 printable ASCII characters. Repeating the call with the same
+                key never sends a second request to Plivo: it answers the first call's outcome.
 
         Returns:
             Plivo's JSON answer as a dict (``{}`` when Plivo answers with no body).
@@ -3673,6 +4216,7 @@ class AsyncBlockMethods:
                 "limit": limit,
                 "offset": offset,
             },
+            idempotency_key=idempotency_key,
         )
 
     async def update_endpoint(
@@ -3682,6 +4226,7 @@ class AsyncBlockMethods:
         password: str | None = None,
         alias: str | None = None,
         app_id: str | None = None,
+        idempotency_key: str | None = None,
     ) -> dict[str, Any]:
         """This API lets you modify an endpoint’s password, alias or the application attached to it.
 
@@ -3692,6 +4237,8 @@ class AsyncBlockMethods:
             password: The password for your endpoint username. Optional; a string.
             alias: Alias for this endpoint. Optional; a string.
             app_id: The app_id of the application that is to be attached to this endpoint. Optional; a string.
+            idempotency_key: Optional; 1 to 255 printable ASCII characters. Repeating the call with the same
+                key never sends a second request to Plivo: it answers the first call's outcome.
 
         Returns:
             Plivo's JSON answer as a dict (``{}`` when Plivo answers with no body).
@@ -3704,12 +4251,14 @@ class AsyncBlockMethods:
                 "alias": alias,
                 "appId": app_id,
             },
+            idempotency_key=idempotency_key,
         )
 
     async def delete_endpoint(
         self,
         *,
         endpoint_id: str,
+        idempotency_key: str | None = None,
     ) -> dict[str, Any]:
         """This API lets you delete an endpoint. This operation cannot be undone.
 
@@ -3717,6 +4266,8 @@ class AsyncBlockMethods:
 
         Args:
             endpoint_id: Valid endpointId. Required; a string.
+            idempotency_key: Optional; 1 to 255 printable ASCII characters. Repeating the call with the same
+                key never sends a second request to Plivo: it answers the first call's outcome.
 
         Returns:
             Plivo's JSON answer as a dict (``{}`` when Plivo answers with no body).
@@ -3726,6 +4277,7 @@ class AsyncBlockMethods:
             {
                 "endpointId": endpoint_id,
             },
+            idempotency_key=idempotency_key,
         )
 
     async def send_message(
@@ -3738,6 +4290,7 @@ class AsyncBlockMethods:
         url: str | None = None,
         method: str | None = None,
         log: bool | str | None = None,
+        idempotency_key: str | None = None,
     ) -> dict[str, Any]:
         """This API enables you to send messages via Plivo’s SMS service. The API supports Unicode UTF-8
         encoded texts, so you can send messages in any language. The API also handles long SMS automatically
@@ -3778,6 +4331,8 @@ class AsyncBlockMethods:
             log: If set to false, the content of this message will not be logged on the Plivo infrastructure
                 and the dst value will be masked (e.g., 141XXXXX528). Default is set to true. Optional; true
                 or false.
+            idempotency_key: Optional; 1 to 255 printable ASCII characters. Repeating the call with the same
+                key never sends a second request to Plivo: it answers the first call's outcome.
 
         Returns:
             Plivo's JSON answer as a dict (``{}`` when Plivo answers with no body).
@@ -3793,6 +4348,7 @@ class AsyncBlockMethods:
                 "method": method,
                 "log": log,
             },
+            idempotency_key=idempotency_key,
         )
 
     async def get_messages(
@@ -3805,6 +4361,7 @@ class AsyncBlockMethods:
         limit: int | str | None = None,
         offset: int | str | None = None,
         error_code: int | str | None = None,
+        idempotency_key: str | None = None,
     ) -> dict[str, Any]:
         """Get Details of All Messages
 
@@ -3830,6 +4387,8 @@ class AsyncBlockMethods:
                 results. Optional; an integer of at least 0.
             error_code: Delivery Response code returned by the carrier attempting the delivery. See Supported
                 error codes below. Optional; an integer of at least 0.
+            idempotency_key: Optional; 1 to 255 printable ASCII characters. Repeating the call with the same
+                key never sends a second request to Plivo: it answers the first call's outcome.
 
         Returns:
             Plivo's JSON answer as a dict (``{}`` when Plivo answers with no body).
@@ -3845,12 +4404,14 @@ class AsyncBlockMethods:
                 "offset": offset,
                 "errorCode": error_code,
             },
+            idempotency_key=idempotency_key,
         )
 
     async def get_single_message(
         self,
         *,
         message_uuid: str,
+        idempotency_key: str | None = None,
     ) -> dict[str, Any]:
         """Get Details of a Single Message
 
@@ -3858,6 +4419,8 @@ class AsyncBlockMethods:
 
         Args:
             message_uuid: Valid messageUuid. Required; a string.
+            idempotency_key: Optional; 1 to 255 printable ASCII characters. Repeating the call with the same
+                key never sends a second request to Plivo: it answers the first call's outcome.
 
         Returns:
             Plivo's JSON answer as a dict (``{}`` when Plivo answers with no body).
@@ -3867,6 +4430,7 @@ class AsyncBlockMethods:
             {
                 "messageUuid": message_uuid,
             },
+            idempotency_key=idempotency_key,
         )
 
     async def get_rented_numbers(
@@ -3879,6 +4443,7 @@ class AsyncBlockMethods:
         services: str | Sequence[str] | None = None,
         limit: int | str | None = None,
         offset: int | str | None = None,
+        idempotency_key: str | None = None,
     ) -> dict[str, Any]:
         """This API lets you list of numbers rented on Plivo and numbers added to your account.
 
@@ -3908,6 +4473,8 @@ class AsyncBlockMethods:
                 result contains a 1000 values and limit is set to 10 and offset is set to 705, then values 706
                 through 715 are displayed in the results. This parameter is also used for pagination of the
                 results. Optional; an integer of at least 0.
+            idempotency_key: Optional; 1 to 255 printable ASCII characters. Repeating the call with the same
+                key never sends a second request to Plivo: it answers the first call's outcome.
 
         Returns:
             Plivo's JSON answer as a dict (``{}`` when Plivo answers with no body).
@@ -3923,12 +4490,14 @@ class AsyncBlockMethods:
                 "limit": limit,
                 "offset": offset,
             },
+            idempotency_key=idempotency_key,
         )
 
     async def get_rented_number(
         self,
         *,
         number: str,
+        idempotency_key: str | None = None,
     ) -> dict[str, Any]:
         """This API lets you get details of a single number on your Plivo account.
 
@@ -3936,6 +4505,8 @@ class AsyncBlockMethods:
 
         Args:
             number: number. Required; a phone number with country code, e.g. 14155551234.
+            idempotency_key: Optional; 1 to 255 printable ASCII characters. Repeating the call with the same
+                key never sends a second request to Plivo: it answers the first call's outcome.
 
         Returns:
             Plivo's JSON answer as a dict (``{}`` when Plivo answers with no body).
@@ -3945,6 +4516,7 @@ class AsyncBlockMethods:
             {
                 "number": number,
             },
+            idempotency_key=idempotency_key,
         )
 
     async def add_own_carrier_number(
@@ -3956,6 +4528,7 @@ class AsyncBlockMethods:
         number_type: str | None = None,
         app_id: str | None = None,
         subaccount: str | None = None,
+        idempotency_key: str | None = None,
     ) -> dict[str, Any]:
         """This API enables you to add a number of your own carrier.
 
@@ -3978,6 +4551,8 @@ class AsyncBlockMethods:
             subaccount: The auth_id of the subaccount to which this number should be added. This can only be
                 performed by a main account holder. Optional; a subaccount auth_id (SA followed by 18 letters
                 or digits).
+            idempotency_key: Optional; 1 to 255 printable ASCII characters. Repeating the call with the same
+                key never sends a second request to Plivo: it answers the first call's outcome.
 
         Returns:
             Plivo's JSON answer as a dict (``{}`` when Plivo answers with no body).
@@ -3992,6 +4567,7 @@ class AsyncBlockMethods:
                 "appId": app_id,
                 "subaccount": subaccount,
             },
+            idempotency_key=idempotency_key,
         )
 
     async def update_number(
@@ -4001,6 +4577,7 @@ class AsyncBlockMethods:
         app_id: str | None = None,
         subaccount: str | None = None,
         alias: str | None = None,
+        idempotency_key: str | None = None,
     ) -> dict[str, Any]:
         """This API enables you to change the application and subaccount associated with a number you rented.
 
@@ -4014,6 +4591,8 @@ class AsyncBlockMethods:
                 performed by a main account holder. Optional; a subaccount auth_id (SA followed by 18 letters
                 or digits).
             alias: The textual name given to the number. Optional; a string.
+            idempotency_key: Optional; 1 to 255 printable ASCII characters. Repeating the call with the same
+                key never sends a second request to Plivo: it answers the first call's outcome.
 
         Returns:
             Plivo's JSON answer as a dict (``{}`` when Plivo answers with no body).
@@ -4026,12 +4605,14 @@ class AsyncBlockMethods:
                 "subaccount": subaccount,
                 "alias": alias,
             },
+            idempotency_key=idempotency_key,
         )
 
     async def unrent_number(
         self,
         *,
         number: str,
+        idempotency_key: str | None = None,
     ) -> dict[str, Any]:
         """This API lets you unrent a number on Plivo. This operation cannot be undone.
 
@@ -4039,6 +4620,8 @@ class AsyncBlockMethods:
 
         Args:
             number: Valid number. Required; a phone number with country code, e.g. 14155551234.
+            idempotency_key: Optional; 1 to 255 printable ASCII characters. Repeating the call with the same
+                key never sends a second request to Plivo: it answers the first call's outcome.
 
         Returns:
             Plivo's JSON answer as a dict (``{}`` when Plivo answers with no body).
@@ -4048,6 +4631,7 @@ class AsyncBlockMethods:
             {
                 "number": number,
             },
+            idempotency_key=idempotency_key,
         )
 
     async def search_new_numbers(
@@ -4062,6 +4646,7 @@ class AsyncBlockMethods:
         rate_center: str | None = None,
         limit: int | str | None = None,
         offset: int | str | None = None,
+        idempotency_key: str | None = None,
     ) -> dict[str, Any]:
         """This API lets you search for fixed, mobile and tollfree numbers available on Plivo. Searches can be
         performed based on the country ISO, pattern, number type and region. We return a list of numbers which
@@ -4103,6 +4688,8 @@ class AsyncBlockMethods:
                 result contains a 1000 values and limit is set to 10 and offset is set to 705, then values 706
                 through 715 are displayed in the results. This parameter is also used for pagination of the
                 results. Optional; an integer of at least 0.
+            idempotency_key: Optional; 1 to 255 printable ASCII characters. Repeating the call with the same
+                key never sends a second request to Plivo: it answers the first call's outcome.
 
         Returns:
             Plivo's JSON answer as a dict (``{}`` when Plivo answers with no body).
@@ -4120,6 +4707,7 @@ class AsyncBlockMethods:
                 "limit": limit,
                 "offset": offset,
             },
+            idempotency_key=idempotency_key,
         )
 
     async def buy_number(
@@ -4127,6 +4715,7 @@ class AsyncBlockMethods:
         *,
         number: str,
         app_id: str | None = None,
+        idempotency_key: str | None = None,
     ) -> dict[str, Any]:
         """The number retrieved from the search above should be used as an input to buy the number.
 
@@ -4136,6 +4725,8 @@ class AsyncBlockMethods:
             number: Valid number. Required; a phone number with country code, e.g. 14155551234.
             app_id: The ID of the application that you want assigned to the Number. If not specified, then it
                 is assigned to the default application of the Account. Optional; a string.
+            idempotency_key: Optional; 1 to 255 printable ASCII characters. Repeating the call with the same
+                key never sends a second request to Plivo: it answers the first call's outcome.
 
         Returns:
             Plivo's JSON answer as a dict (``{}`` when Plivo answers with no body).
@@ -4146,12 +4737,14 @@ class AsyncBlockMethods:
                 "number": number,
                 "appId": app_id,
             },
+            idempotency_key=idempotency_key,
         )
 
     async def get_pricing(
         self,
         *,
         country_iso: str,
+        idempotency_key: str | None = None,
     ) -> dict[str, Any]:
         """The pricing API lets you retrieve a rates for a country for both inbound and outbound calls.
 
@@ -4160,6 +4753,8 @@ class AsyncBlockMethods:
         Args:
             country_iso: The 2 digit country ISO code. eg. US, GB, QA. Required; an ISO 3166-1 alpha-2 country
                 code, e.g. US.
+            idempotency_key: Optional; 1 to 255 printable ASCII characters. Repeating the call with the same
+                key never sends a second request to Plivo: it answers the first call's outcome.
 
         Returns:
             Plivo's JSON answer as a dict (``{}`` when Plivo answers with no body).
@@ -4169,6 +4764,7 @@ class AsyncBlockMethods:
             {
                 "countryIso": country_iso,
             },
+            idempotency_key=idempotency_key,
         )
 
     async def get_recordings(
@@ -4179,6 +4775,7 @@ class AsyncBlockMethods:
         call_uuid: str | None = None,
         limit: int | str | None = None,
         offset: int | str | None = None,
+        idempotency_key: str | None = None,
     ) -> dict[str, Any]:
         """List All Recordings
 
@@ -4198,6 +4795,8 @@ class AsyncBlockMethods:
                 result contains a 1000 values and limit is set to 10 and offset is set to 705, then values 706
                 through 715 are displayed in the results. This parameter is also used for pagination of the
                 results. Optional; an integer of at least 0.
+            idempotency_key: Optional; 1 to 255 printable ASCII characters. Repeating the call with the same
+                key never sends a second request to Plivo: it answers the first call's outcome.
 
         Returns:
             Plivo's JSON answer as a dict (``{}`` when Plivo answers with no body).
@@ -4211,12 +4810,14 @@ class AsyncBlockMethods:
                 "limit": limit,
                 "offset": offset,
             },
+            idempotency_key=idempotency_key,
         )
 
     async def get_single_recording(
         self,
         *,
         recording_id: str,
+        idempotency_key: str | None = None,
     ) -> dict[str, Any]:
         """The following API is used to retrieve a specific recording based on the recordingId.
 
@@ -4224,6 +4825,8 @@ class AsyncBlockMethods:
 
         Args:
             recording_id: Valid recordingId. Required; a string.
+            idempotency_key: Optional; 1 to 255 printable ASCII characters. Repeating the call with the same
+                key never sends a second request to Plivo: it answers the first call's outcome.
 
         Returns:
             Plivo's JSON answer as a dict (``{}`` when Plivo answers with no body).
@@ -4233,12 +4836,14 @@ class AsyncBlockMethods:
             {
                 "recordingId": recording_id,
             },
+            idempotency_key=idempotency_key,
         )
 
     async def delete_recording(
         self,
         *,
         recording_id: str,
+        idempotency_key: str | None = None,
     ) -> dict[str, Any]:
         """This API lets you delete a recording from your Plivo account using the recording ID.
 
@@ -4246,6 +4851,8 @@ class AsyncBlockMethods:
 
         Args:
             recording_id: Valid recordingId. Required; a string.
+            idempotency_key: Optional; 1 to 255 printable ASCII characters. Repeating the call with the same
+                key never sends a second request to Plivo: it answers the first call's outcome.
 
         Returns:
             Plivo's JSON answer as a dict (``{}`` when Plivo answers with no body).
@@ -4255,6 +4862,7 @@ class AsyncBlockMethods:
             {
                 "recordingId": recording_id,
             },
+            idempotency_key=idempotency_key,
         )
 
     async def list_incoming_carriers(
@@ -4263,6 +4871,7 @@ class AsyncBlockMethods:
         name: str | None = None,
         limit: int | str | None = None,
         offset: int | str | None = None,
+        idempotency_key: str | None = None,
     ) -> dict[str, Any]:
         """This API will list all incoming carrier registered with you account on Plivo.
 
@@ -4279,6 +4888,8 @@ class AsyncBlockMethods:
                 result contains a 1000 values and limit is set to 10 and offset is set to 705, then values 706
                 through 715 are displayed in the results. This parameter is also used for pagination of the
                 results. Optional; an integer of at least 0.
+            idempotency_key: Optional; 1 to 255 printable ASCII characters. Repeating the call with the same
+                key never sends a second request to Plivo: it answers the first call's outcome.
 
         Returns:
             Plivo's JSON answer as a dict (``{}`` when Plivo answers with no body).
@@ -4290,12 +4901,14 @@ class AsyncBlockMethods:
                 "limit": limit,
                 "offset": offset,
             },
+            idempotency_key=idempotency_key,
         )
 
     async def get_single_incoming_carrier(
         self,
         *,
         carrier_id: str,
+        idempotency_key: str | None = None,
     ) -> dict[str, Any]:
         """This API returns the details of an incoming carrier.
 
@@ -4303,6 +4916,8 @@ class AsyncBlockMethods:
 
         Args:
             carrier_id: Valid carrierId. Required; a string.
+            idempotency_key: Optional; 1 to 255 printable ASCII characters. Repeating the call with the same
+                key never sends a second request to Plivo: it answers the first call's outcome.
 
         Returns:
             Plivo's JSON answer as a dict (``{}`` when Plivo answers with no body).
@@ -4312,6 +4927,7 @@ class AsyncBlockMethods:
             {
                 "carrierId": carrier_id,
             },
+            idempotency_key=idempotency_key,
         )
 
     async def add_incoming_carrier(
@@ -4319,6 +4935,7 @@ class AsyncBlockMethods:
         *,
         name: str,
         ip_set: str | Sequence[str],
+        idempotency_key: str | None = None,
     ) -> dict[str, Any]:
         """This API lets you add a new incoming carrier to your Plivo account.
 
@@ -4331,6 +4948,8 @@ class AsyncBlockMethods:
                 Plivo. This list will be used by Plivo to allow incoming call traffic into Plivo's servers. If
                 calls come from an IP outside of this list, Plivo will not accept the call. Required; an IP
                 address, several separated by ','.
+            idempotency_key: Optional; 1 to 255 printable ASCII characters. Repeating the call with the same
+                key never sends a second request to Plivo: it answers the first call's outcome.
 
         Returns:
             Plivo's JSON answer as a dict (``{}`` when Plivo answers with no body).
@@ -4341,6 +4960,7 @@ class AsyncBlockMethods:
                 "name": name,
                 "ipSet": ip_set,
             },
+            idempotency_key=idempotency_key,
         )
 
     async def update_incoming_carrier(
@@ -4349,6 +4969,7 @@ class AsyncBlockMethods:
         carrier_id: str,
         name: str | None = None,
         ip_set: str | Sequence[str] | None = None,
+        idempotency_key: str | None = None,
     ) -> dict[str, Any]:
         """This API lets you modify an existing incoming carrier set up on your account.
 
@@ -4362,6 +4983,8 @@ class AsyncBlockMethods:
                 Plivo. This list will be used by Plivo to allow incoming call traffic into Plivo's servers. If
                 calls come from an IP outside of this list, Plivo will not accept the call. Optional; an IP
                 address, several separated by ','.
+            idempotency_key: Optional; 1 to 255 printable ASCII characters. Repeating the call with the same
+                key never sends a second request to Plivo: it answers the first call's outcome.
 
         Returns:
             Plivo's JSON answer as a dict (``{}`` when Plivo answers with no body).
@@ -4373,12 +4996,14 @@ class AsyncBlockMethods:
                 "name": name,
                 "ipSet": ip_set,
             },
+            idempotency_key=idempotency_key,
         )
 
     async def remove_incoming_carrier(
         self,
         *,
         carrier_id: str,
+        idempotency_key: str | None = None,
     ) -> dict[str, Any]:
         """This API lets you remove an incoming carrier added to your account. Please note that removing a
         carrier will result in all numbers associated with the carrier to be deleted.
@@ -4387,6 +5012,8 @@ class AsyncBlockMethods:
 
         Args:
             carrier_id: Valid carrierId. Required; a string.
+            idempotency_key: Optional; 1 to 255 printable ASCII characters. Repeating the call with the same
+                key never sends a second request to Plivo: it answers the first call's outcome.
 
         Returns:
             Plivo's JSON answer as a dict (``{}`` when Plivo answers with no body).
@@ -4396,4 +5023,5 @@ class AsyncBlockMethods:
             {
                 "carrierId": carrier_id,
             },
+            idempotency_key=idempotency_key,
         )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable, Iterator, Mapping
 from types import TracebackType
@@ -13,13 +14,28 @@ from plivo_blocks.client._base import BaseClient
 from plivo_blocks.client._core import (
     DEFAULT_MAX_RETRIES,
     DEFAULT_TIMEOUT,
+    AttemptObserver,
     ClientCore,
     Outcome,
     PageWalk,
     PlannedCall,
 )
 from plivo_blocks.client._generated import SyncBlockMethods
-from plivo_blocks.errors import ConfigurationError
+from plivo_blocks.client.idempotency import (
+    DEFAULT_TTL,
+    DEFAULT_WAIT,
+    UNKNOWN_OUTCOME,
+    KeyStore,
+    KeyTicket,
+    MemoryKeyStore,
+    check_key,
+    encode_outcome,
+    never_sent,
+    wait_schedule,
+)
+from plivo_blocks.errors import ConfigurationError, IdempotencyError
+
+logger = logging.getLogger("plivo_blocks.client")
 
 
 class Client(SyncBlockMethods, BaseClient):
@@ -36,6 +52,12 @@ class Client(SyncBlockMethods, BaseClient):
     lets you bring your own :class:`httpx.Client`; it is then yours to close. ``sleep`` is
     how the client waits between attempts (tests inject one that records the delay).
 
+    Every block method takes ``idempotency_key=``: the call then sends at most one request to Plivo
+    however often it is repeated with that key (see :mod:`plivo_blocks.client.idempotency`). Keys
+    live in ``idempotency_store`` (default: this client's memory) for ``idempotency_ttl`` seconds;
+    a repeat waits up to ``idempotency_wait`` seconds for a first call still in flight.
+    ``on_attempt`` is told about every attempt (block, status, seconds, retrying).
+
     Use it as a context manager, or call :meth:`close`.
     """
 
@@ -49,13 +71,25 @@ class Client(SyncBlockMethods, BaseClient):
         max_retries: int = DEFAULT_MAX_RETRIES,
         http_client: httpx.Client | None = None,
         sleep: Callable[[float], None] = time.sleep,
+        idempotency_store: KeyStore | None = None,
+        idempotency_wait: float = DEFAULT_WAIT,
+        idempotency_ttl: float = DEFAULT_TTL,
+        on_attempt: AttemptObserver | None = None,
     ) -> None:
         self._core = ClientCore.configure(
-            auth_id, auth_token, base_url=base_url, timeout=timeout, max_retries=max_retries
+            auth_id,
+            auth_token,
+            base_url=base_url,
+            timeout=timeout,
+            max_retries=max_retries,
+            on_attempt=on_attempt,
         )
         self._http = http_client if http_client is not None else httpx.Client(timeout=self._core.timeout)
         self._owns_http = http_client is None
         self._sleep = sleep
+        self._keys: KeyStore = idempotency_store if idempotency_store is not None else MemoryKeyStore()
+        self._key_wait = idempotency_wait
+        self._key_ttl = idempotency_ttl
 
     def with_credentials(self, auth_id: str, auth_token: str) -> Client:
         """A view of this client for another account: same pool and settings, other credentials.
@@ -67,21 +101,37 @@ class Client(SyncBlockMethods, BaseClient):
         view._http = self._http
         view._owns_http = False
         view._sleep = self._sleep
+        view._keys, view._key_wait, view._key_ttl = self._keys, self._key_wait, self._key_ttl
         return view
 
     # -- calling blocks --------------------------------------------------------------------------
 
-    def call(self, block: str, /, **args: Any) -> dict[str, Any]:
+    def call(self, block: str, /, *, idempotency_key: str | None = None, **args: Any) -> dict[str, Any]:
         """Run ``block`` (``"sendMessage"``, ``"send_message"`` or ``"Plivo.sendMessage"``) with
         camelCase arguments as in the catalog, and answer Plivo's JSON (``{}`` for an empty answer).
 
         Arguments are validated before anything is sent: a ValidationError means no request left.
+        With ``idempotency_key``, repeating the call never sends a second request to Plivo.
         """
-        return self.call_block(block, args)
+        return self.call_block(block, args, idempotency_key=idempotency_key)
 
-    def call_block(self, block: str, args: Mapping[str, Any]) -> dict[str, Any]:
+    def call_block(
+        self, block: str, args: Mapping[str, Any], *, idempotency_key: str | None = None
+    ) -> dict[str, Any]:
         """:meth:`call` with the arguments as a mapping."""
-        return self._execute(self._core.plan(block, args))
+        return self.call_block_outcome(block, args, idempotency_key=idempotency_key).unwrap()
+
+    def call_block_outcome(
+        self, block: str, args: Mapping[str, Any], *, idempotency_key: str | None = None
+    ) -> Outcome:
+        """:meth:`call_block`, answering an :class:`Outcome` (the result or the error, and whether it
+        was ``replayed`` from an earlier call with the same key) instead of raising Plivo's errors.
+        Errors raised before anything could be sent (validation, configuration, a key that cannot be
+        used) are still raised."""
+        call = self._core.plan(block, args)
+        if idempotency_key is None:
+            return self._attempts(call)
+        return self._keyed(call, check_key(call.block.name, idempotency_key))
 
     def paginate(self, block: str, /, **filters: Any) -> Iterator[dict[str, Any]]:
         """Every object of every page of a paginated list block, fetched lazily page by page.
@@ -96,6 +146,9 @@ class Client(SyncBlockMethods, BaseClient):
             yield from walk.advance(self._execute(walk.next_call))
 
     def _execute(self, call: PlannedCall) -> dict[str, Any]:
+        return self._attempts(call).unwrap()
+
+    def _attempts(self, call: PlannedCall) -> Outcome:
         credentials = self._core.require_credentials()
         if self._http.is_closed:
             raise ConfigurationError("this client is closed")
@@ -112,8 +165,50 @@ class Client(SyncBlockMethods, BaseClient):
             else:
                 outcome = self._core.after_response(call, response, attempt, time.perf_counter() - started)
             if outcome.retry_in is None:
-                return outcome.unwrap()
+                return outcome
             self._sleep(outcome.retry_in)
+
+    def _keyed(self, call: PlannedCall, key: str) -> Outcome:
+        """One call under an idempotency key: claim it, or replay what it stored, or wait for the
+        call holding it; then send, and store the outcome (or release the key if nothing left)."""
+        credentials = self._core.require_credentials()
+        if self._http.is_closed:
+            raise ConfigurationError("this client is closed")
+        ticket = KeyTicket.for_call(
+            call, credentials, key, lease=self._core.longest_call(), ttl=self._key_ttl
+        )
+        waited = 0.0
+        pauses = wait_schedule(self._key_wait)
+        while (record := self._keys.claim(ticket.scope, ticket.claim)) is not None:
+            replay = ticket.judge(record)
+            if replay is not None:
+                return replay
+            pause = next(pauses, None)
+            if pause is None:
+                raise ticket.in_use(waited)
+            time.sleep(pause)
+            waited += pause
+        owner = ticket.claim.owner
+        try:
+            outcome = self._attempts(call)
+        except BaseException:
+            # Interrupted (Ctrl-C, a bug) after the request may have left: never send it again.
+            self._settle(lambda: self._keys.finish(ticket.scope, owner, UNKNOWN_OUTCOME))
+            raise
+        if never_sent(outcome):
+            self._settle(lambda: self._keys.release(ticket.scope, owner))
+        else:
+            self._settle(lambda: self._keys.finish(ticket.scope, owner, encode_outcome(outcome)))
+        return outcome
+
+    @staticmethod
+    def _settle(action: Callable[[], None]) -> None:
+        # The call's outcome is the caller's whatever the store does; a store that fails here leaves
+        # the key in flight, so that its lease runs out into "outcome unknown", never a second send.
+        try:
+            action()
+        except IdempotencyError as exc:
+            logger.warning("could not record an idempotency key's outcome: %s", exc)
 
     # -- lifecycle -------------------------------------------------------------------------------
 

@@ -35,6 +35,8 @@ RESERVED = frozenset(
         "base_url",
         "timeout",
         "max_retries",
+        "idempotency_key",
+        "call_block_outcome",
     }
 )
 
@@ -75,6 +77,12 @@ from typing import TYPE_CHECKING, Any
 '''
 
 
+IDEMPOTENCY_DOC = (
+    "idempotency_key: Optional; 1 to 255 printable ASCII characters. Repeating the call with the same "
+    "key never sends a second request to Plivo: it answers the first call's outcome."
+)
+
+
 def annotation(arg: Arg) -> str:
     for value_type, text in _ANNOTATIONS:
         if isinstance(arg.type, value_type):
@@ -108,12 +116,12 @@ def docstring(block: Block) -> list[str]:
     lines += ["", f"{indent}Plivo: ``{block.method} /v1/Account/{{auth_id}}/{block.path}``."]
     if block.paginated:
         lines.append(f'{indent}A paginated list: ``paginate("{block.name}", ...)`` walks every page.')
-    if block.args:
-        lines += ["", f"{indent}Args:"]
-        for arg in block.args:
-            info = arg.info.rstrip(". ") + ". " if arg.info else ""
-            rule = f"{'Required' if arg.required else 'Optional'}; {arg.type.describe()}."
-            lines += _wrap(f"{parameter_name(arg)}: {info}{rule}", indent + "    ", indent + "        ")
+    lines += ["", f"{indent}Args:"]
+    for arg in block.args:
+        info = arg.info.rstrip(". ") + ". " if arg.info else ""
+        rule = f"{'Required' if arg.required else 'Optional'}; {arg.type.describe()}."
+        lines += _wrap(f"{parameter_name(arg)}: {info}{rule}", indent + "    ", indent + "        ")
+    lines += _wrap(IDEMPOTENCY_DOC, indent + "    ", indent + "        ")
     lines += [
         "",
         f"{indent}Returns:",
@@ -129,29 +137,29 @@ def method(block: Block, *, asynchronous: bool) -> list[str]:
         raise ValueError(f"block {block.name} would be the method {name}, which is reserved")
     parameters = [(parameter_name(arg), arg) for arg in block.args]
     names = [p for p, _ in parameters]
+    if "idempotency_key" in names:
+        raise ValueError(f"block {block.name}: an argument would shadow the idempotency_key parameter")
     if len(set(names)) != len(names):
         raise ValueError(f"block {block.name}: two arguments share a snake_case name")
     # Required parameters first (Python wants defaults last; they are keyword-only, so order is cosmetic).
     ordered = [p for p in parameters if p[1].required] + [p for p in parameters if not p[1].required]
     prefix = "async def" if asynchronous else "def"
     returns = "dict[str, Any]"
-    lines: list[str] = []
-    if ordered:
-        lines += [f"    {prefix} {name}(", "        self,", "        *,"]
-        for pname, arg in ordered:
-            default = "" if arg.required else " | None = None"
-            lines.append(f"        {pname}: {annotation(arg)}{default},")
-        lines.append(f"    ) -> {returns}:")
-    else:
-        lines.append(f"    {prefix} {name}(self) -> {returns}:")
+    lines: list[str] = [f"    {prefix} {name}(", "        self,", "        *,"]
+    for pname, arg in ordered:
+        default = "" if arg.required else " | None = None"
+        lines.append(f"        {pname}: {annotation(arg)}{default},")
+    lines += ["        idempotency_key: str | None = None,", f"    ) -> {returns}:"]
     lines += docstring(block)
     call = "await self.call_block" if asynchronous else "self.call_block"
+    lines += [f"        return {call}(", f'            "{block.name}",']
     if parameters:
-        lines += [f"        return {call}(", f'            "{block.name}",', "            {"]
+        lines.append("            {")
         lines += [f'                "{arg.name}": {pname},' for pname, arg in parameters]
-        lines += ["            },", "        )"]
+        lines.append("            },")
     else:
-        lines.append(f'        return {call}("{block.name}", {{}})')
+        lines.append("            {},")
+    lines += ["            idempotency_key=idempotency_key,", "        )"]
     return lines
 
 
@@ -167,7 +175,9 @@ def mixin(blocks: Iterable[Block], *, asynchronous: bool) -> list[str]:
         "",
         "    if TYPE_CHECKING:",
         "",
-        f"        {stub} call_block(self, block: str, args: Mapping[str, Any], /) -> dict[str, Any]: ...",
+        f"        {stub} call_block(",
+        "            self, block: str, args: Mapping[str, Any], /, *, idempotency_key: str | None = None",
+        "        ) -> dict[str, Any]: ...",
     ]
     for block in blocks:
         lines += ["", *method(block, asynchronous=asynchronous)]

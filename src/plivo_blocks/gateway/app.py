@@ -1,12 +1,12 @@
 """The gateway's ASGI application: the RapidAPI package protocol over the catalog and the client.
 
 Routes: ``GET /api/Plivo`` (metadata), ``POST /api/Plivo/<block>`` (run a block),
-``GET /openapi.json``, ``GET /docs``, ``GET /healthz``. Every answer is JSON except the docs page.
+``GET /openapi.json``, ``GET /docs``, ``GET /healthz``, ``GET /metrics``. Every answer is JSON
+except the docs page and the metrics.
 """
 
 from __future__ import annotations
 
-import builtins
 import hmac
 import json
 import logging
@@ -25,10 +25,14 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from plivo_blocks.catalog import Block, get_block
+from plivo_blocks.client.idempotency import check_key
 from plivo_blocks.errors import (
     APIError,
+    IdempotencyError,
+    IdempotencyKeyInUseError,
+    PacingLimitError,
+    PlivoTimeoutError,
     Problem,
-    TimeoutError,
     TransportError,
     UnknownBlockError,
     ValidationError,
@@ -37,6 +41,8 @@ from plivo_blocks.gateway import envelope
 from plivo_blocks.gateway.docs import render_docs
 from plivo_blocks.gateway.envelope import ErrorCode
 from plivo_blocks.gateway.metadata import PACKAGE, RENAME_ARG, build_metadata
+from plivo_blocks.gateway.metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
+from plivo_blocks.gateway.metrics import GatewayMetrics
 from plivo_blocks.gateway.openapi import build_openapi
 from plivo_blocks.gateway.settings import GatewaySettings
 
@@ -44,6 +50,7 @@ if TYPE_CHECKING:
     import httpx
 
     from plivo_blocks.client import AsyncClient
+    from plivo_blocks.gateway.state import GatewayStores
 
 LOG = logging.getLogger("plivo_blocks.gateway")
 ACCESS_LOG = logging.getLogger("plivo_blocks.gateway.access")
@@ -51,6 +58,8 @@ ACCESS_LOG = logging.getLogger("plivo_blocks.gateway.access")
 #: Scope key where the block handler leaves facts (block, outcome) for the access log.
 ACCESS_FACTS = "plivo_blocks.access"
 PROXY_SECRET_HEADER = b"x-rapidapi-proxy-secret"
+IDEMPOTENCY_HEADER = "idempotency-key"
+REPLAYED_HEADER = "Idempotent-Replayed"
 _MAX_CONTEXT_KEY = 256
 _MAX_CREDENTIAL = 256
 _MAX_ARGS = 100  # the largest block has about 25 arguments
@@ -80,13 +89,16 @@ class _BodyRefused(Exception):
 
 
 class GatewayState:
-    """What the app keeps between requests: its settings and one pooled client for all callers
-    (per request, ``with_credentials`` gives a view with the caller's credentials)."""
+    """What the app keeps between requests: its settings, its metrics, its state stores
+    (idempotency keys, pacing) and one pooled client for all callers (per request,
+    ``with_credentials`` gives a view with the caller's credentials)."""
 
     def __init__(self, settings: GatewaySettings) -> None:
         self.settings = settings
+        self.metrics = GatewayMetrics()
         self._client: AsyncClient | None = None
         self._pool: httpx.AsyncClient | None = None
+        self._stores: GatewayStores | None = None
 
     def client(self) -> AsyncClient:
         # Created in the lifespan; lazily too, for hosts (like httpx.ASGITransport) that skip it.
@@ -102,20 +114,32 @@ class GatewayState:
                 max_connections=settings.max_connections,
                 max_keepalive_connections=settings.max_keepalive_connections,
             )
+            from plivo_blocks.gateway.pacing import Pacer
+            from plivo_blocks.gateway.state import CountedKeyStore, open_stores
+
+            self._stores = stores = open_stores(settings)
             self._pool = new_async_pool(httpx.Timeout(settings.timeout), limits)
             self._client = AsyncClient(
                 base_url=settings.api_url,
                 timeout=settings.timeout,
                 max_retries=settings.max_retries,
                 http_client=self._pool,
+                idempotency_store=CountedKeyStore(stores.keys, self.metrics),
+                idempotency_wait=settings.idempotency_wait,
+                idempotency_ttl=settings.idempotency_ttl,
+                pacer=Pacer(settings, stores.pacing, self.metrics),
+                on_attempt=self.metrics.attempt,
             )
         return self._client
 
     async def aclose(self) -> None:
         # The client does not close a pool it was given: the pool is ours to close.
         pool, self._pool, self._client = self._pool, None, None
+        stores, self._stores = self._stores, None
         if pool is not None:
             await pool.aclose()
+        if stores is not None:
+            await stores.aclose()
 
 
 def _state(request: Request) -> GatewayState:
@@ -139,8 +163,20 @@ def _credential_problems(auth_id: Any, auth_token: Any) -> list[Problem]:
     return problems
 
 
-async def run_block(block: Block, body: bytes, client: AsyncClient) -> dict[str, Any]:
-    """One RapidAPI call: the raw request body in, the callback envelope out. Never raises."""
+async def run_block(
+    block: Block,
+    body: bytes,
+    client: AsyncClient,
+    *,
+    idempotency_key: str | None = None,
+    facts: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """One RapidAPI call: the raw request body in, the callback envelope out. Never raises.
+
+    With ``idempotency_key`` the call sends at most one request to Plivo for that key. ``facts``
+    receives ``replayed`` (the answer is a stored one) and ``retry_after`` (seconds) when they apply.
+    """
+    facts = facts if facts is not None else {}
     try:
         payload = json.loads(body)
     except (ValueError, RecursionError):
@@ -185,12 +221,23 @@ async def run_block(block: Block, body: bytes, client: AsyncClient) -> dict[str,
 
     # The client validates the block's arguments before sending anything (ValidationError below).
     try:
-        answer = await client.with_credentials(auth_id, auth_token).call_block(block.name, args)
+        outcome = await client.with_credentials(auth_id, auth_token).call_block_outcome(
+            block.name, args, idempotency_key=idempotency_key
+        )
+        facts["replayed"] = outcome.replayed
+        answer = outcome.unwrap()
     except ValidationError as exc:
         return envelope.validation_error(exc, key)
+    except PacingLimitError as exc:
+        facts["retry_after"] = exc.retry_after
+        return envelope.rate_limited(exc, key)
+    except IdempotencyError as exc:
+        if isinstance(exc, IdempotencyKeyInUseError):
+            facts["retry_after"] = exc.retry_after
+        return envelope.idempotency_error(exc, key)
     except APIError as exc:
         return envelope.api_error(exc, key)
-    except TimeoutError:
+    except PlivoTimeoutError:
         return envelope.error(ErrorCode.API_ERROR, "Plivo did not answer within the gateway's timeout", key)
     except TransportError as exc:
         # The client's messages carry no credentials; the caller still gets a generic message.
@@ -225,7 +272,7 @@ async def _read_body(request: Request, settings: GatewaySettings) -> bytes:
                 if size > settings.max_body_bytes:
                     raise _BodyRefused(too_large)
                 chunks.append(chunk)
-    except builtins.TimeoutError:  # anyio's deadline (errors.TimeoutError is the upstream one)
+    except TimeoutError:  # anyio's deadline (the builtin; PlivoTimeoutError is the upstream one)
         raise _BodyRefused(
             http_error(
                 408, "REQUEST_TIMEOUT", "The request body did not arrive in time", {"Connection": "close"}
@@ -248,6 +295,19 @@ async def block_endpoint(request: Request) -> Response:
     if request.method != "POST":
         facts["outcome"] = "METHOD_NOT_ALLOWED"
         return http_error(405, "METHOD_NOT_ALLOWED", "Blocks are called with POST", {"Allow": "POST"})
+    keys = request.headers.getlist(IDEMPOTENCY_HEADER)
+    try:
+        idempotency_key = check_key(block.name, keys[0]) if len(keys) == 1 else None
+    except ValidationError:
+        idempotency_key = None
+    if keys and idempotency_key is None:
+        facts["outcome"] = ErrorCode.IDEMPOTENCY_KEY_INVALID.value
+        return json_response(
+            envelope.error(
+                ErrorCode.IDEMPOTENCY_KEY_INVALID,
+                "The Idempotency-Key header must appear once and hold 1 to 255 printable ASCII characters",
+            )
+        )
     state = _state(request)
     try:
         body = await _read_body(request, state.settings)
@@ -258,7 +318,7 @@ async def block_endpoint(request: Request) -> Response:
         facts["outcome"] = "CLIENT_DISCONNECTED"
         return Response(status_code=400)
     try:
-        result = await run_block(block, body, state.client())
+        result = await run_block(block, body, state.client(), idempotency_key=idempotency_key, facts=facts)
         content = _dumps(result)
     except Exception:
         # Our bug: the traceback goes to our log, the caller gets a generic message.
@@ -268,7 +328,16 @@ async def block_endpoint(request: Request) -> Response:
         )
         content = _dumps(result)
     facts["outcome"] = result["callback"] if result["callback"] == "success" else _error_code(result)
-    return Response(content, media_type="application/json")
+    return Response(content, headers=_answer_headers(facts), media_type="application/json")
+
+
+def _answer_headers(facts: Mapping[str, Any]) -> dict[str, str] | None:
+    headers: dict[str, str] = {}
+    if facts.get("replayed"):
+        headers[REPLAYED_HEADER] = "true"
+    if "retry_after" in facts:
+        headers["Retry-After"] = str(envelope.retry_after_seconds(facts["retry_after"]))
+    return headers or None
 
 
 def _error_code(result: dict[str, Any]) -> str:
@@ -284,6 +353,10 @@ _HEALTH = _dumps({"status": "ok"})
 
 async def healthz(request: Request) -> Response:
     return Response(_HEALTH, media_type="application/json")
+
+
+async def metrics_endpoint(request: Request) -> Response:
+    return Response(_state(request).metrics.render(), media_type=METRICS_CONTENT_TYPE)
 
 
 async def metadata_endpoint(request: Request) -> Response:
@@ -333,9 +406,12 @@ class GatewayMiddleware:
     status, outcome and duration. It never looks at bodies or query strings, so no argument or
     credential can reach the log."""
 
-    def __init__(self, app: ASGIApp, proxy_secret: str | None = None) -> None:
+    def __init__(
+        self, app: ASGIApp, proxy_secret: str | None = None, metrics: GatewayMetrics | None = None
+    ) -> None:
         self.app = app
         self.secret = proxy_secret.encode() if proxy_secret else None
+        self.metrics = metrics
 
     def _authorised(self, scope: Scope) -> bool:
         if self.secret is None:
@@ -360,6 +436,7 @@ class GatewayMiddleware:
 
         path: str = scope["path"]
         is_health = path.endswith("/healthz") and path[: -len("/healthz")] in ("", scope.get("root_path", ""))
+        quiet = is_health or path.endswith("/metrics")  # polled often: logged at DEBUG
         try:
             if is_health or self._authorised(scope):
                 await self.app(scope, receive, send_and_note)
@@ -368,9 +445,13 @@ class GatewayMiddleware:
                 response = http_error(401, "UNAUTHORISED", "Missing or wrong X-RapidAPI-Proxy-Secret")
                 await response(scope, receive, send_and_note)
         finally:
-            level = logging.DEBUG if is_health else logging.INFO
+            facts = scope.get(ACCESS_FACTS, {})
+            if self.metrics is not None and "outcome" in facts:
+                self.metrics.request_answered(
+                    facts.get("block", "-"), facts["outcome"], facts.get("replayed", False)
+                )
+            level = logging.DEBUG if quiet else logging.INFO
             if ACCESS_LOG.isEnabledFor(level):
-                facts = scope.get(ACCESS_FACTS, {})
                 duration_ms = round((time.perf_counter() - started) * 1000, 2)
                 shown_path = path if len(path) <= 120 else path[:117] + "..."
                 ACCESS_LOG.log(
@@ -387,6 +468,7 @@ class GatewayMiddleware:
                         "outcome": facts.get("outcome"),
                         "status": status,
                         "duration_ms": duration_ms,
+                        "replayed": bool(facts.get("replayed")),
                     },
                 )
 
@@ -415,8 +497,9 @@ def create_app(settings: GatewaySettings | None = None) -> Starlette:
             Route("/openapi.json", openapi_endpoint, methods=["GET"]),
             Route("/docs", docs_endpoint, methods=["GET"]),
             Route("/healthz", healthz, methods=["GET"]),
+            Route("/metrics", metrics_endpoint, methods=["GET"]),
         ],
-        middleware=[Middleware(GatewayMiddleware, proxy_secret=settings.proxy_secret)],
+        middleware=[Middleware(GatewayMiddleware, proxy_secret=settings.proxy_secret, metrics=state.metrics)],
         exception_handlers={HTTPException: _http_exception, Exception: _unhandled},
         lifespan=lifespan,
     )

@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
+import math
 from enum import StrEnum
 from typing import Any
 
-from plivo_blocks.errors import APIError, ValidationError
+from plivo_blocks.errors import (
+    APIError,
+    IdempotencyError,
+    IdempotencyKeyInUseError,
+    IdempotencyKeyReusedError,
+    IdempotencyOutcomeUnknownError,
+    PacingLimitError,
+    ValidationError,
+)
 
 DEFAULT_CONTEXT_KEY = "to"
 
@@ -18,6 +27,12 @@ class ErrorCode(StrEnum):
     INVALID_FIELDS = "INVALID_FIELDS"
     API_ERROR = "API_ERROR"
     INTERNAL_PACKAGE_ERROR = "INTERNAL_PACKAGE_ERROR"
+    RATE_LIMITED = "RATE_LIMITED"
+    IDEMPOTENCY_KEY_INVALID = "IDEMPOTENCY_KEY_INVALID"
+    IDEMPOTENCY_KEY_REUSED = "IDEMPOTENCY_KEY_REUSED"
+    IDEMPOTENCY_KEY_IN_USE = "IDEMPOTENCY_KEY_IN_USE"
+    IDEMPOTENCY_OUTCOME_UNKNOWN = "IDEMPOTENCY_OUTCOME_UNKNOWN"
+    IDEMPOTENCY_STORE_UNAVAILABLE = "IDEMPOTENCY_STORE_UNAVAILABLE"
 
 
 def success(payload: Any, key: str = DEFAULT_CONTEXT_KEY) -> dict[str, Any]:
@@ -57,6 +72,30 @@ def api_error(exc: APIError, key: str = DEFAULT_CONTEXT_KEY) -> dict[str, Any]:
     return error(
         ErrorCode.API_ERROR, message, key, status=exc.status_code, error=exc.error, api_id=exc.api_id
     )
+
+
+def rate_limited(exc: PacingLimitError, key: str = DEFAULT_CONTEXT_KEY) -> dict[str, Any]:
+    """Pacing refused the request (nothing was sent); ``retry_after`` in whole seconds."""
+    return error(ErrorCode.RATE_LIMITED, str(exc), key, retry_after=retry_after_seconds(exc.retry_after))
+
+
+def idempotency_error(exc: IdempotencyError, key: str = DEFAULT_CONTEXT_KEY) -> dict[str, Any]:
+    if isinstance(exc, IdempotencyKeyInUseError):
+        return error(
+            ErrorCode.IDEMPOTENCY_KEY_IN_USE, str(exc), key, retry_after=retry_after_seconds(exc.retry_after)
+        )
+    if isinstance(exc, IdempotencyKeyReusedError):
+        code = ErrorCode.IDEMPOTENCY_KEY_REUSED
+    elif isinstance(exc, IdempotencyOutcomeUnknownError):
+        code = ErrorCode.IDEMPOTENCY_OUTCOME_UNKNOWN
+    else:
+        code = ErrorCode.IDEMPOTENCY_STORE_UNAVAILABLE
+    return error(code, str(exc), key)
+
+
+def retry_after_seconds(seconds: float) -> int:
+    """Whole seconds for a ``Retry-After``, rounded up, at least 1."""
+    return max(1, math.ceil(seconds))
 
 
 def misplaced_args(keys: list[str]) -> dict[str, Any]:

@@ -58,12 +58,34 @@ _HTTP_ERRORS: dict[str, str] = {
 }
 
 
+IDEMPOTENCY_KEY_PARAMETER: dict[str, Any] = {
+    "name": "Idempotency-Key",
+    "in": "header",
+    "required": False,
+    "description": "Makes the call idempotent (Stripe's model): repeated with the same key and arguments, "
+    "it answers the first call's stored outcome (with Idempotent-Replayed: true) and sends nothing to "
+    "Plivo; kept 24 hours, scoped by authId and block.",
+    "schema": {"type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[ -~]*[!-~][ -~]*$"},
+}
+_ANSWER_HEADERS: dict[str, Any] = {
+    "Idempotent-Replayed": {
+        "description": "true when the answer was stored by an earlier call with the same Idempotency-Key",
+        "schema": {"const": "true"},
+    },
+    "Retry-After": {
+        "description": "RATE_LIMITED and IDEMPOTENCY_KEY_IN_USE: seconds to wait before retrying",
+        "schema": {"type": "string", "pattern": "^[0-9]+$"},
+    },
+}
+
+
 def _block_operation(block: Block) -> dict[str, Any]:
     return {
         "operationId": block.name,
         "summary": _summary(block.description),
         "description": block.description,
         "tags": [block.group],
+        "parameters": [IDEMPOTENCY_KEY_PARAMETER],
         "requestBody": {
             "required": True,
             "content": {
@@ -79,6 +101,7 @@ def _block_operation(block: Block) -> dict[str, Any]:
         "responses": {
             "200": {
                 "description": "The callback envelope: success with Plivo's answer, or error with its code",
+                "headers": _ANSWER_HEADERS,
                 "content": {
                     "application/json": {
                         "schema": {
@@ -144,6 +167,10 @@ _COMPONENTS: dict[str, Any] = {
                 "status": {"type": "integer", "description": "API_ERROR: Plivo's HTTP status"},
                 "error": {"description": "API_ERROR: Plivo's error text"},
                 "api_id": {"type": ["string", "null"], "description": "API_ERROR: Plivo's request id"},
+                "retry_after": {
+                    "type": "integer",
+                    "description": "RATE_LIMITED, IDEMPOTENCY_KEY_IN_USE: seconds to wait before retrying",
+                },
             },
         },
         "HttpError": {
@@ -204,6 +231,21 @@ def build_openapi() -> dict[str, Any]:
                 },
             }
         },
+    }
+    paths["/metrics"] = {
+        "get": {
+            "operationId": "metrics",
+            "summary": "Prometheus metrics: requests by block and outcome, upstream latency, retries, "
+            "idempotent replays, pacing waits",
+            "tags": ["Gateway"],
+            "responses": {
+                "200": {
+                    "description": "Prometheus's text format",
+                    "content": {"text/plain": {"schema": {"type": "string"}}},
+                },
+                "401": _json("HttpError", _HTTP_ERRORS["401"]),
+            },
+        }
     }
     for block in BLOCKS:
         paths[f"/api/{PACKAGE}/{block.name}"] = {"post": _block_operation(block)}
