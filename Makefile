@@ -59,6 +59,7 @@ $(NODE_COMPAT)/node_modules/.package-lock.json: $(NODE_COMPAT)/package.json $(NO
 test: node-deps
 
 bench: dev
+	$(BIN)/pip install --quiet -e '.[dev,bench]'
 	$(BIN)/python benchmarks/run_all.py
 
 clean:

@@ -40,22 +40,25 @@ class Tally:
 def build_request(method: str, host: str, target: str, body: bytes, headers: list[str]) -> bytes:
     lines = [f"{method} {target} HTTP/1.1", f"host: {host}", *headers]
     if body or method in ("POST", "PUT", "PATCH"):
-        lines.append("content-type: application/json")
+        if not any(h.lower().startswith("content-type:") for h in headers):
+            lines.append("content-type: application/json")
         lines.append(f"content-length: {len(body)}")
     return ("\r\n".join(lines) + "\r\n\r\n").encode() + body
 
 
-async def _read_answer(reader: asyncio.StreamReader) -> tuple[int, bytes]:
+async def _read_answer(reader: asyncio.StreamReader) -> tuple[int, bytes, bool]:
+    """Status, body, and whether the server closes the connection after this answer."""
     head = await reader.readuntil(b"\r\n\r\n")
     status = int(head[9:12])
     lower = head.lower()
+    closes = b"\r\nconnection: close" in lower or head.startswith(b"HTTP/1.0")
     at = lower.find(b"\r\ncontent-length:")
     if at < 0:
         raise RuntimeError("answer without content-length (chunked answers are not supported)")
     stop = lower.find(b"\r\n", at + 2)
     length = int(lower[at + 17 : stop].strip())
     body = await reader.readexactly(length) if length else b""
-    return status, body
+    return status, body, closes
 
 
 _counter = iter(range(1 << 62))
@@ -84,7 +87,12 @@ async def _connection(
         while not tally.stop:
             started = clock()
             writer.write(_with_unique(request, unique))
-            got, body = await _read_answer(reader)
+            got, body, closes = await _read_answer(reader)
+            if closes:
+                # A server without keep-alive (moto's werkzeug) closes after each answer: the
+                # reconnect is part of what its requests cost, so it is inside the latency.
+                writer.close()
+                reader, writer = await asyncio.open_connection(host, port)
             elapsed = clock() - started
             if not tally.recording:
                 continue
