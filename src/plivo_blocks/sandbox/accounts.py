@@ -33,7 +33,7 @@ from plivo_blocks.errors import ConfigurationError
 from plivo_blocks.sandbox import ids
 from plivo_blocks.sandbox.models.accounts import main_account_data
 from plivo_blocks.sandbox.models.common import ACCOUNT
-from plivo_blocks.sandbox.store import Document, Store, Tx
+from plivo_blocks.sandbox.store import ANY_OWNER, Document, Store, Tx
 
 SANDBOX_AUTH_ID_ENV = "PLIVO_SANDBOX_AUTH_ID"
 SANDBOX_AUTH_TOKEN_ENV = "PLIVO_SANDBOX_AUTH_TOKEN"
@@ -114,14 +114,14 @@ def resolve_main_credentials(
     def bootstrap(tx: Tx) -> MainCredentials:
         if given is None:
             stored_id, stored_token = tx.get_meta(MAIN_AUTH_ID_KEY), tx.get_meta(MAIN_AUTH_TOKEN_KEY)
-            if stored_id and stored_token and tx.get(ACCOUNT, stored_id, owners=None) is not None:
+            if stored_id and stored_token and tx.get(ACCOUNT, stored_id, ANY_OWNER) is not None:
                 return MainCredentials(stored_id, stored_token, "stored")
             chosen = MainCredentials(ids.new_auth_id("MA"), ids.new_auth_token(), "generated")
             tx.set_meta(MAIN_AUTH_TOKEN_KEY, chosen.auth_token)
         else:
             chosen = MainCredentials(*given)
             tx.delete_meta(MAIN_AUTH_TOKEN_KEY)  # a given token is never written down
-        if tx.get(ACCOUNT, chosen.auth_id, owners=None) is None:
+        if tx.get(ACCOUNT, chosen.auth_id, ANY_OWNER) is None:
             tx.insert(ACCOUNT, chosen.auth_id, chosen.auth_id, main_account_data("Sandbox Account", tx.now()))
         tx.set_meta(MAIN_AUTH_ID_KEY, chosen.auth_id)
         return chosen
@@ -168,7 +168,7 @@ class AccountDirectory:
         if auth_id in self._cache:
             return self._cache[auth_id]
         generation = self._generation
-        doc = await self._store.get(ACCOUNT, auth_id, owners=None)
+        doc = await self._store.get(ACCOUNT, auth_id, ANY_OWNER)
         account = self._account(doc) if doc is not None else None
         if generation == self._generation:  # no account changed meanwhile: safe to keep
             self._cache[auth_id] = account
@@ -182,7 +182,7 @@ class AccountDirectory:
             return None
 
         def get_or_create(tx: Tx) -> None:
-            if tx.get(ACCOUNT, auth_id, owners=None) is None:
+            if tx.get(ACCOUNT, auth_id, ANY_OWNER) is None:
                 data = {**main_account_data("Sandbox Account", tx.now()), "_auth_token": auth_token}
                 tx.insert(ACCOUNT, auth_id, auth_id, data)
 

@@ -17,7 +17,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from plivo_blocks.sandbox.store import Document, Filters, Store
+from plivo_blocks.sandbox.store import ANY_OWNER, Document, Filters, Owners, Store
 from plivo_blocks.sandbox.voice.call import Call
 from plivo_blocks.sandbox.voice.causes import NORMAL_API
 from plivo_blocks.sandbox.voice.cdr import CALL, CDR_FIELDS
@@ -73,7 +73,7 @@ def call_view(doc: Document, live: Call | None) -> dict[str, Any]:
 async def call_views(
     voice: VoiceEngine,
     store: Store,
-    owners: Sequence[str] | None,
+    owners: Owners,
     filters: Filters,
     limit: int,
     offset: int,
@@ -149,7 +149,7 @@ def timeline(
 
 async def call_detail(voice: VoiceEngine, store: Store, call_uuid: str) -> dict[str, Any] | None:
     """A call with its log, timeline, legs (its parent and the calls it started) and recordings."""
-    doc = await store.get(CALL, call_uuid)
+    doc = await store.get(CALL, call_uuid, ANY_OWNER)
     if doc is None:
         return None
     live = _live(voice, call_uuid)
@@ -157,12 +157,12 @@ async def call_detail(voice: VoiceEngine, store: Store, call_uuid: str) -> dict[
     log: list[dict[str, Any]] = list(live.log) if live else list(doc.data.get("_log") or [])
     answered = live.answered_at if live else _answered_at(doc.data, log)
     started = float(doc.data.get("_start") or doc.created)
-    requests = await store.list(WEBHOOK, filters={"ref": call_uuid}, newest_first=False)
-    children = await store.list(CALL, filters={"parent_call_uuid": call_uuid}, newest_first=False)
+    requests = await store.list(WEBHOOK, ANY_OWNER, {"ref": call_uuid}, newest_first=False)
+    children = await store.list(CALL, ANY_OWNER, {"parent_call_uuid": call_uuid}, newest_first=False)
     parent_uuid = doc.data.get("parent_call_uuid")
-    parent = await store.get(CALL, parent_uuid) if parent_uuid else None
+    parent = await store.get(CALL, parent_uuid, ANY_OWNER) if parent_uuid else None
     legs = [call_view(d, _live(voice, d.id)) for d in ([parent] if parent else []) + children]
-    recordings = await store.list(RECORDING, filters={"call_uuid": call_uuid}, newest_first=False)
+    recordings = await store.list(RECORDING, ANY_OWNER, {"call_uuid": call_uuid}, newest_first=False)
     return {
         **view,
         "log": log,

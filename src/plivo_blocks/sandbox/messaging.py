@@ -47,7 +47,7 @@ from plivo_blocks.sandbox.models.numbers import application_for_number
 from plivo_blocks.sandbox.responses import bad_request
 from plivo_blocks.sandbox.senders import resolve_sender
 from plivo_blocks.sandbox.settings import SandboxSettings
-from plivo_blocks.sandbox.store import Document, Store, Tx
+from plivo_blocks.sandbox.store import ANY_OWNER, Document, Store, Tx
 from plivo_blocks.sandbox.tariffs import Country, country_for_number
 from plivo_blocks.sandbox.times import format_time
 from plivo_blocks.sandbox.webhooks import DELIVERED, Callback, Delivery, Outbox
@@ -208,12 +208,12 @@ class MessageCenter:
         now = self._clock.now()
 
         def change(tx: Tx) -> tuple[Document | None, Delivery | None]:
-            doc = tx.get(MESSAGE, uuid)
+            doc = tx.get(MESSAGE, uuid, ANY_OWNER)
             if doc is None or doc.data.get("_held"):
                 return None, None
             if to_state not in _STEPS.get(doc.data["message_state"], ()):
                 return None, None
-            updated = tx.update(MESSAGE, uuid, state_changes(doc, to_state, error_code, hold, now))
+            updated = tx.update(MESSAGE, uuid, state_changes(doc, to_state, error_code, hold, now), ANY_OWNER)
             assert updated is not None
             return updated, self._status_callback(tx, updated)
 
@@ -226,10 +226,10 @@ class MessageCenter:
         now = self._clock.now()
 
         def change(tx: Tx) -> tuple[Document | None, Delivery | None]:
-            doc = tx.get(MESSAGE, uuid)
+            doc = tx.get(MESSAGE, uuid, ANY_OWNER)
             if doc is None:
                 return None, None
-            updated = tx.update(MESSAGE, uuid, state_changes(doc, to_state, error_code, None, now))
+            updated = tx.update(MESSAGE, uuid, state_changes(doc, to_state, error_code, None, now), ANY_OWNER)
             assert updated is not None
             return updated, self._status_callback(tx, updated)
 
@@ -248,8 +248,10 @@ class MessageCenter:
         """Let held messages continue their lifecycle; answers how many were released."""
 
         def release(tx: Tx) -> list[Document]:
-            held = tx.list(MESSAGE, filters={"_held": True}, newest_first=False)
-            return [doc for doc in (tx.update(MESSAGE, d.id, {"_held": False}) for d in held) if doc]
+            held = tx.list(MESSAGE, ANY_OWNER, {"_held": True}, newest_first=False)
+            return [
+                doc for doc in (tx.update(MESSAGE, d.id, {"_held": False}, ANY_OWNER) for d in held) if doc
+            ]
 
         released = await self._store.transaction(release)
         for doc in released:
@@ -328,11 +330,14 @@ class MessageCenter:
         now = self._clock.datetime()
 
         def change(tx: Tx) -> Document | None:
-            doc = tx.get(MESSAGE, uuid)
+            doc = tx.get(MESSAGE, uuid, ANY_OWNER)
             if doc is None or doc.data.get("message_direction") != "inbound":
                 return None
             return tx.update(
-                MESSAGE, uuid, {"message_state": state, "message_updated_time": format_time(now, micro=True)}
+                MESSAGE,
+                uuid,
+                {"message_state": state, "message_updated_time": format_time(now, micro=True)},
+                ANY_OWNER,
             )
 
         doc = await self._store.transaction(change)
@@ -345,7 +350,8 @@ class MessageCenter:
         """Resume the lifecycles a stop left unfinished (in the order the messages were made)."""
         pending = await self._store.list(
             MESSAGE,
-            filters={"message_state__in": ["queued", "sent"], "_held": False},
+            ANY_OWNER,
+            {"message_state__in": ["queued", "sent"], "_held": False},
             newest_first=False,
         )
         self._schedule_all(pending)

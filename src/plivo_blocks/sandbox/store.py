@@ -32,18 +32,21 @@ on the event loop. Each call is one transaction; for several steps that must be 
 Async API (all methods of :class:`Tx` are mirrored):
 
 - ``insert(kind, id, owner, data) -> Document`` (raises :class:`Conflict` when ``(kind, id)`` exists)
-- ``get(kind, id, owners=None) -> Document | None``
-- ``update(kind, id, changes, owners=None) -> Document | None`` (shallow merge into ``data``)
-- ``delete(kind, id, owners=None) -> bool``
-- ``list(kind, owners=None, filters=None, limit=None, offset=0, newest_first=True) -> list[Document]``
-- ``count(kind, owners=None, filters=None) -> int``
+- ``get(kind, id, owners) -> Document | None``
+- ``update(kind, id, changes, owners) -> Document | None`` (shallow merge into ``data``)
+- ``delete(kind, id, owners) -> bool``
+- ``list(kind, owners, filters=None, limit=None, offset=0, newest_first=True) -> list[Document]``
+- ``count(kind, owners, filters=None) -> int``
 - ``page(kind, owners, filters, limit, offset) -> (list[Document], total)`` (one consistent read)
-- ``update_where(kind, changes, owners=None, filters=None) -> int``, ``delete_where(...) -> int``,
-  ``reassign(kind, from_owner, to_owner) -> int``
+- ``update_where(kind, changes, owners, filters=None) -> int``, ``delete_where(kind, owners,
+  filters=None) -> int``, ``reassign(kind, from_owner, to_owner) -> int``
 - ``get_meta(key) -> str | None``, ``set_meta(key, value)``, ``clear()`` (drops every document)
 
-``owners=None`` means any owner; otherwise a sequence of auth_ids the document's owner must be in
-(this is how subaccount isolation is enforced). ``filters`` maps ``field`` or ``field__op`` to a
+``owners`` is required by every read and write: a sequence of auth_ids the document's owner must
+be in (this is how subaccount isolation is enforced: an API request passes the owners its account
+may see), or :data:`ANY_OWNER`, which the control API and the sandbox's background parts pass
+explicitly (so every place that reaches across accounts says so, and grep finds it). A single
+``str`` is refused (it would read as a sequence of one-letter owners). ``filters`` maps ``field`` or ``field__op`` to a
 value, ``field`` being a top-level key of ``data`` (or ``id`` for the document id); ops:
 ``eq`` (default; ``None`` matches null or missing), ``ne``, ``gt``, ``gte``, ``lt``, ``lte``,
 ``startswith``, ``contains`` (case-insensitive), ``in`` (a sequence). ``a|b__op`` matches when
@@ -61,7 +64,7 @@ import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import Any, Final, TypeVar
 
 import anyio.to_thread
 
@@ -116,19 +119,35 @@ def public(data: Mapping[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in data.items() if not k.startswith("_")}
 
 
+class AnyOwner:
+    """The type of :data:`ANY_OWNER`."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "ANY_OWNER"
+
+
+#: ``owners`` that matches the documents of every account: for the control API and background work.
+ANY_OWNER: Final = AnyOwner()
+
+#: Whose documents an operation may touch: these auth_ids, or :data:`ANY_OWNER`.
+Owners = Sequence[str] | AnyOwner
 Filters = Mapping[str, Any]
 Documents = list[Document]
 
 
 def _where(
-    kind: str, owners: Sequence[str] | None, filters: Filters | None, id_: str | None = None
+    kind: str, owners: Owners, filters: Filters | None, id_: str | None = None
 ) -> tuple[str, list[Any]]:
     clauses = ["kind = ?"]
     args: list[Any] = [kind]
     if id_ is not None:
         clauses.append("id = ?")
         args.append(id_)
-    if owners is not None:
+    if isinstance(owners, str):
+        raise TypeError(f"owners must be a sequence of auth_ids or ANY_OWNER, not the string {owners!r}")
+    if not isinstance(owners, AnyOwner):
         if not owners:
             clauses.append("0")
         else:
@@ -211,14 +230,12 @@ class Tx:
             raise Conflict(f"{kind} {id} already exists") from None
         return Document(kind, id, owner, int(cursor.lastrowid or 0), created, dict(data))
 
-    def get(self, kind: str, id: str, owners: Sequence[str] | None = None) -> Document | None:
+    def get(self, kind: str, id: str, owners: Owners) -> Document | None:
         where, args = _where(kind, owners, None, id)
         row = self._db.execute(f"SELECT {_COLUMNS} FROM documents WHERE {where}", args).fetchone()
         return _row(row) if row else None
 
-    def update(
-        self, kind: str, id: str, changes: Mapping[str, Any], owners: Sequence[str] | None = None
-    ) -> Document | None:
+    def update(self, kind: str, id: str, changes: Mapping[str, Any], owners: Owners) -> Document | None:
         current = self.get(kind, id, owners)
         if current is None:
             return None
@@ -234,7 +251,7 @@ class Tx:
         )
         return cursor.rowcount > 0
 
-    def delete(self, kind: str, id: str, owners: Sequence[str] | None = None) -> bool:
+    def delete(self, kind: str, id: str, owners: Owners) -> bool:
         where, args = _where(kind, owners, None, id)
         self.touched.add(kind)
         return self._db.execute(f"DELETE FROM documents WHERE {where}", args).rowcount > 0
@@ -242,7 +259,7 @@ class Tx:
     def list(
         self,
         kind: str,
-        owners: Sequence[str] | None = None,
+        owners: Owners,
         filters: Filters | None = None,
         limit: int | None = None,
         offset: int = 0,
@@ -254,12 +271,12 @@ class Tx:
         rows = self._db.execute(sql, [*args, -1 if limit is None else limit, offset]).fetchall()
         return [_row(r) for r in rows]
 
-    def count(self, kind: str, owners: Sequence[str] | None = None, filters: Filters | None = None) -> int:
+    def count(self, kind: str, owners: Owners, filters: Filters | None = None) -> int:
         where, args = _where(kind, owners, filters)
         return int(self._db.execute(f"SELECT count(*) FROM documents WHERE {where}", args).fetchone()[0])
 
     def page(
-        self, kind: str, owners: Sequence[str] | None, filters: Filters | None, limit: int, offset: int
+        self, kind: str, owners: Owners, filters: Filters | None, limit: int, offset: int
     ) -> tuple[Documents, int]:
         return self.list(kind, owners, filters, limit, offset), self.count(kind, owners, filters)
 
@@ -267,7 +284,7 @@ class Tx:
         self,
         kind: str,
         changes: Mapping[str, Any],
-        owners: Sequence[str] | None = None,
+        owners: Owners,
         filters: Filters | None = None,
     ) -> int:
         docs = self.list(kind, owners, filters)
@@ -278,9 +295,7 @@ class Tx:
             )
         return len(docs)
 
-    def delete_where(
-        self, kind: str, owners: Sequence[str] | None = None, filters: Filters | None = None
-    ) -> int:
+    def delete_where(self, kind: str, owners: Owners, filters: Filters | None = None) -> int:
         where, args = _where(kind, owners, filters)
         self.touched.add(kind)
         return self._db.execute(f"DELETE FROM documents WHERE {where}", args).rowcount
@@ -378,21 +393,19 @@ class Store:
     async def insert(self, kind: str, id: str, owner: str, data: Mapping[str, Any]) -> Document:
         return await self.transaction(lambda tx: tx.insert(kind, id, owner, data))
 
-    async def get(self, kind: str, id: str, owners: Sequence[str] | None = None) -> Document | None:
+    async def get(self, kind: str, id: str, owners: Owners) -> Document | None:
         return await self.transaction(lambda tx: tx.get(kind, id, owners))
 
-    async def update(
-        self, kind: str, id: str, changes: Mapping[str, Any], owners: Sequence[str] | None = None
-    ) -> Document | None:
+    async def update(self, kind: str, id: str, changes: Mapping[str, Any], owners: Owners) -> Document | None:
         return await self.transaction(lambda tx: tx.update(kind, id, changes, owners))
 
-    async def delete(self, kind: str, id: str, owners: Sequence[str] | None = None) -> bool:
+    async def delete(self, kind: str, id: str, owners: Owners) -> bool:
         return await self.transaction(lambda tx: tx.delete(kind, id, owners))
 
     async def list(
         self,
         kind: str,
-        owners: Sequence[str] | None = None,
+        owners: Owners,
         filters: Filters | None = None,
         limit: int | None = None,
         offset: int = 0,
@@ -400,13 +413,11 @@ class Store:
     ) -> Documents:
         return await self.transaction(lambda tx: tx.list(kind, owners, filters, limit, offset, newest_first))
 
-    async def count(
-        self, kind: str, owners: Sequence[str] | None = None, filters: Filters | None = None
-    ) -> int:
+    async def count(self, kind: str, owners: Owners, filters: Filters | None = None) -> int:
         return await self.transaction(lambda tx: tx.count(kind, owners, filters))
 
     async def page(
-        self, kind: str, owners: Sequence[str] | None, filters: Filters | None, limit: int, offset: int
+        self, kind: str, owners: Owners, filters: Filters | None, limit: int, offset: int
     ) -> tuple[Documents, int]:
         return await self.transaction(lambda tx: tx.page(kind, owners, filters, limit, offset))
 
@@ -414,14 +425,12 @@ class Store:
         self,
         kind: str,
         changes: Mapping[str, Any],
-        owners: Sequence[str] | None = None,
+        owners: Owners,
         filters: Filters | None = None,
     ) -> int:
         return await self.transaction(lambda tx: tx.update_where(kind, changes, owners, filters))
 
-    async def delete_where(
-        self, kind: str, owners: Sequence[str] | None = None, filters: Filters | None = None
-    ) -> int:
+    async def delete_where(self, kind: str, owners: Owners, filters: Filters | None = None) -> int:
         return await self.transaction(lambda tx: tx.delete_where(kind, owners, filters))
 
     async def reassign(self, kind: str, from_owner: str, to_owner: str) -> int:

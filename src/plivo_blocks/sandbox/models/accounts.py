@@ -13,7 +13,7 @@ from typing import Any
 
 from plivo_blocks.sandbox import ids
 from plivo_blocks.sandbox.models.common import ACCOUNT, account_uri, resource_uri
-from plivo_blocks.sandbox.store import Document, Tx
+from plivo_blocks.sandbox.store import ANY_OWNER, Document, Tx
 from plivo_blocks.sandbox.tariffs import format_rate
 from plivo_blocks.sandbox.times import format_date
 
@@ -95,7 +95,7 @@ def create_subaccount(tx: Tx, parent: str, name: str, enabled: bool) -> Document
     }
     for _ in range(20):
         auth_id = ids.new_auth_id("SA")
-        if tx.get(ACCOUNT, auth_id) is None:
+        if tx.get(ACCOUNT, auth_id, ANY_OWNER) is None:
             return tx.insert(ACCOUNT, auth_id, parent, data)
     raise RuntimeError("could not find a free subaccount id")  # pragma: no cover
 
@@ -104,7 +104,7 @@ def delete_subaccount(tx: Tx, sub: Document) -> None:
     parent = str(sub.data["_parent"])
     for kind in HANDED_TO_PARENT:
         tx.reassign(kind, sub.id, parent)
-    tx.delete(ACCOUNT, sub.id)
+    tx.delete(ACCOUNT, sub.id, [parent])
 
 
 def charge(tx: Tx, owner: str, amount: Decimal) -> None:
@@ -112,10 +112,10 @@ def charge(tx: Tx, owner: str, amount: Decimal) -> None:
     their parent's credit, as on Plivo). The balance may go negative: the sandbox never refuses."""
     if not amount:
         return
-    doc = tx.get(ACCOUNT, owner)
+    doc = tx.get(ACCOUNT, owner, ANY_OWNER)
     main_id = str(doc.data.get("_parent") or owner) if doc else owner
-    main = tx.get(ACCOUNT, main_id)
+    main = tx.get(ACCOUNT, main_id, [main_id])
     if main is None:
         return
     balance = Decimal(str(main.data.get("cash_credits") or "0")) - amount
-    tx.update(ACCOUNT, main_id, {"cash_credits": format_rate(balance)})
+    tx.update(ACCOUNT, main_id, {"cash_credits": format_rate(balance)}, [main_id])

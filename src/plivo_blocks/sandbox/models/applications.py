@@ -11,7 +11,7 @@ from typing import Any
 
 from plivo_blocks.sandbox import ids
 from plivo_blocks.sandbox.models.common import insert_with_new_id, resource_uri, subaccount_ref
-from plivo_blocks.sandbox.store import Document, Tx
+from plivo_blocks.sandbox.store import ANY_OWNER, Document, Tx
 
 APPLICATION = "application"
 
@@ -58,7 +58,7 @@ def settle_defaults(tx: Tx, doc: Document) -> None:
         if doc.data.get(flag):
             for other in tx.list(APPLICATION, [doc.owner], {flag: True}):
                 if other.id != doc.id:
-                    tx.update(APPLICATION, other.id, {flag: False})
+                    tx.update(APPLICATION, other.id, {flag: False}, [doc.owner])
 
 
 def default_app_id(tx: Tx, owner: str, flag: str) -> str | None:
@@ -71,7 +71,7 @@ def default_app_id(tx: Tx, owner: str, flag: str) -> str | None:
 def application_uri(tx: Tx, app_id: str | None) -> str | None:
     if not app_id:
         return None
-    app = tx.get(APPLICATION, app_id)
+    app = tx.get(APPLICATION, app_id, ANY_OWNER)
     return resource_uri(app.owner, f"Application/{app_id}/") if app else None
 
 
@@ -92,4 +92,4 @@ def render_application(tx: Tx, doc: Document) -> dict[str, Any]:
 def unlink_application(tx: Tx, app_id: str) -> None:
     """Numbers and endpoints linked to a deleted application lose the link."""
     for kind in ("number", "endpoint"):
-        tx.update_where(kind, {"_app_id": None}, filters={"_app_id": app_id})
+        tx.update_where(kind, {"_app_id": None}, ANY_OWNER, {"_app_id": app_id})

@@ -6,7 +6,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from plivo_blocks.sandbox import ids
-from plivo_blocks.sandbox.store import Conflict, Document, Tx
+from plivo_blocks.sandbox.store import ANY_OWNER, Conflict, Document, Tx
 
 ACCOUNT = "account"
 
@@ -21,7 +21,7 @@ def resource_uri(auth_id: str, path: str) -> str:
 
 def subaccount_ref(tx: Tx, owner: str) -> str | None:
     """What ``sub_account`` shows: ``None`` for the main account's resources, else the subaccount's URI."""
-    doc = tx.get(ACCOUNT, owner)
+    doc = tx.get(ACCOUNT, owner, ANY_OWNER)
     parent = doc.data.get("_parent") if doc else None
     if not parent:
         return None

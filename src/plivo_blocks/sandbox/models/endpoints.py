@@ -19,7 +19,7 @@ from typing import Any
 from plivo_blocks.sandbox import ids
 from plivo_blocks.sandbox.models.applications import application_uri
 from plivo_blocks.sandbox.models.common import insert_with_new_id, resource_uri, subaccount_ref
-from plivo_blocks.sandbox.store import Document, Tx
+from plivo_blocks.sandbox.store import ANY_OWNER, Document, Tx
 from plivo_blocks.sandbox.times import from_epoch
 
 ENDPOINT = "endpoint"
@@ -28,7 +28,7 @@ SIP_DOMAIN = "phone.plivo.com"
 
 def unique_username(tx: Tx, base: str) -> str:
     stamp = int(tx.now().strftime("%y%m%d%H%M%S"))
-    while tx.count(ENDPOINT, filters={"username": f"{base}{stamp:012d}"}):
+    while tx.count(ENDPOINT, ANY_OWNER, {"username": f"{base}{stamp:012d}"}):
         stamp += 1  # two endpoints in the same second: take the next free suffix
     return f"{base}{stamp:012d}"
 
@@ -93,5 +93,5 @@ def render_endpoint(tx: Tx, doc: Document) -> dict[str, Any]:
 
 
 def find_by_username(tx: Tx, username: str) -> Document | None:
-    found = tx.list(ENDPOINT, filters={"username": username}, limit=1)
+    found = tx.list(ENDPOINT, ANY_OWNER, {"username": username}, limit=1)
     return found[0] if found else None

@@ -15,7 +15,7 @@ from plivo_blocks.sandbox.inventory import AvailableNumber
 from plivo_blocks.sandbox.models.accounts import charge
 from plivo_blocks.sandbox.models.applications import APPLICATION, application_uri, default_app_id
 from plivo_blocks.sandbox.models.common import resource_uri, subaccount_ref
-from plivo_blocks.sandbox.store import Document, Tx
+from plivo_blocks.sandbox.store import ANY_OWNER, Document, Tx
 from plivo_blocks.sandbox.tariffs import country_for_number
 from plivo_blocks.sandbox.times import add_months, format_date
 
@@ -111,8 +111,8 @@ def render_number(tx: Tx, doc: Document) -> dict[str, Any]:
 def application_for_number(tx: Tx, number: str) -> tuple[Document, Document | None] | None:
     """The rented number and the application it points to (``None`` if it has none), or ``None``
     when nobody rents ``number``."""
-    doc = tx.get(NUMBER, number.lstrip("+"))
+    doc = tx.get(NUMBER, number.lstrip("+"), ANY_OWNER)
     if doc is None:
         return None
     app_id = doc.data.get("_app_id")
-    return doc, (tx.get(APPLICATION, app_id) if app_id else None)
+    return doc, (tx.get(APPLICATION, app_id, ANY_OWNER) if app_id else None)

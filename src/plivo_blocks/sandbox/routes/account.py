@@ -14,7 +14,8 @@ UPDATABLE = ("name", "city", "address", "state", "timezone")
 
 
 async def get_account(ctx: ApiContext) -> Response:
-    doc = await ctx.store.get(ACCOUNT, ctx.account.auth_id)
+    # An account's document is owned by its main account (a main account owns its own).
+    doc = await ctx.store.get(ACCOUNT, ctx.account.auth_id, [ctx.account.main_id])
     assert doc is not None  # authentication just found it
     return ok(render_account(doc))
 
@@ -23,7 +24,7 @@ async def update_account(ctx: ApiContext) -> Response:
     changes = {name: ctx.params[name] for name in UPDATABLE if ctx.params.get(name) is not None}
     if not any(changes.get(name) for name in ("name", "city", "address")):
         raise bad_request("one parameter of name, city and address is required")
-    await ctx.store.update(ACCOUNT, ctx.account.auth_id, changes)
+    await ctx.store.update(ACCOUNT, ctx.account.auth_id, changes, [ctx.account.main_id])
     return changed()
 
 

@@ -67,13 +67,14 @@ async def get_application(ctx: ApiContext) -> Response:
 async def update(ctx: ApiContext) -> Response:
     doc = await ctx.get_document(APPLICATION, ctx.path["app_id"], "application")
     fields, sub = await _fields(ctx, creating=False)
+    owner = sub or doc.owner
 
     def apply(tx: Tx) -> None:
-        if sub and sub != doc.owner:
-            tx.set_owner(APPLICATION, doc.id, sub)
-        updated = tx.update(APPLICATION, doc.id, fields)
+        if owner != doc.owner:
+            tx.set_owner(APPLICATION, doc.id, owner)
+        updated = tx.update(APPLICATION, doc.id, fields, [owner])
         assert updated is not None
-        settle_defaults(tx, tx.get(APPLICATION, doc.id) or updated)
+        settle_defaults(tx, updated)
 
     await ctx.store.transaction(apply)
     return changed()
@@ -83,7 +84,7 @@ async def delete(ctx: ApiContext) -> Response:
     doc = await ctx.get_document(APPLICATION, ctx.path["app_id"], "application")
 
     def remove(tx: Tx) -> None:
-        tx.delete(APPLICATION, doc.id)
+        tx.delete(APPLICATION, doc.id, [doc.owner])
         unlink_application(tx, doc.id)
 
     await ctx.store.transaction(remove)

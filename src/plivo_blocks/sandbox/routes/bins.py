@@ -36,7 +36,7 @@ from plivo_blocks.sandbox.responses import (
 )
 from plivo_blocks.sandbox.routes.calls import public_base
 from plivo_blocks.sandbox.routing import ApiContext, control_route, open_route
-from plivo_blocks.sandbox.store import Document, Tx
+from plivo_blocks.sandbox.store import ANY_OWNER, Document, Tx
 from plivo_blocks.sandbox.times import format_time
 from plivo_blocks.sandbox.voice import xml as px
 
@@ -72,7 +72,7 @@ def bin_view(doc: Document, base: str) -> dict[str, Any]:
 
 async def list_bins(ctx: ApiContext) -> Response:
     """The bins, with their URLs and XML."""
-    docs = await ctx.store.list(BIN, newest_first=False)
+    docs = await ctx.store.list(BIN, ANY_OWNER, newest_first=False)
     base = public_base(ctx)
     return ok({"bins": [bin_view(d, base) for d in docs]})
 
@@ -91,11 +91,11 @@ async def put_bin(ctx: ApiContext) -> Response:
 
     def save(tx: Tx) -> tuple[Document, bool]:
         now = format_time(tx.now())
-        existing = tx.get(BIN, name)
+        existing = tx.get(BIN, name, ANY_OWNER)
         if existing is None:
             data = {"xml": document, "created": now, "updated": now}
             return tx.insert(BIN, name, owner, data), True
-        updated = tx.update(BIN, name, {"xml": document, "updated": now})
+        updated = tx.update(BIN, name, {"xml": document, "updated": now}, ANY_OWNER)
         assert updated is not None
         return updated, False
 
@@ -106,7 +106,7 @@ async def put_bin(ctx: ApiContext) -> Response:
 
 async def delete_bin(ctx: ApiContext) -> Response:
     """Remove the bin."""
-    if not await ctx.store.delete(BIN, check_name(ctx.path["name"])):
+    if not await ctx.store.delete(BIN, check_name(ctx.path["name"]), ANY_OWNER):
         raise PlivoError(404, "bin not found")
     return no_content()
 
@@ -114,7 +114,7 @@ async def delete_bin(ctx: ApiContext) -> Response:
 async def serve_bin(request: Request) -> Response:
     """The bin's XML as application/xml, to GET or POST (as Plivo fetches an answer_url); no auth."""
     name = str(request.path_params["name"])
-    doc = await sandbox_state(request).store.get(BIN, name) if _NAME.match(name) else None
+    doc = await sandbox_state(request).store.get(BIN, name, ANY_OWNER) if _NAME.match(name) else None
     if doc is None:
         return error_response(404, f"no bin named {name[:80]!r}")
     return xml_response(str(doc.data.get("xml", "")))

@@ -15,7 +15,7 @@ from plivo_blocks.sandbox.models.common import insert_with_new_id
 from plivo_blocks.sandbox.models.numbers import NUMBER
 from plivo_blocks.sandbox.responses import bad_request, changed, created, no_content, ok
 from plivo_blocks.sandbox.routing import ApiContext, api_route
-from plivo_blocks.sandbox.store import Tx
+from plivo_blocks.sandbox.store import ANY_OWNER, Tx
 
 
 def _ip_set(raw: str) -> str:
@@ -62,9 +62,9 @@ async def update(ctx: ApiContext) -> Response:
         raise bad_request("give name or ip_set to change")
 
     def apply(tx: Tx) -> None:
-        tx.update(CARRIER, doc.id, changes)
-        if "name" in changes:  # numbers show their carrier's name
-            tx.update_where(NUMBER, {"carrier": changes["name"]}, filters={"_carrier_id": doc.id})
+        tx.update(CARRIER, doc.id, changes, [doc.owner])
+        if "name" in changes:  # numbers show their carrier's name (whoever rents them)
+            tx.update_where(NUMBER, {"carrier": changes["name"]}, ANY_OWNER, {"_carrier_id": doc.id})
 
     await ctx.store.transaction(apply)
     return changed()
@@ -74,8 +74,8 @@ async def delete(ctx: ApiContext) -> Response:
     doc = await ctx.get_document(CARRIER, ctx.path["carrier_id"], "carrier")
 
     def remove(tx: Tx) -> None:
-        tx.delete_where(NUMBER, filters={"_carrier_id": doc.id})
-        tx.delete(CARRIER, doc.id)
+        tx.delete_where(NUMBER, ANY_OWNER, {"_carrier_id": doc.id})  # whoever rents them
+        tx.delete(CARRIER, doc.id, [doc.owner])
 
     await ctx.store.transaction(remove)
     return no_content()

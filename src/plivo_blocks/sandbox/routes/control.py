@@ -52,7 +52,7 @@ from plivo_blocks.sandbox.responses import (
 )
 from plivo_blocks.sandbox.routing import ApiContext, body_text, control_route, json_object, open_route
 from plivo_blocks.sandbox.settings import MESSAGE_HOLD_STATES
-from plivo_blocks.sandbox.store import Document
+from plivo_blocks.sandbox.store import ANY_OWNER, Document
 
 
 async def health(request: Request) -> Response:
@@ -113,13 +113,13 @@ async def list_sent_messages(ctx: ApiContext) -> Response:
         filters["from_number|to_number|_text__contains"] = query.lstrip("+")
     owner = ctx.text("auth_id")
     limit, offset = ctx.page()
-    docs, total = await ctx.store.page(MESSAGE, [owner] if owner else None, filters, limit, offset)
+    docs, total = await ctx.store.page(MESSAGE, [owner] if owner else ANY_OWNER, filters, limit, offset)
     return ctx.list_response([_sent_view(d) for d in docs], total, limit, offset)
 
 
 async def get_sent_message(ctx: ApiContext) -> Response:
     """One message with its text, encoding, segments, price and state timeline."""
-    doc = await ctx.store.get(MESSAGE, ctx.path["message_uuid"])
+    doc = await ctx.store.get(MESSAGE, ctx.path["message_uuid"], ANY_OWNER)
     if doc is None:
         raise PlivoError(404, "message not found")
     return ok(message_detail(_sent_view(doc), doc))

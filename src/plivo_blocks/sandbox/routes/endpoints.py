@@ -28,7 +28,7 @@ from plivo_blocks.sandbox.models.endpoints import (
 from plivo_blocks.sandbox.responses import PlivoError, bad_request, changed, created, no_content, ok
 from plivo_blocks.sandbox.routes.applications import linked_app_id
 from plivo_blocks.sandbox.routing import ApiContext, api_route, body_text, control_route, json_object
-from plivo_blocks.sandbox.store import Tx
+from plivo_blocks.sandbox.store import ANY_OWNER, Tx
 
 MAX_REGISTRATION_SECONDS = 86400
 
@@ -71,13 +71,13 @@ async def update(ctx: ApiContext) -> Response:
         changes["alias"] = ctx.require("alias")
     if ctx.text("app_id") is not None:
         changes["_app_id"] = await linked_app_id(ctx)
-    await ctx.store.update(ENDPOINT, doc.id, changes)
+    await ctx.store.update(ENDPOINT, doc.id, changes, [doc.owner])
     return changed()
 
 
 async def delete(ctx: ApiContext) -> Response:
     doc = await ctx.get_document(ENDPOINT, ctx.path["endpoint_id"], "endpoint")
-    await ctx.store.delete(ENDPOINT, doc.id)
+    await ctx.store.delete(ENDPOINT, doc.id, [doc.owner])
     return no_content()
 
 
@@ -95,7 +95,7 @@ async def _set_registration(ctx: ApiContext, value: dict[str, Any] | None) -> Re
     endpoint_id = ctx.path["endpoint_id"]
 
     def change(tx: Tx) -> dict[str, Any] | None:
-        doc = tx.update(ENDPOINT, endpoint_id, {"_registration": value})
+        doc = tx.update(ENDPOINT, endpoint_id, {"_registration": value}, ANY_OWNER)
         return render_endpoint(tx, doc) if doc else None
 
     shown = await ctx.store.transaction(change)
@@ -113,7 +113,7 @@ async def register(ctx: ApiContext) -> Response:
     if contact is not None and not contact.startswith(("sip:", "sips:")):
         raise bad_request("contact must be a SIP URI (sip:user@host:port)")
     user_agent = body_text(body, "user_agent", required=False)
-    doc = await ctx.store.get(ENDPOINT, ctx.path["endpoint_id"])
+    doc = await ctx.store.get(ENDPOINT, ctx.path["endpoint_id"], ANY_OWNER)
     if doc is None:
         raise PlivoError(404, "endpoint not found")
     now = ctx.state.clock.now()

@@ -27,7 +27,7 @@ from plivo_blocks.sandbox.models.numbers import (
 from plivo_blocks.sandbox.responses import PlivoError, bad_request, changed, created, no_content, ok
 from plivo_blocks.sandbox.routes.applications import linked_app_id
 from plivo_blocks.sandbox.routing import ApiContext, api_route
-from plivo_blocks.sandbox.store import Tx
+from plivo_blocks.sandbox.store import ANY_OWNER, Tx
 
 _DIGITS = re.compile(r"^\d+$")
 _NUMBER = re.compile(r"^\+?\d{6,15}$")
@@ -70,7 +70,7 @@ async def search(ctx: ApiContext) -> Response:
     lata = _digits(ctx, "lata")
     services = _services(ctx)
     limit, offset = ctx.page()
-    rented = {d.id for d in await ctx.store.list(NUMBER)}
+    rented = {d.id for d in await ctx.store.list(NUMBER, ANY_OWNER)}  # whoever rents them
     found = inventory.search(
         iso,
         type=kind,
@@ -94,7 +94,7 @@ async def buy(ctx: ApiContext) -> Response:
     owner = ctx.account.auth_id
 
     def rent(tx: Tx) -> bool:
-        if tx.get(NUMBER, number) is not None:
+        if tx.get(NUMBER, number, ANY_OWNER) is not None:  # rented by anyone
             return False
         rent_from_inventory(tx, owner, item, app_id)
         return True
@@ -146,7 +146,7 @@ async def update_number(ctx: ApiContext) -> Response:
     new_owner = await ctx.subaccount_id(sub) if sub else None
 
     def apply(tx: Tx) -> None:
-        tx.update(NUMBER, doc.id, changes)
+        tx.update(NUMBER, doc.id, changes, [doc.owner])
         if new_owner and new_owner != doc.owner:
             tx.set_owner(NUMBER, doc.id, new_owner)
 
@@ -156,7 +156,7 @@ async def update_number(ctx: ApiContext) -> Response:
 
 async def unrent(ctx: ApiContext) -> Response:
     doc = await ctx.get_document(NUMBER, _number(ctx.path["number"]), "number")
-    await ctx.store.delete(NUMBER, doc.id)
+    await ctx.store.delete(NUMBER, doc.id, [doc.owner])
     return no_content()
 
 
@@ -173,7 +173,7 @@ async def add_own_numbers(ctx: ApiContext) -> Response:
 
     def add(tx: Tx) -> str | None:
         for number in numbers:
-            if tx.get(NUMBER, number) is not None:
+            if tx.get(NUMBER, number, ANY_OWNER) is not None:  # on anyone's account
                 return number
         for number in dict.fromkeys(numbers):
             add_carrier_number(tx, owner, number, carrier, region, number_type, app_id)

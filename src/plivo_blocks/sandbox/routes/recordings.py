@@ -20,6 +20,7 @@ from starlette.routing import BaseRoute, Route
 from plivo_blocks.sandbox.auth import sandbox_state
 from plivo_blocks.sandbox.responses import bad_request, error_response, no_content, not_found, ok
 from plivo_blocks.sandbox.routing import ApiContext, api_route
+from plivo_blocks.sandbox.store import ANY_OWNER
 from plivo_blocks.sandbox.times import parse_filter_time
 from plivo_blocks.sandbox.voice.audio import MEDIA_TYPES, silent_audio
 from plivo_blocks.sandbox.voice.recordings import AUDIO_ROUTE, RECORDING, render_recording
@@ -92,7 +93,7 @@ async def delete_recording(ctx: ApiContext) -> Response:
 
 async def recording_audio(request: Request) -> Response:
     recording_id, _, extension = str(request.path_params["filename"]).rpartition(".")
-    doc = await sandbox_state(request).store.get(RECORDING, recording_id) if recording_id else None
+    doc = await sandbox_state(request).store.get(RECORDING, recording_id, ANY_OWNER) if recording_id else None
     if doc is None or doc.data.get("recording_format") != extension:
         return error_response(404, RECORDING_NOT_FOUND)
     audio = silent_audio(extension, int(doc.data.get("_duration_ms") or 0))

@@ -20,7 +20,7 @@ from plivo_blocks.sandbox.models.endpoints import ENDPOINT, render_endpoint
 from plivo_blocks.sandbox.models.numbers import NUMBER, render_number
 from plivo_blocks.sandbox.responses import ok
 from plivo_blocks.sandbox.routing import ApiContext, control_route
-from plivo_blocks.sandbox.store import Document, Tx
+from plivo_blocks.sandbox.store import ANY_OWNER, Document, Tx
 from plivo_blocks.sandbox.voice.recordings import RECORDING, render_recording
 
 #: At most this many of each kind (newest first): the page is an overview, the API pages through.
@@ -51,16 +51,17 @@ async def resources(ctx: ApiContext) -> Response:
     """Every account's numbers, applications, endpoints and newest recordings (no secrets)."""
 
     def read(tx: Tx) -> dict[str, list[dict[str, Any]]]:
-        accounts = tx.list(ACCOUNT, newest_first=False, limit=LIMIT)
+        accounts = tx.list(ACCOUNT, ANY_OWNER, newest_first=False, limit=LIMIT)
         shown: dict[str, list[dict[str, Any]]] = {"accounts": [_account(d) for d in accounts]}
         for key, kind, render in (
             ("numbers", NUMBER, _owned(render_number)),
             ("applications", APPLICATION, _owned(render_application)),
             ("endpoints", ENDPOINT, _owned(render_endpoint)),
         ):
-            shown[key] = [render(tx, d) for d in tx.list(kind, limit=LIMIT)]
+            shown[key] = [render(tx, d) for d in tx.list(kind, ANY_OWNER, limit=LIMIT)]
         shown["recordings"] = [
-            {**render_recording(d), "auth_id": d.owner} for d in tx.list(RECORDING, limit=RECORDINGS_LIMIT)
+            {**render_recording(d), "auth_id": d.owner}
+            for d in tx.list(RECORDING, ANY_OWNER, limit=RECORDINGS_LIMIT)
         ]
         return {key: [_without_secrets(item) for item in items] for key, items in shown.items()}
 

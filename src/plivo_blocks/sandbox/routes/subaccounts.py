@@ -64,7 +64,7 @@ async def update(ctx: ApiContext) -> Response:
     }
     if ctx.text("enabled") is not None:
         changes["enabled"] = ctx.flag("enabled", False)
-    await ctx.store.update(ACCOUNT, doc.id, changes)
+    await ctx.store.update(ACCOUNT, doc.id, changes, [doc.owner])
     return changed()
 
 

@@ -69,7 +69,7 @@ from plivo_blocks.sandbox.responses import (
 from plivo_blocks.sandbox.routes.calls import CALL_NOT_FOUND, client_ip, public_base
 from plivo_blocks.sandbox.routing import ApiContext, body_text, control_route, json_object, open_route
 from plivo_blocks.sandbox.settings import CALL_HOLD_STATES
-from plivo_blocks.sandbox.store import Tx
+from plivo_blocks.sandbox.store import ANY_OWNER, Tx
 from plivo_blocks.sandbox.voice import xml as px
 from plivo_blocks.sandbox.voice.call import Call
 from plivo_blocks.sandbox.voice.causes import ADVANCE_TARGETS, NORMAL_API, remote_hangup
@@ -117,7 +117,7 @@ async def list_calls(ctx: ApiContext) -> Response:
     owner = ctx.text("auth_id")
     limit, offset = ctx.page()
     views, total = await call_views(
-        ctx.state.voice, ctx.store, [owner] if owner else None, filters, limit, offset
+        ctx.state.voice, ctx.store, [owner] if owner else ANY_OWNER, filters, limit, offset
     )
     return ctx.list_response(views, total, limit, offset)
 
@@ -261,7 +261,7 @@ async def list_recordings(ctx: ApiContext) -> Response:
         filters["call_uuid"] = ctx.text("call_uuid")
     owner = ctx.text("auth_id")
     limit, offset = ctx.page()
-    docs, total = await ctx.store.page(RECORDING, [owner] if owner else None, filters, limit, offset)
+    docs, total = await ctx.store.page(RECORDING, [owner] if owner else ANY_OWNER, filters, limit, offset)
     objects = [{**render_recording(d), "auth_id": d.owner} for d in docs]
     return ctx.list_response(objects, total, limit, offset)
 

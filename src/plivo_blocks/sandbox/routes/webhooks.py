@@ -23,7 +23,7 @@ from starlette.routing import BaseRoute
 
 from plivo_blocks.sandbox.responses import PlivoError, accepted, bad_request, ok
 from plivo_blocks.sandbox.routing import ApiContext, control_route
-from plivo_blocks.sandbox.store import Document
+from plivo_blocks.sandbox.store import ANY_OWNER, Document
 from plivo_blocks.sandbox.webhooks import WEBHOOK
 
 MAX_WAIT_SECONDS = 60.0
@@ -41,13 +41,13 @@ async def list_webhooks(ctx: ApiContext) -> Response:
         filters["url__contains"] = ctx.text("url")
     owner = ctx.text("auth_id")
     limit, offset = ctx.page()
-    docs, total = await ctx.store.page(WEBHOOK, [owner] if owner else None, filters, limit, offset)
+    docs, total = await ctx.store.page(WEBHOOK, [owner] if owner else ANY_OWNER, filters, limit, offset)
     return ctx.list_response([delivery_view(d) for d in docs], total, limit, offset)
 
 
 async def get_webhook(ctx: ApiContext) -> Response:
     """One delivery with its tries: signature headers sent, answer status and excerpt, latency."""
-    doc = await ctx.store.get(WEBHOOK, ctx.path["delivery_id"])
+    doc = await ctx.store.get(WEBHOOK, ctx.path["delivery_id"], ANY_OWNER)
     if doc is None:
         raise PlivoError(404, "delivery not found")
     return ok(delivery_view(doc))

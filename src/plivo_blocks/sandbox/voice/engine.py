@@ -22,7 +22,7 @@ from plivo_blocks.sandbox.events import EventBus
 from plivo_blocks.sandbox.ids import new_uuid
 from plivo_blocks.sandbox.messaging import MessageCenter
 from plivo_blocks.sandbox.settings import SandboxSettings
-from plivo_blocks.sandbox.store import Store, Tx
+from plivo_blocks.sandbox.store import ANY_OWNER, Store, Tx
 from plivo_blocks.sandbox.times import format_time
 from plivo_blocks.sandbox.voice.amd import MachineDetection
 from plivo_blocks.sandbox.voice.call import Call, CallEnded, Skipped, Transferred
@@ -104,9 +104,9 @@ class VoiceEngine:
 
     async def start(self) -> None:
         """Calls still live in the store were cut by a stop of the sandbox: close their records."""
-        stale = await self.store.list(CALL, filters={"_live": True})
+        stale = await self.store.list(CALL, ANY_OWNER, {"_live": True})
         for doc in stale:
-            await self.store.update(CALL, doc.id, self._closed_by_restart())
+            await self.store.update(CALL, doc.id, self._closed_by_restart(), ANY_OWNER)
 
     def _closed_by_restart(self) -> dict[str, Any]:
         cause = SANDBOX_RESTART
@@ -255,7 +255,7 @@ class VoiceEngine:
         lock = self._save_locks.setdefault(call.uuid, asyncio.Lock())
         async with lock:
             # The snapshot is taken inside the lock, so the last write always holds the latest state.
-            await self.store.update(CALL, call.uuid, cdr_document(call))
+            await self.store.update(CALL, call.uuid, cdr_document(call), [call.owner])
 
     def params(self, call: Call, **extra: str) -> dict[str, str]:
         params = {

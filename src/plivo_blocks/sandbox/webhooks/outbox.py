@@ -42,7 +42,7 @@ from plivo_blocks.sandbox.clock import SandboxClock
 from plivo_blocks.sandbox.events import EventBus
 from plivo_blocks.sandbox.ids import new_uuid
 from plivo_blocks.sandbox.settings import SandboxSettings
-from plivo_blocks.sandbox.store import Store, Tx
+from plivo_blocks.sandbox.store import ANY_OWNER, Store, Tx
 from plivo_blocks.sandbox.webhooks.delivery import (
     DELIVERED,
     EXCERPT_BYTES,
@@ -202,7 +202,7 @@ class Outbox:
 
     async def redeliver(self, delivery_id: str) -> Delivery | None:
         """Send a logged callback again, as a new delivery (the inspector's "redeliver")."""
-        doc = await self._store.get(WEBHOOK, delivery_id)
+        doc = await self._store.get(WEBHOOK, delivery_id, ANY_OWNER)
         if doc is None:
             return None
         return await self.send(Delivery.from_document(doc).callback)
@@ -245,7 +245,7 @@ class Outbox:
         )
 
     async def _save(self, delivery: Delivery) -> None:
-        await self._store.update(WEBHOOK, delivery.id, delivery.document())
+        await self._store.update(WEBHOOK, delivery.id, delivery.document(), ANY_OWNER)
 
     def _announce(self, delivery: Delivery) -> None:
         callback, last = delivery.callback, delivery.last
@@ -357,7 +357,7 @@ class Outbox:
 
     async def start(self) -> None:
         """Resume the deliveries a stop (or a crash) left pending."""
-        docs = await self._store.list(WEBHOOK, filters={"status": PENDING}, newest_first=False)
+        docs = await self._store.list(WEBHOOK, ANY_OWNER, {"status": PENDING}, newest_first=False)
         self.dispatch(Delivery.from_document(doc) for doc in docs)
 
     async def stop(self) -> None:
