@@ -31,7 +31,7 @@ from __future__ import annotations
 import json
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar, overload
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -40,6 +40,7 @@ from starlette.routing import Route
 from plivo_blocks.sandbox.accounts import Account
 from plivo_blocks.sandbox.auth import authenticate, authenticate_main, sandbox_state
 from plivo_blocks.sandbox.limits import counts_toward_limit
+from plivo_blocks.sandbox.models.base import D, fetch, load, load_page
 from plivo_blocks.sandbox.responses import (
     PlivoError,
     bad_request,
@@ -50,8 +51,9 @@ from plivo_blocks.sandbox.responses import (
 from plivo_blocks.sandbox.state import SandboxState
 from plivo_blocks.sandbox.store import Document, Filters, Store, Tx
 
+T = TypeVar("T")
 #: Shows a document as Plivo does; gets the transaction to resolve links (application URIs, …).
-Renderer = Callable[[Tx, Document], dict[str, Any]]
+Renderer = Callable[[Tx, T], dict[str, Any]]
 
 _TRUE = {"true", "1", "yes", "on"}
 _FALSE = {"false", "0", "no", "off"}
@@ -128,8 +130,30 @@ class ApiContext:
     def list_response(self, objects: list[dict[str, Any]], total: int, limit: int, offset: int) -> Response:
         return list_response(self.base_path, objects, total, limit, offset, dict(self.request.query_params))
 
+    @overload
     async def list_documents(
-        self, kind: str, render: Renderer, filters: Filters | None = None, owners: list[str] | None = None
+        self,
+        kind: type[D],
+        render: Renderer[D],
+        filters: Filters | None = None,
+        owners: list[str] | None = None,
+    ) -> Response: ...
+
+    @overload
+    async def list_documents(
+        self,
+        kind: str,
+        render: Renderer[Document],
+        filters: Filters | None = None,
+        owners: list[str] | None = None,
+    ) -> Response: ...
+
+    async def list_documents(
+        self,
+        kind: type[D] | str,
+        render: Renderer[Any],
+        filters: Filters | None = None,
+        owners: list[str] | None = None,
     ) -> Response:
         """A paginated, newest-first list of ``kind`` visible to this request (``owners`` defaults to
         :meth:`listing_owners`, i.e. honours the ``subaccount`` filter)."""
@@ -137,25 +161,51 @@ class ApiContext:
         allowed = owners if owners is not None else await self.listing_owners()
 
         def read(tx: Tx) -> tuple[list[dict[str, Any]], int]:
-            docs, total = tx.page(kind, allowed, filters, limit, offset)
-            return [render(tx, d) for d in docs], total
+            if isinstance(kind, str):
+                docs, total = tx.page(kind, allowed, filters, limit, offset)
+                return [render(tx, d) for d in docs], total
+            items, total = load_page(tx, kind, allowed, filters, limit, offset)
+            return [render(tx, item) for item in items], total
 
         objects, total = await self.store.transaction(read)
         return self.list_response(objects, total, limit, offset)
 
-    async def get_document(self, kind: str, id: str, what: str) -> Document:
+    @overload
+    async def get_document(self, kind: type[D], id: str, what: str) -> D: ...
+
+    @overload
+    async def get_document(self, kind: str, id: str, what: str) -> Document: ...
+
+    async def get_document(self, kind: type[D] | str, id: str, what: str) -> D | Document:
         """The visible document or 404 ``"{what} not found"``."""
-        doc = await self.store.get(kind, id, await self.owners())
+        owners = await self.owners()
+        doc = (
+            await self.store.get(kind, id, owners)
+            if isinstance(kind, str)
+            else await fetch(self.store, kind, id, owners)
+        )
         if doc is None:
             raise PlivoError(404, f"{what} not found")
         return doc
 
-    async def show_document(self, kind: str, id: str, what: str, render: Renderer) -> dict[str, Any]:
+    @overload
+    async def show_document(
+        self, kind: type[D], id: str, what: str, render: Renderer[D]
+    ) -> dict[str, Any]: ...
+
+    @overload
+    async def show_document(
+        self, kind: str, id: str, what: str, render: Renderer[Document]
+    ) -> dict[str, Any]: ...
+
+    async def show_document(
+        self, kind: type[D] | str, id: str, what: str, render: Renderer[Any]
+    ) -> dict[str, Any]:
         owners = await self.owners()
 
         def read(tx: Tx) -> dict[str, Any] | None:
-            doc = tx.get(kind, id, owners)
-            return render(tx, doc) if doc else None
+            item = tx.get(kind, id, owners) if isinstance(kind, str) else load(tx, kind, id, owners)
+            return render(tx, item) if item else None
 
         shown = await self.store.transaction(read)
         if shown is None:

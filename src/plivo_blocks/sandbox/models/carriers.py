@@ -3,7 +3,9 @@ from. Numbers added with ``POST Number/`` belong to a carrier; removing the carr
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, ClassVar
 
 from plivo_blocks.sandbox.models.common import resource_uri
 from plivo_blocks.sandbox.store import Document
@@ -11,12 +13,39 @@ from plivo_blocks.sandbox.store import Document
 CARRIER = "carrier"
 
 
-def render_carrier(doc: Document) -> dict[str, Any]:
-    return {
-        "carrier_id": doc.id,
-        "ip_set": doc.data["ip_set"],
-        "name": doc.data["name"],
-        "resource_uri": resource_uri(doc.owner, f"IncomingCarrier/{doc.id}/"),
-        "sms": bool(doc.data.get("sms", False)),
-        "voice": bool(doc.data.get("voice", True)),
-    }
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Carrier:
+    KIND: ClassVar[str] = CARRIER
+    STORED_AS: ClassVar[Mapping[str, str]] = {}
+
+    id: str
+    owner: str
+    name: str
+    ip_set: str  # comma-separated IP addresses
+    sms: bool = False
+    voice: bool = True
+
+    def render(self) -> dict[str, Any]:
+        return {
+            "carrier_id": self.id,
+            "ip_set": self.ip_set,
+            "name": self.name,
+            "resource_uri": resource_uri(self.owner, f"IncomingCarrier/{self.id}/"),
+            "sms": self.sms,
+            "voice": self.voice,
+        }
+
+    @classmethod
+    def from_document(cls, doc: Document) -> Carrier:
+        data = doc.data
+        return cls(
+            id=doc.id,
+            owner=doc.owner,
+            name=str(data["name"]),
+            ip_set=str(data["ip_set"]),
+            sms=bool(data.get("sms", False)),
+            voice=bool(data.get("voice", True)),
+        )
+
+    def to_data(self) -> dict[str, Any]:
+        return {"name": self.name, "ip_set": self.ip_set, "sms": self.sms, "voice": self.voice}

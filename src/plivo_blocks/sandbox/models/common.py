@@ -6,6 +6,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from plivo_blocks.sandbox import ids
+from plivo_blocks.sandbox.models.base import D, insert
 from plivo_blocks.sandbox.store import ANY_OWNER, Conflict, Document, Tx
 
 ACCOUNT = "account"
@@ -26,6 +27,17 @@ def subaccount_ref(tx: Tx, owner: str) -> str | None:
     if not parent:
         return None
     return resource_uri(str(parent), f"Subaccount/{owner}/")
+
+
+def insert_new(tx: Tx, digits: int, build: Callable[[str], D]) -> D:
+    """Insert the document ``build`` makes for a fresh numeric id (retrying on the rare collision)."""
+    for _ in range(20):
+        item = build(ids.new_numeric_id(digits))
+        try:
+            return insert(tx, item)
+        except Conflict:
+            continue
+    raise RuntimeError(f"could not find a free {item.KIND} id")  # pragma: no cover
 
 
 def insert_with_new_id(

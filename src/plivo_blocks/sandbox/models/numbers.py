@@ -14,6 +14,7 @@ from typing import Any
 from plivo_blocks.sandbox.inventory import AvailableNumber
 from plivo_blocks.sandbox.models.accounts import charge
 from plivo_blocks.sandbox.models.applications import APPLICATION, application_uri, default_app_id
+from plivo_blocks.sandbox.models.carriers import Carrier
 from plivo_blocks.sandbox.models.common import resource_uri, subaccount_ref
 from plivo_blocks.sandbox.store import ANY_OWNER, Document, Tx
 from plivo_blocks.sandbox.tariffs import country_for_number
@@ -75,7 +76,7 @@ def add_carrier_number(
     tx: Tx,
     owner: str,
     number: str,
-    carrier: Document,
+    carrier: Carrier,
     region: str,
     number_type: str,
     app_id: str | None,
@@ -85,7 +86,7 @@ def add_carrier_number(
         {
             "_app_id": app_id or default_app_id(tx, owner, "default_app"),
             "_carrier_id": carrier.id,
-            "carrier": carrier.data["name"],
+            "carrier": carrier.name,
             "monthly_rental_rate": "0.00000",
             "sms_enabled": False,
             "sms_rate": "0.00000",
@@ -94,6 +95,16 @@ def add_carrier_number(
         }
     )
     return tx.insert(NUMBER, number, owner, data)
+
+
+def rename_carrier_numbers(tx: Tx, carrier_id: str, name: str) -> None:
+    """The carrier's numbers, whoever rents them, show its new name."""
+    tx.update_where(NUMBER, {"carrier": name}, ANY_OWNER, {"_carrier_id": carrier_id})
+
+
+def delete_carrier_numbers(tx: Tx, carrier_id: str) -> None:
+    """The carrier is gone: so are its numbers, whoever rents them."""
+    tx.delete_where(NUMBER, ANY_OWNER, {"_carrier_id": carrier_id})
 
 
 def render_number(tx: Tx, doc: Document) -> dict[str, Any]:

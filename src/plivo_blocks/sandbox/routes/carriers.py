@@ -4,18 +4,19 @@
 from __future__ import annotations
 
 import ipaddress
-from typing import Any
+from dataclasses import replace
 
 from starlette.responses import Response
 from starlette.routing import BaseRoute
 
 from plivo_blocks.sandbox import ids
-from plivo_blocks.sandbox.models.carriers import CARRIER, render_carrier
-from plivo_blocks.sandbox.models.common import insert_with_new_id
-from plivo_blocks.sandbox.models.numbers import NUMBER
+from plivo_blocks.sandbox.models.base import save, stored_fields
+from plivo_blocks.sandbox.models.carriers import CARRIER, Carrier
+from plivo_blocks.sandbox.models.common import insert_new
+from plivo_blocks.sandbox.models.numbers import delete_carrier_numbers, rename_carrier_numbers
 from plivo_blocks.sandbox.responses import bad_request, changed, created, no_content, ok
 from plivo_blocks.sandbox.routing import ApiContext, api_route
-from plivo_blocks.sandbox.store import ANY_OWNER, Tx
+from plivo_blocks.sandbox.store import Tx
 
 
 def _ip_set(raw: str) -> str:
@@ -34,48 +35,49 @@ async def create(ctx: ApiContext) -> Response:
     name = ctx.require("name")
     ip_set = _ip_set(ctx.require("ip_set"))
     owner = ctx.account.auth_id
-    data = {"name": name, "ip_set": ip_set, "sms": False, "voice": True}
-    doc = await ctx.store.transaction(
-        lambda tx: insert_with_new_id(tx, CARRIER, owner, ids.CARRIER_ID_DIGITS, lambda _id: data)
+    carrier = await ctx.store.transaction(
+        lambda tx: insert_new(
+            tx,
+            ids.CARRIER_ID_DIGITS,
+            lambda new_id: Carrier(id=new_id, owner=owner, name=name, ip_set=ip_set),
+        )
     )
-    return created({"carrier_id": doc.id, "message": "created"})
+    return created({"carrier_id": carrier.id, "message": "created"})
 
 
 async def list_carriers(ctx: ApiContext) -> Response:
     name = ctx.text("name")
-    filters = {"name__contains": name} if name else None
-    return await ctx.list_documents(CARRIER, lambda tx, d: render_carrier(d), filters)
+    filters = stored_fields(Carrier, {"name__contains": name}) if name else None
+    return await ctx.list_documents(Carrier, lambda tx, carrier: carrier.render(), filters)
 
 
 async def get_carrier(ctx: ApiContext) -> Response:
-    return ok(render_carrier(await ctx.get_document(CARRIER, ctx.path["carrier_id"], "carrier")))
+    return ok((await ctx.get_document(Carrier, ctx.path["carrier_id"], "carrier")).render())
 
 
 async def update(ctx: ApiContext) -> Response:
-    doc = await ctx.get_document(CARRIER, ctx.path["carrier_id"], "carrier")
-    changes: dict[str, Any] = {}
-    if ctx.text("name") is not None:
-        changes["name"] = ctx.require("name")
-    if ctx.text("ip_set") is not None:
-        changes["ip_set"] = _ip_set(ctx.require("ip_set"))
-    if not changes:
+    carrier = await ctx.get_document(Carrier, ctx.path["carrier_id"], "carrier")
+    name = ctx.require("name") if ctx.text("name") is not None else None
+    ip_set = _ip_set(ctx.require("ip_set")) if ctx.text("ip_set") is not None else None
+    if name is None and ip_set is None:
         raise bad_request("give name or ip_set to change")
+    changed_carrier = replace(carrier, name=name or carrier.name, ip_set=ip_set or carrier.ip_set)
 
     def apply(tx: Tx) -> None:
-        tx.update(CARRIER, doc.id, changes, [doc.owner])
-        if "name" in changes:  # numbers show their carrier's name (whoever rents them)
-            tx.update_where(NUMBER, {"carrier": changes["name"]}, ANY_OWNER, {"_carrier_id": doc.id})
+        save(tx, changed_carrier)
+        if name is not None:  # numbers show their carrier's name (whoever rents them)
+            rename_carrier_numbers(tx, carrier.id, name)
 
     await ctx.store.transaction(apply)
     return changed()
 
 
 async def delete(ctx: ApiContext) -> Response:
-    doc = await ctx.get_document(CARRIER, ctx.path["carrier_id"], "carrier")
+    carrier = await ctx.get_document(Carrier, ctx.path["carrier_id"], "carrier")
 
     def remove(tx: Tx) -> None:
-        tx.delete_where(NUMBER, ANY_OWNER, {"_carrier_id": doc.id})  # whoever rents them
-        tx.delete(CARRIER, doc.id, [doc.owner])
+        delete_carrier_numbers(tx, carrier.id)
+        tx.delete(CARRIER, carrier.id, [carrier.owner])
 
     await ctx.store.transaction(remove)
     return no_content()

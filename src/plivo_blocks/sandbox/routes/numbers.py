@@ -16,7 +16,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute
 
 from plivo_blocks.sandbox import inventory
-from plivo_blocks.sandbox.models.carriers import CARRIER
+from plivo_blocks.sandbox.models.carriers import Carrier
 from plivo_blocks.sandbox.models.numbers import (
     NUMBER,
     NUMBER_TYPES,
@@ -164,7 +164,7 @@ async def add_own_numbers(ctx: ApiContext) -> Response:
     numbers = [_number(n.strip()) for n in ctx.require("numbers").split(",") if n.strip()]
     if not numbers:
         raise bad_request("numbers is required")
-    carrier = await ctx.get_document(CARRIER, ctx.require("carrier"), "carrier")
+    carrier = await ctx.get_document(Carrier, ctx.require("carrier"), "carrier")
     region = ctx.require("region")
     number_type = ctx.choice("number_type", NUMBER_TYPES, "local") or "local"
     app_id = await linked_app_id(ctx)
