@@ -304,10 +304,10 @@ class MessageCenter:
             body["_media"] = media_entries(media_urls)
             charge(tx, number.owner, Decimal(body["total_amount"]))
             doc = tx.insert(MESSAGE, ids.new_uuid(), number.owner, body)
-            url = str(app.data.get("message_url") or "") if app else ""
+            url = app.message_url if app else ""
             if not url or app is None:
                 return doc, None, None
-            method = str(app.data.get("message_method") or "POST")
+            method = app.message_method
             params = inbound_params(doc, text)
             callback = Callback.of(url, method, params, auth_id=doc.owner, kind=INBOUND_KIND, ref=doc.id)
             return doc, url, self._outbox.enqueue(tx, callback)

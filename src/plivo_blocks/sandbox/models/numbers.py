@@ -13,7 +13,8 @@ from typing import Any
 
 from plivo_blocks.sandbox.inventory import AvailableNumber
 from plivo_blocks.sandbox.models.accounts import charge
-from plivo_blocks.sandbox.models.applications import APPLICATION, application_uri, default_app_id
+from plivo_blocks.sandbox.models.applications import Application, application_uri, default_app_id
+from plivo_blocks.sandbox.models.base import load
 from plivo_blocks.sandbox.models.carriers import Carrier
 from plivo_blocks.sandbox.models.common import resource_uri, subaccount_ref
 from plivo_blocks.sandbox.store import ANY_OWNER, Document, Tx
@@ -119,11 +120,11 @@ def render_number(tx: Tx, doc: Document) -> dict[str, Any]:
     return dict(sorted(shown.items()))
 
 
-def application_for_number(tx: Tx, number: str) -> tuple[Document, Document | None] | None:
+def application_for_number(tx: Tx, number: str) -> tuple[Document, Application | None] | None:
     """The rented number and the application it points to (``None`` if it has none), or ``None``
     when nobody rents ``number``."""
     doc = tx.get(NUMBER, number.lstrip("+"), ANY_OWNER)
     if doc is None:
         return None
     app_id = doc.data.get("_app_id")
-    return doc, (tx.get(APPLICATION, app_id, ANY_OWNER) if app_id else None)
+    return doc, (load(tx, Application, app_id, ANY_OWNER) if app_id else None)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from starlette.responses import Response
@@ -11,18 +12,20 @@ from plivo_blocks.sandbox.models.applications import (
     APPLICATION,
     METHOD_FIELDS,
     TEXT_FIELDS,
+    Application,
     new_application,
     render_application,
     settle_defaults,
     unlink_application,
 )
+from plivo_blocks.sandbox.models.base import move, save, stored_fields
 from plivo_blocks.sandbox.responses import changed, created, no_content, ok
 from plivo_blocks.sandbox.routing import ApiContext, api_route
 from plivo_blocks.sandbox.store import Tx
 
 
 async def _fields(ctx: ApiContext, *, creating: bool) -> tuple[dict[str, Any], str | None]:
-    """The stored fields the request sets, and the subaccount it moves the application to."""
+    """The fields of :class:`Application` the request sets, and the subaccount it moves it to."""
     fields: dict[str, Any] = {}
     for param, name in TEXT_FIELDS.items():
         value = ctx.param(param)
@@ -50,30 +53,27 @@ async def create(ctx: ApiContext) -> Response:
     ctx.require("app_name")
     fields, sub = await _fields(ctx, creating=True)
     owner = sub or ctx.account.auth_id
-    doc = await ctx.store.transaction(lambda tx: new_application(tx, owner, fields))
-    return created({"app_id": doc.id, "message": "created"})
+    app = await ctx.store.transaction(lambda tx: new_application(tx, owner, fields))
+    return created({"app_id": app.id, "message": "created"})
 
 
 async def list_applications(ctx: ApiContext) -> Response:
     name = ctx.text("app_name")
-    filters = {"app_name__contains": name} if name else None
-    return await ctx.list_documents(APPLICATION, render_application, filters)
+    filters = stored_fields(Application, {"app_name__contains": name}) if name else None
+    return await ctx.list_documents(Application, render_application, filters)
 
 
 async def get_application(ctx: ApiContext) -> Response:
-    return ok(await ctx.show_document(APPLICATION, ctx.path["app_id"], "application", render_application))
+    return ok(await ctx.show_document(Application, ctx.path["app_id"], "application", render_application))
 
 
 async def update(ctx: ApiContext) -> Response:
-    doc = await ctx.get_document(APPLICATION, ctx.path["app_id"], "application")
+    app = await ctx.get_document(Application, ctx.path["app_id"], "application")
     fields, sub = await _fields(ctx, creating=False)
-    owner = sub or doc.owner
 
     def apply(tx: Tx) -> None:
-        if owner != doc.owner:
-            tx.set_owner(APPLICATION, doc.id, owner)
-        updated = tx.update(APPLICATION, doc.id, fields, [owner])
-        assert updated is not None
+        updated = replace(move(tx, app, sub or app.owner), **fields)
+        save(tx, updated)
         settle_defaults(tx, updated)
 
     await ctx.store.transaction(apply)
@@ -81,11 +81,11 @@ async def update(ctx: ApiContext) -> Response:
 
 
 async def delete(ctx: ApiContext) -> Response:
-    doc = await ctx.get_document(APPLICATION, ctx.path["app_id"], "application")
+    app = await ctx.get_document(Application, ctx.path["app_id"], "application")
 
     def remove(tx: Tx) -> None:
-        tx.delete(APPLICATION, doc.id, [doc.owner])
-        unlink_application(tx, doc.id)
+        tx.delete(APPLICATION, app.id, [app.owner])
+        unlink_application(tx, app.id)
 
     await ctx.store.transaction(remove)
     return no_content()
@@ -106,5 +106,5 @@ async def linked_app_id(ctx: ApiContext, param: str = "app_id") -> str | None:
     app_id = ctx.text(param)
     if app_id is None:
         return None
-    await ctx.get_document(APPLICATION, app_id, "application")
+    await ctx.get_document(Application, app_id, "application")
     return app_id

@@ -7,14 +7,15 @@ carries its auth token (subaccount tokens are never shown) and endpoints never c
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import Any, Protocol, TypeVar
 
 from starlette.responses import Response
 from starlette.routing import BaseRoute
 
 from plivo_blocks.sandbox.models.accounts import render_account
-from plivo_blocks.sandbox.models.applications import APPLICATION, render_application
+from plivo_blocks.sandbox.models.applications import Application, render_application
+from plivo_blocks.sandbox.models.base import load_all
 from plivo_blocks.sandbox.models.common import ACCOUNT
 from plivo_blocks.sandbox.models.endpoints import ENDPOINT, render_endpoint
 from plivo_blocks.sandbox.models.numbers import NUMBER, render_number
@@ -36,11 +37,18 @@ def _account(doc: Document) -> dict[str, Any]:
     return shown
 
 
-def _owned(render: Callable[[Tx, Document], dict[str, Any]]) -> Callable[[Tx, Document], dict[str, Any]]:
-    def shown(tx: Tx, doc: Document) -> dict[str, Any]:
-        return {**render(tx, doc), "auth_id": doc.owner}
+class _Owned(Protocol):
+    @property
+    def owner(self) -> str: ...
 
-    return shown
+
+Item = TypeVar("Item", bound=_Owned)
+
+
+def _owned(
+    tx: Tx, items: Sequence[Item], render: Callable[[Tx, Item], dict[str, Any]]
+) -> list[dict[str, Any]]:
+    return [{**render(tx, item), "auth_id": item.owner} for item in items]
 
 
 def _without_secrets(item: dict[str, Any]) -> dict[str, Any]:
@@ -53,12 +61,11 @@ async def resources(ctx: ApiContext) -> Response:
     def read(tx: Tx) -> dict[str, list[dict[str, Any]]]:
         accounts = tx.list(ACCOUNT, ANY_OWNER, newest_first=False, limit=LIMIT)
         shown: dict[str, list[dict[str, Any]]] = {"accounts": [_account(d) for d in accounts]}
-        for key, kind, render in (
-            ("numbers", NUMBER, _owned(render_number)),
-            ("applications", APPLICATION, _owned(render_application)),
-            ("endpoints", ENDPOINT, _owned(render_endpoint)),
-        ):
-            shown[key] = [render(tx, d) for d in tx.list(kind, ANY_OWNER, limit=LIMIT)]
+        shown["numbers"] = _owned(tx, tx.list(NUMBER, ANY_OWNER, limit=LIMIT), render_number)
+        shown["applications"] = _owned(
+            tx, load_all(tx, Application, ANY_OWNER, limit=LIMIT), render_application
+        )
+        shown["endpoints"] = _owned(tx, tx.list(ENDPOINT, ANY_OWNER, limit=LIMIT), render_endpoint)
         shown["recordings"] = [
             {**render_recording(d), "auth_id": d.owner}
             for d in tx.list(RECORDING, ANY_OWNER, limit=RECORDINGS_LIMIT)

@@ -56,6 +56,7 @@ from plivo_blocks.sandbox.call_views import (
     find_conference,
     member_action,
 )
+from plivo_blocks.sandbox.models.applications import Application
 from plivo_blocks.sandbox.models.numbers import application_for_number
 from plivo_blocks.sandbox.responses import (
     PlivoError,
@@ -138,18 +139,18 @@ async def inbound_call(ctx: ApiContext) -> Response:
     assert from_ is not None and to is not None
     to = to.lstrip("+")
 
-    def find(tx: Tx) -> tuple[str, dict[str, Any]] | None:
+    def find(tx: Tx) -> tuple[str, Application | None] | None:
         found = application_for_number(tx, to)
         if found is None:
             return None
         number, application = found
-        return number.owner, dict(application.data) if application else {}
+        return number.owner, application
 
     found = await ctx.store.transaction(find)
     if found is None:
         raise PlivoError(404, f"{to} is not a rented number")
     owner, application = found
-    if not application.get("answer_url"):
+    if application is None or not application.answer_url:
         raise bad_request(f"{to} has no application with an answer_url")
     call = await ctx.state.voice.receive_call(
         owner, from_.lstrip("+"), to, application, public_base(ctx), source_ip=client_ip(ctx)

@@ -21,6 +21,7 @@ from plivo_blocks.sandbox.clock import SandboxClock
 from plivo_blocks.sandbox.events import EventBus
 from plivo_blocks.sandbox.ids import new_uuid
 from plivo_blocks.sandbox.messaging import MessageCenter
+from plivo_blocks.sandbox.models.applications import Application
 from plivo_blocks.sandbox.settings import SandboxSettings
 from plivo_blocks.sandbox.store import ANY_OWNER, Store, Tx
 from plivo_blocks.sandbox.times import format_time
@@ -183,14 +184,14 @@ class VoiceEngine:
         owner: str,
         from_: str,
         to: str,
-        application: Mapping[str, Any],
+        application: Application,
         public_base: str,
         *,
         source_ip: str = "",
     ) -> Call:
         """A simulated inbound call to ``to`` (a rented number) answered by ``application``."""
         call_uuid = new_uuid()
-        answer_url = str(application.get("answer_url") or "")
+        answer_url = application.answer_url
         call = Call(
             clock=self._clock,
             uuid=call_uuid,
@@ -201,11 +202,11 @@ class VoiceEngine:
             to=to,
             caller_name=from_,
             answer_url=answer_url,
-            answer_method=str(application.get("answer_method") or "POST"),
-            hangup_url=str(application.get("hangup_url") or answer_url) or None,
-            hangup_method=str(application.get("hangup_method") or "POST"),
-            fallback_url=str(application.get("fallback_answer_url") or "") or None,
-            fallback_method=str(application.get("fallback_method") or "POST"),
+            answer_method=application.answer_method,
+            hangup_url=application.hangup_url or answer_url or None,
+            hangup_method=application.hangup_method,
+            fallback_url=application.fallback_answer_url or None,
+            fallback_method=application.fallback_method,
             public_base=public_base,
             rate=rate_for("inbound", to),
             initiated_at=self._clock.now(),
