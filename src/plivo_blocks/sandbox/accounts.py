@@ -31,9 +31,10 @@ from typing import Literal
 
 from plivo_blocks.errors import ConfigurationError
 from plivo_blocks.sandbox import ids
-from plivo_blocks.sandbox.models.accounts import main_account_data
+from plivo_blocks.sandbox.models.accounts import AccountDocument, subaccounts_of
+from plivo_blocks.sandbox.models.base import fetch, insert
 from plivo_blocks.sandbox.models.common import ACCOUNT
-from plivo_blocks.sandbox.store import ANY_OWNER, Document, Store, Tx
+from plivo_blocks.sandbox.store import ANY_OWNER, Store, Tx
 
 SANDBOX_AUTH_ID_ENV = "PLIVO_SANDBOX_AUTH_ID"
 SANDBOX_AUTH_TOKEN_ENV = "PLIVO_SANDBOX_AUTH_TOKEN"
@@ -122,7 +123,7 @@ def resolve_main_credentials(
             chosen = MainCredentials(*given)
             tx.delete_meta(MAIN_AUTH_TOKEN_KEY)  # a given token is never written down
         if tx.get(ACCOUNT, chosen.auth_id, ANY_OWNER) is None:
-            tx.insert(ACCOUNT, chosen.auth_id, chosen.auth_id, main_account_data("Sandbox Account", tx.now()))
+            insert(tx, AccountDocument.new_main(chosen.auth_id, tx.now()))
         tx.set_meta(MAIN_AUTH_ID_KEY, chosen.auth_id)
         return chosen
 
@@ -153,23 +154,22 @@ class AccountDirectory:
         self._cache.clear()
         self._owners.clear()
 
-    def _account(self, doc: Document) -> Account:
-        parent = doc.data.get("_parent")
-        token = self.main.auth_token if doc.id == self.main.auth_id else str(doc.data.get("_auth_token", ""))
+    def _account(self, stored: AccountDocument) -> Account:
+        token = self.main.auth_token if stored.id == self.main.auth_id else stored.auth_token or ""
         return Account(
-            auth_id=doc.id,
+            auth_id=stored.id,
             auth_token=token,
-            parent_id=str(parent) if parent else None,
-            name=str(doc.data.get("name", "")),
-            enabled=bool(doc.data.get("enabled", True)),
+            parent_id=stored.parent,
+            name=stored.name,
+            enabled=stored.enabled,
         )
 
     async def get(self, auth_id: str) -> Account | None:
         if auth_id in self._cache:
             return self._cache[auth_id]
         generation = self._generation
-        doc = await self._store.get(ACCOUNT, auth_id, ANY_OWNER)
-        account = self._account(doc) if doc is not None else None
+        stored = await fetch(self._store, AccountDocument, auth_id, ANY_OWNER)
+        account = self._account(stored) if stored is not None else None
         if generation == self._generation:  # no account changed meanwhile: safe to keep
             self._cache[auth_id] = account
         return account
@@ -183,8 +183,7 @@ class AccountDirectory:
 
         def get_or_create(tx: Tx) -> None:
             if tx.get(ACCOUNT, auth_id, ANY_OWNER) is None:
-                data = {**main_account_data("Sandbox Account", tx.now()), "_auth_token": auth_token}
-                tx.insert(ACCOUNT, auth_id, auth_id, data)
+                insert(tx, AccountDocument.new_main(auth_id, tx.now(), auth_token=auth_token))
 
         await self._store.transaction(get_or_create)
         return await self.get(auth_id)
@@ -198,7 +197,7 @@ class AccountDirectory:
         if cached is not None:
             return cached
         generation = self._generation
-        subs = await self._store.list(ACCOUNT, owners=[account.auth_id], filters={"_parent": account.auth_id})
+        subs = await self._store.list(ACCOUNT, [account.auth_id], subaccounts_of(account.auth_id))
         owners = [account.auth_id, *(d.id for d in subs)]
         if generation == self._generation:
             self._owners[account.auth_id] = owners

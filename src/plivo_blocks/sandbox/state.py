@@ -33,8 +33,8 @@ from plivo_blocks.sandbox.events import EventBus
 from plivo_blocks.sandbox.faults import FaultInjector
 from plivo_blocks.sandbox.limits import RequestLimiter
 from plivo_blocks.sandbox.messaging import INBOUND_KIND, MessageCenter
-from plivo_blocks.sandbox.models.accounts import main_account_data
-from plivo_blocks.sandbox.models.common import ACCOUNT
+from plivo_blocks.sandbox.models.accounts import AccountDocument
+from plivo_blocks.sandbox.models.base import insert
 from plivo_blocks.sandbox.settings import SandboxSettings
 from plivo_blocks.sandbox.store import Store, Tx
 from plivo_blocks.sandbox.voice.engine import VoiceEngine
@@ -112,7 +112,7 @@ class SandboxState:
 
         def wipe(tx: Tx) -> None:
             tx.clear(keep_meta=(MAIN_AUTH_ID_KEY, "main_auth_token"))
-            tx.insert(ACCOUNT, main_id, main_id, main_account_data("Sandbox Account", tx.now()))
+            insert(tx, AccountDocument.new_main(main_id, tx.now()))
 
         await self.store.transaction(wipe)
         self.faults.clear()

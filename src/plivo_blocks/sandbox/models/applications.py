@@ -13,8 +13,9 @@ from dataclasses import dataclass, replace
 from typing import Any, ClassVar
 
 from plivo_blocks.sandbox import ids
+from plivo_blocks.sandbox.models.accounts import subaccount_ref
 from plivo_blocks.sandbox.models.base import load, load_all, save, stored_fields
-from plivo_blocks.sandbox.models.common import insert_new, resource_uri, subaccount_ref
+from plivo_blocks.sandbox.models.common import insert_new, resource_uri
 from plivo_blocks.sandbox.store import ANY_OWNER, Document, Tx
 
 APPLICATION = "application"

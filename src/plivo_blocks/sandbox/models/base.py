@@ -33,14 +33,14 @@ is, with no migration. Those keys are a storage detail known only to each kind's
 filters and bulk-changes documents by field name through :func:`stored_fields`.
 
 **Store access** (``owners`` as the store takes it: auth_ids, or ``ANY_OWNER``): :func:`load`,
-:func:`load_all`, :func:`load_page`, :func:`insert`, :func:`save` and :func:`move` work inside a
-transaction; :func:`fetch` and :func:`fetch_page` are their one-transaction async forms.
+:func:`load_all`, :func:`load_page`, :func:`insert`, :func:`save`, :func:`modify` and :func:`move` work
+inside a transaction; :func:`fetch` and :func:`fetch_page` are their one-transaction async forms.
 """
 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, ClassVar, Protocol, Self, TypeVar
 
 from plivo_blocks.sandbox.store import Document, Filters, Owners, Store, Tx
@@ -53,6 +53,7 @@ __all__ = [
     "load",
     "load_all",
     "load_page",
+    "modify",
     "move",
     "save",
     "stored_fields",
@@ -135,6 +136,17 @@ def insert(tx: Tx, item: D) -> D:
 def save(tx: Tx, item: D) -> bool:
     """Write ``item`` over its stored document (still its owner's); ``False`` when it is gone."""
     return tx.update(item.KIND, item.id, item.to_data(), [item.owner]) is not None
+
+
+def modify(tx: Tx, cls: type[D], id: str, owners: Owners, change: Callable[[D], D]) -> D | None:
+    """Read, change and write back one document in ``tx`` (``None`` when ``owners`` see no such
+    document): the typed form of a partial update, as atomic as the transaction."""
+    item = load(tx, cls, id, owners)
+    if item is None:
+        return None
+    changed = change(item)
+    save(tx, changed)
+    return changed
 
 
 def move(tx: Tx, item: D, owner: str) -> D:

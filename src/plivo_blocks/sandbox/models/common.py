@@ -7,7 +7,7 @@ from typing import Any
 
 from plivo_blocks.sandbox import ids
 from plivo_blocks.sandbox.models.base import D, insert
-from plivo_blocks.sandbox.store import ANY_OWNER, Conflict, Document, Tx
+from plivo_blocks.sandbox.store import Conflict, Document, Tx
 
 ACCOUNT = "account"
 
@@ -18,15 +18,6 @@ def account_uri(auth_id: str) -> str:
 
 def resource_uri(auth_id: str, path: str) -> str:
     return f"/v1/Account/{auth_id}/{path}"
-
-
-def subaccount_ref(tx: Tx, owner: str) -> str | None:
-    """What ``sub_account`` shows: ``None`` for the main account's resources, else the subaccount's URI."""
-    doc = tx.get(ACCOUNT, owner, ANY_OWNER)
-    parent = doc.data.get("_parent") if doc else None
-    if not parent:
-        return None
-    return resource_uri(str(parent), f"Subaccount/{owner}/")
 
 
 def insert_new(tx: Tx, digits: int, build: Callable[[str], D]) -> D:

@@ -17,8 +17,9 @@ from __future__ import annotations
 from typing import Any
 
 from plivo_blocks.sandbox import ids
+from plivo_blocks.sandbox.models.accounts import subaccount_ref
 from plivo_blocks.sandbox.models.applications import application_uri
-from plivo_blocks.sandbox.models.common import insert_with_new_id, resource_uri, subaccount_ref
+from plivo_blocks.sandbox.models.common import insert_with_new_id, resource_uri
 from plivo_blocks.sandbox.store import ANY_OWNER, Document, Tx
 from plivo_blocks.sandbox.times import from_epoch
 

@@ -12,11 +12,11 @@ from decimal import Decimal
 from typing import Any
 
 from plivo_blocks.sandbox.inventory import AvailableNumber
-from plivo_blocks.sandbox.models.accounts import charge
+from plivo_blocks.sandbox.models.accounts import charge, subaccount_ref
 from plivo_blocks.sandbox.models.applications import Application, application_uri, default_app_id
 from plivo_blocks.sandbox.models.base import load
 from plivo_blocks.sandbox.models.carriers import Carrier
-from plivo_blocks.sandbox.models.common import resource_uri, subaccount_ref
+from plivo_blocks.sandbox.models.common import resource_uri
 from plivo_blocks.sandbox.store import ANY_OWNER, Document, Tx
 from plivo_blocks.sandbox.tariffs import country_for_number
 from plivo_blocks.sandbox.times import add_months, format_date

@@ -13,15 +13,14 @@ from typing import Any, Protocol, TypeVar
 from starlette.responses import Response
 from starlette.routing import BaseRoute
 
-from plivo_blocks.sandbox.models.accounts import render_account
+from plivo_blocks.sandbox.models.accounts import AccountDocument
 from plivo_blocks.sandbox.models.applications import Application, render_application
 from plivo_blocks.sandbox.models.base import load_all
-from plivo_blocks.sandbox.models.common import ACCOUNT
 from plivo_blocks.sandbox.models.endpoints import ENDPOINT, render_endpoint
 from plivo_blocks.sandbox.models.numbers import NUMBER, render_number
 from plivo_blocks.sandbox.responses import ok
 from plivo_blocks.sandbox.routing import ApiContext, control_route
-from plivo_blocks.sandbox.store import ANY_OWNER, Document, Tx
+from plivo_blocks.sandbox.store import ANY_OWNER, Tx
 from plivo_blocks.sandbox.voice.recordings import RECORDING, render_recording
 
 #: At most this many of each kind (newest first): the page is an overview, the API pages through.
@@ -30,11 +29,8 @@ RECORDINGS_LIMIT = 100
 _SECRETS = ("auth_token", "new_auth_token", "password")
 
 
-def _account(doc: Document) -> dict[str, Any]:
-    shown = render_account(doc)
-    parent = doc.data.get("_parent")
-    shown["parent_auth_id"] = str(parent) if parent else None
-    return shown
+def _account(account: AccountDocument) -> dict[str, Any]:
+    return {**account.render(), "parent_auth_id": account.parent}
 
 
 class _Owned(Protocol):
@@ -59,8 +55,8 @@ async def resources(ctx: ApiContext) -> Response:
     """Every account's numbers, applications, endpoints and newest recordings (no secrets)."""
 
     def read(tx: Tx) -> dict[str, list[dict[str, Any]]]:
-        accounts = tx.list(ACCOUNT, ANY_OWNER, newest_first=False, limit=LIMIT)
-        shown: dict[str, list[dict[str, Any]]] = {"accounts": [_account(d) for d in accounts]}
+        accounts = load_all(tx, AccountDocument, ANY_OWNER, newest_first=False, limit=LIMIT)
+        shown: dict[str, list[dict[str, Any]]] = {"accounts": [_account(a) for a in accounts]}
         shown["numbers"] = _owned(tx, tx.list(NUMBER, ANY_OWNER, limit=LIMIT), render_number)
         shown["applications"] = _owned(
             tx, load_all(tx, Application, ANY_OWNER, limit=LIMIT), render_application

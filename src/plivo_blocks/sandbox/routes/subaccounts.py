@@ -7,19 +7,23 @@ to the parent, or deletes them with ``cascade=true``.
 
 from __future__ import annotations
 
+from dataclasses import replace
+from typing import Any
+
 from starlette.responses import Response
 from starlette.routing import BaseRoute
 
 from plivo_blocks.sandbox.models.accounts import (
     HANDED_TO_PARENT,
+    AccountDocument,
     create_subaccount,
     delete_subaccount,
-    render_subaccount,
+    subaccounts_of,
 )
-from plivo_blocks.sandbox.models.common import ACCOUNT
+from plivo_blocks.sandbox.models.base import fetch, modify
 from plivo_blocks.sandbox.responses import PlivoError, changed, created, no_content, ok
 from plivo_blocks.sandbox.routing import ApiContext, api_route
-from plivo_blocks.sandbox.store import Document, Tx
+from plivo_blocks.sandbox.store import Tx
 from plivo_blocks.sandbox.times import format_date
 
 
@@ -29,54 +33,56 @@ def _main_only(ctx: ApiContext) -> str:
     return ctx.account.auth_id
 
 
-async def _own_subaccount(ctx: ApiContext) -> Document:
+async def _own_subaccount(ctx: ApiContext) -> AccountDocument:
     main = _main_only(ctx)
-    doc = await ctx.store.get(ACCOUNT, ctx.path["sub_id"], [main])
-    if doc is None or doc.data.get("_parent") != main:
+    sub = await fetch(ctx.store, AccountDocument, ctx.path["sub_id"], [main])
+    if sub is None or sub.parent != main:
         raise PlivoError(404, "subaccount not found")
-    return doc
+    return sub
 
 
 async def create(ctx: ApiContext) -> Response:
     main = _main_only(ctx)
     name = ctx.require("name")
     enabled = ctx.flag("enabled", False)
-    doc = await ctx.store.transaction(lambda tx: create_subaccount(tx, main, name, enabled))
-    return created({"auth_id": doc.id, "auth_token": doc.data["_auth_token"], "message": "created"})
+    sub = await ctx.store.transaction(lambda tx: create_subaccount(tx, main, name, enabled))
+    return created({"auth_id": sub.id, "auth_token": sub.auth_token, "message": "created"})
 
 
 async def list_subaccounts(ctx: ApiContext) -> Response:
     main = _main_only(ctx)
     return await ctx.list_documents(
-        ACCOUNT, lambda tx, d: render_subaccount(d), filters={"_parent": main}, owners=[main]
+        AccountDocument, lambda tx, sub: sub.render_subaccount(), filters=subaccounts_of(main), owners=[main]
     )
 
 
 async def get_subaccount(ctx: ApiContext) -> Response:
-    return ok(render_subaccount(await _own_subaccount(ctx)))
+    return ok((await _own_subaccount(ctx)).render_subaccount())
 
 
 async def update(ctx: ApiContext) -> Response:
-    doc = await _own_subaccount(ctx)
-    changes: dict[str, object] = {
+    sub = await _own_subaccount(ctx)
+    changes: dict[str, Any] = {
         "name": ctx.require("name"),
         "modified": format_date(ctx.state.clock.datetime()),
     }
     if ctx.text("enabled") is not None:
         changes["enabled"] = ctx.flag("enabled", False)
-    await ctx.store.update(ACCOUNT, doc.id, changes, [doc.owner])
+    await ctx.store.transaction(
+        lambda tx: modify(tx, AccountDocument, sub.id, [sub.owner], lambda s: replace(s, **changes))
+    )
     return changed()
 
 
 async def delete(ctx: ApiContext) -> Response:
-    doc = await _own_subaccount(ctx)
+    sub = await _own_subaccount(ctx)
     cascade = ctx.flag("cascade", False)
 
     def remove(tx: Tx) -> None:
         if cascade:
             for kind in HANDED_TO_PARENT:
-                tx.delete_where(kind, [doc.id])
-        delete_subaccount(tx, doc)
+                tx.delete_where(kind, [sub.id])
+        delete_subaccount(tx, sub)
 
     await ctx.store.transaction(remove)
     return no_content()
