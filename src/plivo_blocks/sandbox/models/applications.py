@@ -163,5 +163,5 @@ def render_application(tx: Tx, app: Application) -> dict[str, Any]:
 
 def unlink_application(tx: Tx, app_id: str) -> None:
     """Numbers and endpoints linked to a deleted application lose the link."""
-    for kind in ("number", "endpoint"):
+    for kind in ("number",):
         tx.update_where(kind, {"_app_id": None}, ANY_OWNER, {"_app_id": app_id})

@@ -12,17 +12,20 @@ registration of an endpoint, as a softphone would register on it:
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from typing import Any
 
 from starlette.responses import Response
 from starlette.routing import BaseRoute
 
 from plivo_blocks.sandbox.models.applications import default_app_id
+from plivo_blocks.sandbox.models.base import fetch, modify
 from plivo_blocks.sandbox.models.endpoints import (
     DEFAULT_REGISTRATION_SECONDS,
     ENDPOINT,
+    Endpoint,
+    SipRegistration,
     new_endpoint,
-    registration,
     render_endpoint,
 )
 from plivo_blocks.sandbox.responses import PlivoError, bad_request, changed, created, no_content, ok
@@ -44,40 +47,42 @@ async def create(ctx: ApiContext) -> Response:
     app_id = await linked_app_id(ctx)
     owner = ctx.account.auth_id
 
-    def insert(tx: Tx) -> Any:
+    def insert(tx: Tx) -> Endpoint:
         chosen = app_id or default_app_id(tx, owner, "default_endpoint_app")
         return new_endpoint(tx, owner, username, password, alias, chosen)
 
-    doc = await ctx.store.transaction(insert)
+    endpoint = await ctx.store.transaction(insert)
     return created(
-        {"alias": alias, "endpoint_id": doc.id, "message": "created", "username": doc.data["username"]}
+        {"alias": alias, "endpoint_id": endpoint.id, "message": "created", "username": endpoint.username}
     )
 
 
 async def list_endpoints(ctx: ApiContext) -> Response:
-    return await ctx.list_documents(ENDPOINT, render_endpoint)
+    return await ctx.list_documents(Endpoint, render_endpoint)
 
 
 async def get_endpoint(ctx: ApiContext) -> Response:
-    return ok(await ctx.show_document(ENDPOINT, ctx.path["endpoint_id"], "endpoint", render_endpoint))
+    return ok(await ctx.show_document(Endpoint, ctx.path["endpoint_id"], "endpoint", render_endpoint))
 
 
 async def update(ctx: ApiContext) -> Response:
-    doc = await ctx.get_document(ENDPOINT, ctx.path["endpoint_id"], "endpoint")
+    endpoint = await ctx.get_document(Endpoint, ctx.path["endpoint_id"], "endpoint")
     changes: dict[str, Any] = {}
     if ctx.text("password") is not None:
-        changes["_password"] = ctx.require("password")
+        changes["password"] = ctx.require("password")
     if ctx.param("alias") is not None:
         changes["alias"] = ctx.require("alias")
     if ctx.text("app_id") is not None:
-        changes["_app_id"] = await linked_app_id(ctx)
-    await ctx.store.update(ENDPOINT, doc.id, changes, [doc.owner])
+        changes["app_id"] = await linked_app_id(ctx)
+    await ctx.store.transaction(
+        lambda tx: modify(tx, Endpoint, endpoint.id, [endpoint.owner], lambda e: replace(e, **changes))
+    )
     return changed()
 
 
 async def delete(ctx: ApiContext) -> Response:
-    doc = await ctx.get_document(ENDPOINT, ctx.path["endpoint_id"], "endpoint")
-    await ctx.store.delete(ENDPOINT, doc.id, [doc.owner])
+    endpoint = await ctx.get_document(Endpoint, ctx.path["endpoint_id"], "endpoint")
+    await ctx.store.delete(ENDPOINT, endpoint.id, [endpoint.owner])
     return no_content()
 
 
@@ -91,12 +96,12 @@ def _expires(body: dict[str, Any]) -> int:
     return value
 
 
-async def _set_registration(ctx: ApiContext, value: dict[str, Any] | None) -> Response:
+async def _set_registration(ctx: ApiContext, value: SipRegistration | None) -> Response:
     endpoint_id = ctx.path["endpoint_id"]
 
     def change(tx: Tx) -> dict[str, Any] | None:
-        doc = tx.update(ENDPOINT, endpoint_id, {"_registration": value}, ANY_OWNER)
-        return render_endpoint(tx, doc) if doc else None
+        endpoint = modify(tx, Endpoint, endpoint_id, ANY_OWNER, lambda e: replace(e, registration=value))
+        return render_endpoint(tx, endpoint) if endpoint else None
 
     shown = await ctx.store.transaction(change)
     if shown is None:
@@ -113,12 +118,12 @@ async def register(ctx: ApiContext) -> Response:
     if contact is not None and not contact.startswith(("sip:", "sips:")):
         raise bad_request("contact must be a SIP URI (sip:user@host:port)")
     user_agent = body_text(body, "user_agent", required=False)
-    doc = await ctx.store.get(ENDPOINT, ctx.path["endpoint_id"], ANY_OWNER)
-    if doc is None:
+    endpoint = await fetch(ctx.store, Endpoint, ctx.path["endpoint_id"], ANY_OWNER)
+    if endpoint is None:
         raise PlivoError(404, "endpoint not found")
     now = ctx.state.clock.now()
     return await _set_registration(
-        ctx, registration(str(doc.data["username"]), now, contact, expires, user_agent)
+        ctx, SipRegistration.new(endpoint.username, now, contact, expires, user_agent)
     )
 
 

@@ -16,7 +16,7 @@ from starlette.routing import BaseRoute
 from plivo_blocks.sandbox.models.accounts import AccountDocument
 from plivo_blocks.sandbox.models.applications import Application, render_application
 from plivo_blocks.sandbox.models.base import load_all
-from plivo_blocks.sandbox.models.endpoints import ENDPOINT, render_endpoint
+from plivo_blocks.sandbox.models.endpoints import Endpoint, render_endpoint
 from plivo_blocks.sandbox.models.numbers import NUMBER, render_number
 from plivo_blocks.sandbox.responses import ok
 from plivo_blocks.sandbox.routing import ApiContext, control_route
@@ -61,7 +61,7 @@ async def resources(ctx: ApiContext) -> Response:
         shown["applications"] = _owned(
             tx, load_all(tx, Application, ANY_OWNER, limit=LIMIT), render_application
         )
-        shown["endpoints"] = _owned(tx, tx.list(ENDPOINT, ANY_OWNER, limit=LIMIT), render_endpoint)
+        shown["endpoints"] = _owned(tx, load_all(tx, Endpoint, ANY_OWNER, limit=LIMIT), render_endpoint)
         shown["recordings"] = [
             {**render_recording(d), "auth_id": d.owner}
             for d in tx.list(RECORDING, ANY_OWNER, limit=RECORDINGS_LIMIT)
