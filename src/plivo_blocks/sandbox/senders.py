@@ -28,9 +28,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from plivo_blocks.sandbox.models.numbers import NUMBER
+from plivo_blocks.sandbox.models.base import load
+from plivo_blocks.sandbox.models.numbers import RentedNumber
 from plivo_blocks.sandbox.responses import bad_request
-from plivo_blocks.sandbox.store import Document, Tx
+from plivo_blocks.sandbox.store import Tx
 from plivo_blocks.sandbox.tariffs import Country, country_for_number
 
 __all__ = ["CALLER_ID_NOT_ALLOWED", "Sender", "resolve_sender", "sanitize_src"]
@@ -80,8 +81,8 @@ def _not_allowed(why: str) -> Exception:
     return bad_request(f"{CALLER_ID_NOT_ALLOWED}: {why}")
 
 
-def _number_kind(doc: Document) -> SenderKind:
-    return "toll_free" if doc.data.get("number_type") == "tollfree" else "long_code"
+def _number_kind(number: RentedNumber) -> SenderKind:
+    return "toll_free" if number.number_type == "tollfree" else "long_code"
 
 
 def resolve_sender(
@@ -118,11 +119,11 @@ def resolve_sender(
 
 
 def _number_sender(tx: Tx, owners: Sequence[str], src: str) -> Sender:
-    doc = tx.get(NUMBER, src, owners)
+    number = load(tx, RentedNumber, src, owners)
     country = country_for_number(src)
-    if doc is None or not doc.data.get("sms_enabled"):
+    if number is None or not number.sms_enabled:
         return Sender(src, "unrented_number", country.iso if country else None)
-    return Sender(src, _number_kind(doc), country.iso if country else None)
+    return Sender(src, _number_kind(number), country.iso if country else None)
 
 
 def _check_route(sender: Sender, number: str, country: Country) -> None:
@@ -150,8 +151,8 @@ def _check_mms(
             raise bad_request(
                 f"type mms: Plivo sends MMS only to the US and Canada, not to {number} ({country.name})"
             )
-    doc = tx.get(NUMBER, sender.address, owners) if sender.address.isdigit() else None
-    if doc is None or sender.country not in NORTH_AMERICA or not doc.data.get("mms_enabled"):
+    rented = load(tx, RentedNumber, sender.address, owners) if sender.address.isdigit() else None
+    if rented is None or sender.country not in NORTH_AMERICA or not rented.mms_enabled:
         raise _not_allowed(
             f"MMS need an MMS-enabled US or Canadian number of this account as src, not {sender.address}"
         )

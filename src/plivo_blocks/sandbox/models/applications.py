@@ -159,9 +159,3 @@ def application_uri(tx: Tx, app_id: str | None) -> str | None:
 
 def render_application(tx: Tx, app: Application) -> dict[str, Any]:
     return app.render(subaccount_ref(tx, app.owner))
-
-
-def unlink_application(tx: Tx, app_id: str) -> None:
-    """Numbers and endpoints linked to a deleted application lose the link."""
-    for kind in ("number",):
-        tx.update_where(kind, {"_app_id": None}, ANY_OWNER, {"_app_id": app_id})

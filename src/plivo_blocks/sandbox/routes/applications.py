@@ -16,10 +16,10 @@ from plivo_blocks.sandbox.models.applications import (
     new_application,
     render_application,
     settle_defaults,
-    unlink_application,
 )
 from plivo_blocks.sandbox.models.base import move, save, stored_fields
 from plivo_blocks.sandbox.models.endpoints import unlink_endpoints
+from plivo_blocks.sandbox.models.numbers import unlink_numbers
 from plivo_blocks.sandbox.responses import changed, created, no_content, ok
 from plivo_blocks.sandbox.routing import ApiContext, api_route
 from plivo_blocks.sandbox.store import Tx
@@ -86,7 +86,7 @@ async def delete(ctx: ApiContext) -> Response:
 
     def remove(tx: Tx) -> None:
         tx.delete(APPLICATION, app.id, [app.owner])
-        unlink_application(tx, app.id)
+        unlink_numbers(tx, app.id)  # numbers and endpoints linked to it lose the link
         unlink_endpoints(tx, app.id)
 
     await ctx.store.transaction(remove)

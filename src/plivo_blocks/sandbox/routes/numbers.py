@@ -10,16 +10,19 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from typing import Any
 
 from starlette.responses import Response
 from starlette.routing import BaseRoute
 
 from plivo_blocks.sandbox import inventory
+from plivo_blocks.sandbox.models.base import modify, move, stored_fields
 from plivo_blocks.sandbox.models.carriers import Carrier
 from plivo_blocks.sandbox.models.numbers import (
     NUMBER,
     NUMBER_TYPES,
+    RentedNumber,
     add_carrier_number,
     render_number,
     rent_from_inventory,
@@ -126,37 +129,37 @@ async def list_numbers(ctx: ApiContext) -> Response:
         filters["alias"] = alias
     for service in _services(ctx):
         filters[f"{service}_enabled"] = True
-    return await ctx.list_documents(NUMBER, render_number, filters)
+    return await ctx.list_documents(RentedNumber, render_number, stored_fields(RentedNumber, filters))
 
 
 async def get_number(ctx: ApiContext) -> Response:
     number = _number(ctx.path["number"])
-    return ok(await ctx.show_document(NUMBER, number, "number", render_number))
+    return ok(await ctx.show_document(RentedNumber, number, "number", render_number))
 
 
 async def update_number(ctx: ApiContext) -> Response:
-    doc = await ctx.get_document(NUMBER, _number(ctx.path["number"]), "number")
+    rented = await ctx.get_document(RentedNumber, _number(ctx.path["number"]), "number")
     changes: dict[str, Any] = {}
     raw_app = ctx.param("app_id")
     if raw_app is not None:
-        changes["_app_id"] = None if raw_app.strip().lower() in _UNLINK else await linked_app_id(ctx)
+        changes["app_id"] = None if raw_app.strip().lower() in _UNLINK else await linked_app_id(ctx)
     if ctx.param("alias") is not None:
         changes["alias"] = ctx.param("alias")
     sub = ctx.text("subaccount")
     new_owner = await ctx.subaccount_id(sub) if sub else None
 
     def apply(tx: Tx) -> None:
-        tx.update(NUMBER, doc.id, changes, [doc.owner])
-        if new_owner and new_owner != doc.owner:
-            tx.set_owner(NUMBER, doc.id, new_owner)
+        updated = modify(tx, RentedNumber, rented.id, [rented.owner], lambda n: replace(n, **changes))
+        if updated is not None and new_owner:
+            move(tx, updated, new_owner)
 
     await ctx.store.transaction(apply)
     return changed()
 
 
 async def unrent(ctx: ApiContext) -> Response:
-    doc = await ctx.get_document(NUMBER, _number(ctx.path["number"]), "number")
-    await ctx.store.delete(NUMBER, doc.id, [doc.owner])
+    rented = await ctx.get_document(RentedNumber, _number(ctx.path["number"]), "number")
+    await ctx.store.delete(NUMBER, rented.id, [rented.owner])
     return no_content()
 
 

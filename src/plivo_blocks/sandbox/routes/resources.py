@@ -17,7 +17,7 @@ from plivo_blocks.sandbox.models.accounts import AccountDocument
 from plivo_blocks.sandbox.models.applications import Application, render_application
 from plivo_blocks.sandbox.models.base import load_all
 from plivo_blocks.sandbox.models.endpoints import Endpoint, render_endpoint
-from plivo_blocks.sandbox.models.numbers import NUMBER, render_number
+from plivo_blocks.sandbox.models.numbers import RentedNumber, render_number
 from plivo_blocks.sandbox.responses import ok
 from plivo_blocks.sandbox.routing import ApiContext, control_route
 from plivo_blocks.sandbox.store import ANY_OWNER, Tx
@@ -57,7 +57,7 @@ async def resources(ctx: ApiContext) -> Response:
     def read(tx: Tx) -> dict[str, list[dict[str, Any]]]:
         accounts = load_all(tx, AccountDocument, ANY_OWNER, newest_first=False, limit=LIMIT)
         shown: dict[str, list[dict[str, Any]]] = {"accounts": [_account(a) for a in accounts]}
-        shown["numbers"] = _owned(tx, tx.list(NUMBER, ANY_OWNER, limit=LIMIT), render_number)
+        shown["numbers"] = _owned(tx, load_all(tx, RentedNumber, ANY_OWNER, limit=LIMIT), render_number)
         shown["applications"] = _owned(
             tx, load_all(tx, Application, ANY_OWNER, limit=LIMIT), render_application
         )
