@@ -10,8 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from plivo_blocks.sandbox.models.messages import encoding
-from plivo_blocks.sandbox.store import Document
+from plivo_blocks.sandbox.models.messages import Message, encoding
 
 __all__ = ["message_detail", "message_timeline"]
 
@@ -19,25 +18,24 @@ __all__ = ["message_detail", "message_timeline"]
 _AFTER_SENT = ("delivered", "undelivered", "read")
 
 
-def message_timeline(data: dict[str, Any]) -> list[dict[str, Any]]:
+def message_timeline(message: Message) -> list[dict[str, Any]]:
     """``[{"state", "time"}]`` from the message's times, oldest first."""
-    state = str(data.get("message_state"))
-    if data.get("message_direction") == "inbound":
-        return [{"state": state, "time": data.get("message_time")}]
-    steps = [{"state": "queued", "time": data.get("message_time")}]
-    if state == "sent" or (state in _AFTER_SENT and data.get("message_sent_time")):
-        steps.append({"state": "sent", "time": data.get("message_sent_time")})
+    state = message.message_state
+    if message.message_direction == "inbound":
+        return [{"state": state, "time": message.message_time}]
+    steps: list[dict[str, Any]] = [{"state": "queued", "time": message.message_time}]
+    if state == "sent" or (state in _AFTER_SENT and message.message_sent_time):
+        steps.append({"state": "sent", "time": message.message_sent_time})
     if state not in ("queued", "sent"):
-        steps.append({"state": state, "time": data.get("message_updated_time")})
+        steps.append({"state": state, "time": message.message_updated_time})
     return steps
 
 
-def message_detail(view: dict[str, Any], doc: Document) -> dict[str, Any]:
+def message_detail(view: dict[str, Any], message: Message) -> dict[str, Any]:
     """``view`` (the control API's message) with its encoding, segments and state timeline."""
-    text = str(view.get("text") or "")
     return {
         **view,
-        "encoding": encoding(text),
-        "segments": doc.data.get("units"),
-        "timeline": message_timeline(doc.data),
+        "encoding": encoding(message.text),
+        "segments": message.units,
+        "timeline": message_timeline(message),
     }

@@ -21,33 +21,30 @@ which the outbox calls), and stays ``received`` when there is no ``message_url``
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any
 
-from plivo_blocks.sandbox import ids
 from plivo_blocks.sandbox.clock import SandboxClock
 from plivo_blocks.sandbox.events import EventBus
 from plivo_blocks.sandbox.message_queue import MessageQueue
 from plivo_blocks.sandbox.models.accounts import charge
+from plivo_blocks.sandbox.models.base import insert, load, load_all, modify, save, stored_fields
 from plivo_blocks.sandbox.models.messages import (
     EXPIRED,
-    MESSAGE,
-    base_message,
-    callback_params,
+    Message,
     check_text,
     clean_number,
     count_units,
-    media_entries,
+    new_message,
     plan_outbound,
-    state_changes,
     unit_rate,
 )
 from plivo_blocks.sandbox.models.numbers import application_for_number
 from plivo_blocks.sandbox.responses import bad_request
 from plivo_blocks.sandbox.senders import resolve_sender
 from plivo_blocks.sandbox.settings import SandboxSettings
-from plivo_blocks.sandbox.store import ANY_OWNER, Document, Store, Tx
+from plivo_blocks.sandbox.store import ANY_OWNER, Store, Tx
 from plivo_blocks.sandbox.tariffs import Country, country_for_number
 from plivo_blocks.sandbox.times import format_time
 from plivo_blocks.sandbox.webhooks import DELIVERED, Callback, Delivery, Outbox
@@ -113,73 +110,72 @@ class MessageCenter:
         hold = self._settings.message_hold_state
         now = self._clock.now()
 
-        def insert_all(tx: Tx) -> tuple[list[Document], list[Delivery | None]]:
+        def insert_all(tx: Tx) -> tuple[list[Message], list[Delivery | None]]:
             sender = resolve_sender(
                 tx, request.owners, request.src, request.destinations, request.message_type
             )
             planned = plan_outbound(
+                owner=request.owner,
                 src=sender.address,
                 destinations=request.destinations,
                 text=request.text,
                 message_type=request.message_type,
+                media_urls=request.media_urls,
                 now=now,
             )
-            docs = []
-            for body, (_, country) in zip(planned, request.destinations, strict=True):
-                body.update(
-                    {
-                        "_url": request.url,
-                        "_method": request.method,
-                        "_text": request.text,
-                        "_held": hold == "queued",
-                        "_account": request.account,
-                        "_sender_per_second": sender.per_second(country.iso, request.message_type),
-                        "_expires_at": now + request.expiry_seconds,
-                        "_requester_ip": request.requester_ip,
-                        "_media": media_entries(request.media_urls),
-                        "_sequence": 1,  # the queued callback
-                    }
+            messages = [
+                insert(
+                    tx,
+                    replace(
+                        message,
+                        url=request.url,
+                        method=request.method,
+                        held=hold == "queued",
+                        account=request.account,
+                        sender_per_second=sender.per_second(country.iso, request.message_type),
+                        expires_at=now + request.expiry_seconds,
+                        requester_ip=request.requester_ip,
+                        sequence=1,  # the queued callback
+                    ),
                 )
-                docs.append(tx.insert(MESSAGE, ids.new_uuid(), request.owner, body))
-            charge(tx, request.owner, sum((Decimal(d.data["total_amount"]) for d in docs), Decimal(0)))
-            return docs, [self._status_callback(tx, doc) for doc in docs]
+                for message, (_, country) in zip(planned, request.destinations, strict=True)
+            ]
+            charge(tx, request.owner, sum((Decimal(m.total_amount) for m in messages), Decimal(0)))
+            return messages, [self._status_callback(tx, message) for message in messages]
 
-        docs, deliveries = await self._store.transaction(insert_all)
+        messages, deliveries = await self._store.transaction(insert_all)
         self._outbox.dispatch(deliveries)
-        for doc in docs:
-            self._announce(doc)
-            self._schedule_next(doc)
-        return [doc.id for doc in docs]
+        for message in messages:
+            self._announce(message)
+            self._schedule_next(message)
+        return [message.id for message in messages]
 
-    def _status_callback(self, tx: Tx, doc: Document) -> Delivery | None:
-        url = doc.data.get("_url")
-        if not url:
+    def _status_callback(self, tx: Tx, message: Message) -> Delivery | None:
+        if not message.url:
             return None
         callback = Callback.of(
-            str(url),
-            str(doc.data.get("_method") or "POST"),
-            callback_params(doc),
-            auth_id=doc.owner,
+            message.url,
+            message.method or "POST",
+            message.callback_params(),
+            auth_id=message.owner,
             kind=STATUS_KIND,
-            ref=doc.id,
+            ref=message.id,
         )
         return self._outbox.enqueue(tx, callback)
 
-    def _schedule_next(self, doc: Document) -> None:
+    def _schedule_next(self, message: Message) -> None:
         """Set the timer of the message's next automatic step, if it has one."""
-        data = doc.data
-        if data.get("_held") or data.get("message_direction") != "outbound":
+        if message.held or message.message_direction != "outbound":
             return
-        state, uuid = data["message_state"], doc.id
+        state, uuid = message.message_state, message.id
         if state == "queued":
-            queued_at = float(data.get("_queued_at") or data["_time"])
-            expires_at = float(data.get("_expires_at") or float("inf"))
-            earliest = max(queued_at + self._settings.message_queued_seconds, self._clock.now())
+            expires_at = message.expires_at or float("inf")
+            earliest = max(message.queued_at + self._settings.message_queued_seconds, self._clock.now())
             sent_at = self._queue.dispatch_time(
-                account=str(data.get("_account") or doc.owner),
-                message_type=str(data.get("message_type") or "sms"),
-                sender_key=f"{data['from_number']} to {data.get('_country')}",
-                sender_per_second=float(data.get("_sender_per_second") or 0.0),
+                account=message.account or message.owner,
+                message_type=message.message_type,
+                sender_key=f"{message.from_number} to {message.country}",
+                sender_per_second=message.sender_per_second,
                 earliest=earliest,
                 expires_at=expires_at,
             )
@@ -188,7 +184,7 @@ class MessageCenter:
             else:
                 self._at(sent_at, uuid, "sent")
         elif state == "sent":
-            sent_at = float(data.get("_sent_at") or self._clock.now())
+            sent_at = message.sent_at or self._clock.now()
             self._at(sent_at + self._settings.message_sent_seconds, uuid, "delivered")
 
     def _at(self, moment: float, uuid: str, target: str, error_code: str | None = None) -> None:
@@ -197,83 +193,83 @@ class MessageCenter:
         )
 
     async def _step(self, uuid: str, target: str, error_code: str | None) -> None:
-        doc = await self.advance(uuid, target, error_code)
-        if doc is not None:
-            self._schedule_next(doc)
+        message = await self.advance(uuid, target, error_code)
+        if message is not None:
+            self._schedule_next(message)
 
-    async def advance(self, uuid: str, to_state: str, error_code: str | None = None) -> Document | None:
+    async def advance(self, uuid: str, to_state: str, error_code: str | None = None) -> Message | None:
         """Take an unheld message's next automatic step (``queued`` -> ``sent`` or ``failed``, ``sent``
         -> ``delivered``) and report it; ``None`` when it cannot (held, moved on already, or gone)."""
         hold = self._settings.message_hold_state
         now = self._clock.now()
 
-        def change(tx: Tx) -> tuple[Document | None, Delivery | None]:
-            doc = tx.get(MESSAGE, uuid, ANY_OWNER)
-            if doc is None or doc.data.get("_held"):
+        def change(tx: Tx) -> tuple[Message | None, Delivery | None]:
+            message = load(tx, Message, uuid, ANY_OWNER)
+            if message is None or message.held:
                 return None, None
-            if to_state not in _STEPS.get(doc.data["message_state"], ()):
+            if to_state not in _STEPS.get(message.message_state, ()):
                 return None, None
-            updated = tx.update(MESSAGE, uuid, state_changes(doc, to_state, error_code, hold, now), ANY_OWNER)
-            assert updated is not None
+            updated = message.moved_to(to_state, error_code, hold, now)
+            save(tx, updated)
             return updated, self._status_callback(tx, updated)
 
         return await self._commit_change(change)
 
-    async def set_final_state(self, uuid: str, to_state: str, error_code: str | None) -> Document | None:
+    async def set_final_state(self, uuid: str, to_state: str, error_code: str | None) -> Message | None:
         """Give a message its final state (control API), whatever it was, and report it."""
         if to_state in ("failed", "undelivered", "rejected") and not error_code:
             error_code = "1000"
         now = self._clock.now()
 
-        def change(tx: Tx) -> tuple[Document | None, Delivery | None]:
-            doc = tx.get(MESSAGE, uuid, ANY_OWNER)
-            if doc is None:
-                return None, None
-            updated = tx.update(MESSAGE, uuid, state_changes(doc, to_state, error_code, None, now), ANY_OWNER)
-            assert updated is not None
-            return updated, self._status_callback(tx, updated)
+        def change(tx: Tx) -> tuple[Message | None, Delivery | None]:
+            updated = modify(
+                tx, Message, uuid, ANY_OWNER, lambda m: m.moved_to(to_state, error_code, None, now)
+            )
+            return updated, self._status_callback(tx, updated) if updated else None
 
         return await self._commit_change(change)
 
     async def _commit_change(
-        self, change: Callable[[Tx], tuple[Document | None, Delivery | None]]
-    ) -> Document | None:
-        doc, delivery = await self._store.transaction(change)
+        self, change: Callable[[Tx], tuple[Message | None, Delivery | None]]
+    ) -> Message | None:
+        message, delivery = await self._store.transaction(change)
         self._outbox.dispatch([delivery])
-        if doc is not None:
-            self._announce(doc)
-        return doc
+        if message is not None:
+            self._announce(message)
+        return message
 
     async def release_held(self) -> int:
         """Let held messages continue their lifecycle; answers how many were released."""
 
-        def release(tx: Tx) -> list[Document]:
-            held = tx.list(MESSAGE, ANY_OWNER, {"_held": True}, newest_first=False)
-            return [
-                doc for doc in (tx.update(MESSAGE, d.id, {"_held": False}, ANY_OWNER) for d in held) if doc
-            ]
+        def release(tx: Tx) -> list[Message]:
+            held = load_all(
+                tx, Message, ANY_OWNER, stored_fields(Message, {"held": True}), newest_first=False
+            )
+            released = [replace(message, held=False) for message in held]
+            for message in released:
+                save(tx, message)
+            return released
 
         released = await self._store.transaction(release)
         for doc in released:
             self._schedule_next(doc)
         return len(released)
 
-    def _announce(self, doc: Document) -> None:
-        data = doc.data
+    def _announce(self, message: Message) -> None:
         self._events.publish(
             "message",
-            f"message {data['message_direction']} {data['from_number']} -> {data['to_number']}: "
-            f"{data['message_state']}",
-            ref=doc.id,
-            auth_id=doc.owner,
-            state=data["message_state"],
+            f"message {message.message_direction} {message.from_number} -> {message.to_number}: "
+            f"{message.message_state}",
+            ref=message.id,
+            auth_id=message.owner,
+            state=message.message_state,
         )
 
     # -- inbound -------------------------------------------------------------------------------
 
     async def receive_inbound(
         self, src: str, dst: str, text: str, media_urls: Sequence[str] = ()
-    ) -> tuple[Document, str | None]:
+    ) -> tuple[Message, str | None]:
         """An SMS (an MMS, with ``media_urls``) from ``src`` to the rented number ``dst``: stored as
         an inbound message of the number's owner and sent to its application's ``message_url``.
         Answers the message and that URL."""
@@ -283,42 +279,45 @@ class MessageCenter:
         check_text(text, message_type)
         now = self._clock.now()
 
-        def store_inbound(tx: Tx) -> tuple[Document, str | None, Delivery | None] | None:
+        def store_inbound(tx: Tx) -> tuple[Message, str | None, Delivery | None] | None:
             found = application_for_number(tx, target)
             if found is None:
                 return None
             number, app = found
             country = country_for_number(target)
-            body = base_message(
+            message = new_message(
+                owner=number.owner,
                 now=now,
                 from_number=source,
                 to_number=target,
                 direction="inbound",
                 state="received",
                 message_type=message_type,
+                text=text,
+                media_urls=media_urls,
                 units=1 if media_urls else count_units(text),
                 rate=unit_rate(country, "inbound", message_type),
                 country=country,
             )
-            body.update({"message_sent_time": body["message_updated_time"], "_text": text})
-            body["_media"] = media_entries(media_urls)
-            charge(tx, number.owner, Decimal(body["total_amount"]))
-            doc = tx.insert(MESSAGE, ids.new_uuid(), number.owner, body)
+            message = replace(message, message_sent_time=message.message_updated_time)
+            charge(tx, number.owner, Decimal(message.total_amount))
+            insert(tx, message)
             url = app.message_url if app else ""
             if not url or app is None:
-                return doc, None, None
-            method = app.message_method
-            params = inbound_params(doc, text)
-            callback = Callback.of(url, method, params, auth_id=doc.owner, kind=INBOUND_KIND, ref=doc.id)
-            return doc, url, self._outbox.enqueue(tx, callback)
+                return message, None, None
+            params = inbound_params(message)
+            callback = Callback.of(
+                url, app.message_method, params, auth_id=message.owner, kind=INBOUND_KIND, ref=message.id
+            )
+            return message, url, self._outbox.enqueue(tx, callback)
 
         stored = await self._store.transaction(store_inbound)
         if stored is None:
             raise bad_request(f"{target} is not a number rented in this sandbox")
-        doc, url, delivery = stored
+        message, url, delivery = stored
         self._outbox.dispatch([delivery])
-        self._announce(doc)
-        return doc, url
+        self._announce(message)
+        return message, url
 
     async def inbound_outcome(self, delivery: Delivery) -> None:
         """The outbox's word on an inbound message's delivery to ``message_url``: ``delivered`` when
@@ -329,63 +328,56 @@ class MessageCenter:
         state = "delivered" if delivery.status == DELIVERED else "undelivered"
         now = self._clock.datetime()
 
-        def change(tx: Tx) -> Document | None:
-            doc = tx.get(MESSAGE, uuid, ANY_OWNER)
-            if doc is None or doc.data.get("message_direction") != "inbound":
+        def change(tx: Tx) -> Message | None:
+            message = load(tx, Message, uuid, ANY_OWNER)
+            if message is None or message.message_direction != "inbound":
                 return None
-            return tx.update(
-                MESSAGE,
-                uuid,
-                {"message_state": state, "message_updated_time": format_time(now, micro=True)},
-                ANY_OWNER,
-            )
+            updated = replace(message, message_state=state, message_updated_time=format_time(now, micro=True))
+            save(tx, updated)
+            return updated
 
-        doc = await self._store.transaction(change)
-        if doc is not None:
-            self._announce(doc)
+        message = await self._store.transaction(change)
+        if message is not None:
+            self._announce(message)
 
     # -- lifecycle of the part -------------------------------------------------------------------
 
     async def start(self) -> None:
         """Resume the lifecycles a stop left unfinished (in the order the messages were made)."""
-        pending = await self._store.list(
-            MESSAGE,
-            ANY_OWNER,
-            {"message_state__in": ["queued", "sent"], "_held": False},
-            newest_first=False,
+        unfinished = stored_fields(Message, {"message_state__in": ["queued", "sent"], "held": False})
+        pending = await self._store.transaction(
+            lambda tx: load_all(tx, Message, ANY_OWNER, unfinished, newest_first=False)
         )
         self._schedule_all(pending)
 
-    def _schedule_all(self, docs: Iterable[Document]) -> None:
-        for doc in docs:
-            self._schedule_next(doc)
+    def _schedule_all(self, messages: Iterable[Message]) -> None:
+        for message in messages:
+            self._schedule_next(message)
 
     def reset(self) -> None:
         """The store was wiped: forget the queues' reservations."""
         self._queue.reset()
 
 
-def inbound_params(doc: Document, text: str) -> dict[str, Any]:
+def inbound_params(message: Message) -> dict[str, Any]:
     """What Plivo sends to ``message_url`` ("Handling incoming SMS/MMS"): ``Text`` for an SMS;
     ``Body``, ``MediaCount`` and ``Media1``… for an MMS."""
-    data = doc.data
     params: dict[str, Any] = {
-        "From": data["from_number"],
-        "To": data["to_number"],
-        "Type": data["message_type"],
-        "MessageUUID": doc.id,
-        "Units": str(data["units"]),
-        "TotalRate": data["total_rate"],
-        "TotalAmount": data["total_amount"],
+        "From": message.from_number,
+        "To": message.to_number,
+        "Type": message.message_type,
+        "MessageUUID": message.id,
+        "Units": str(message.units),
+        "TotalRate": message.total_rate,
+        "TotalAmount": message.total_amount,
         "PowerpackUUID": "",
     }
-    media = data.get("_media") or []
-    if data["message_type"] == "mms":
-        params["Body"] = text
-        params["MediaCount"] = str(len(media))
-        for index, entry in enumerate(media, start=1):
-            params[f"Media{index}"] = entry["media_url"]
+    if message.message_type == "mms":
+        params["Body"] = message.text
+        params["MediaCount"] = str(len(message.media))
+        for index, medium in enumerate(message.media, start=1):
+            params[f"Media{index}"] = medium.media_url
     else:
-        params["Text"] = text
-        params["MessageIntent"] = message_intent(text)
+        params["Text"] = message.text
+        params["MessageIntent"] = message_intent(message.text)
     return params

@@ -35,12 +35,12 @@ from starlette.routing import BaseRoute
 
 from plivo_blocks.sandbox.faults import parse_fault
 from plivo_blocks.sandbox.message_views import message_detail
+from plivo_blocks.sandbox.models.base import fetch, fetch_page, stored_fields
 from plivo_blocks.sandbox.models.messages import (
-    MESSAGE,
     SETTABLE_FINAL_STATES,
     STATES,
+    Message,
     check_media_urls,
-    render_message,
 )
 from plivo_blocks.sandbox.responses import (
     PlivoError,
@@ -52,7 +52,7 @@ from plivo_blocks.sandbox.responses import (
 )
 from plivo_blocks.sandbox.routing import ApiContext, body_text, control_route, json_object, open_route
 from plivo_blocks.sandbox.settings import MESSAGE_HOLD_STATES
-from plivo_blocks.sandbox.store import ANY_OWNER, Document
+from plivo_blocks.sandbox.store import ANY_OWNER
 
 
 async def health(request: Request) -> Response:
@@ -84,14 +84,14 @@ async def patch_settings(ctx: ApiContext) -> Response:
     return ok({"settings": ctx.state.settings.as_dict()})
 
 
-def _sent_view(doc: Document) -> dict[str, Any]:
+def _sent_view(message: Message) -> dict[str, Any]:
     return {
-        **render_message(doc),
-        "auth_id": doc.owner,
-        "text": doc.data.get("_text", ""),
-        "url": doc.data.get("_url"),
-        "method": doc.data.get("_method"),
-        "held": bool(doc.data.get("_held")),
+        **message.render(),
+        "auth_id": message.owner,
+        "text": message.text,
+        "url": message.url,
+        "method": message.method,
+        "held": message.held,
     }
 
 
@@ -110,19 +110,21 @@ async def list_sent_messages(ctx: ApiContext) -> Response:
             filters[field] = value.lstrip("+")
     query = ctx.text("q")
     if query:
-        filters["from_number|to_number|_text__contains"] = query.lstrip("+")
+        filters["from_number|to_number|text__contains"] = query.lstrip("+")
     owner = ctx.text("auth_id")
     limit, offset = ctx.page()
-    docs, total = await ctx.store.page(MESSAGE, [owner] if owner else ANY_OWNER, filters, limit, offset)
-    return ctx.list_response([_sent_view(d) for d in docs], total, limit, offset)
+    messages, total = await fetch_page(
+        ctx.store, Message, [owner] if owner else ANY_OWNER, stored_fields(Message, filters), limit, offset
+    )
+    return ctx.list_response([_sent_view(m) for m in messages], total, limit, offset)
 
 
 async def get_sent_message(ctx: ApiContext) -> Response:
     """One message with its text, encoding, segments, price and state timeline."""
-    doc = await ctx.store.get(MESSAGE, ctx.path["message_uuid"], ANY_OWNER)
-    if doc is None:
+    message = await fetch(ctx.store, Message, ctx.path["message_uuid"], ANY_OWNER)
+    if message is None:
         raise PlivoError(404, "message not found")
-    return ok(message_detail(_sent_view(doc), doc))
+    return ok(message_detail(_sent_view(message), message))
 
 
 async def inbound_message(ctx: ApiContext) -> Response:
@@ -136,8 +138,8 @@ async def inbound_message(ctx: ApiContext) -> Response:
     if not isinstance(media, list) or not all(isinstance(u, str) for u in media):
         raise bad_request("media_urls must be a list of URLs (an inbound MMS)")
     media_urls = check_media_urls(",".join(media))
-    doc, delivered_to = await ctx.state.messaging.receive_inbound(src, dst, text, media_urls)
-    return created({"message_uuid": doc.id, "auth_id": doc.owner, "delivered_to": delivered_to})
+    message, delivered_to = await ctx.state.messaging.receive_inbound(src, dst, text, media_urls)
+    return created({"message_uuid": message.id, "auth_id": message.owner, "delivered_to": delivered_to})
 
 
 async def set_message_state(ctx: ApiContext) -> Response:
@@ -149,10 +151,10 @@ async def set_message_state(ctx: ApiContext) -> Response:
     error_code = body_text(body, "error_code", required=False)
     if error_code is not None and not error_code.isdigit():
         raise bad_request("error_code must be a number")
-    doc = await ctx.state.messaging.set_final_state(ctx.path["message_uuid"], state, error_code)
-    if doc is None:
+    message = await ctx.state.messaging.set_final_state(ctx.path["message_uuid"], state, error_code)
+    if message is None:
         raise PlivoError(404, "message not found")
-    return accepted(_sent_view(doc))
+    return accepted(_sent_view(message))
 
 
 async def hold_messages(ctx: ApiContext) -> Response:

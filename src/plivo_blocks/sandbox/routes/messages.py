@@ -17,14 +17,13 @@ from starlette.routing import BaseRoute
 
 from plivo_blocks.sandbox.message_queue import DEFAULT_EXPIRY_SECONDS
 from plivo_blocks.sandbox.messaging import OutboundRequest
+from plivo_blocks.sandbox.models.base import stored_fields
 from plivo_blocks.sandbox.models.messages import (
-    MESSAGE,
     STATES,
+    Message,
     check_media_urls,
     check_text,
     parse_destinations,
-    render_media,
-    render_message,
 )
 from plivo_blocks.sandbox.responses import accepted, bad_request, ok
 from plivo_blocks.sandbox.routing import ApiContext, api_route
@@ -169,7 +168,7 @@ async def list_messages(ctx: ApiContext) -> Response:
             filters[name] = value.lstrip("+")
     country = ctx.text("destination_country_iso2")
     if country is not None:
-        filters["_country"] = country.upper()
+        filters["country"] = country.upper()
     bounds: dict[str, float] = {}
     for name, op in TIME_FILTERS.items():
         if ctx.text(name) is not None:
@@ -179,20 +178,20 @@ async def list_messages(ctx: ApiContext) -> Response:
         bounds["gte"] = max(bounds.get("gte", exact), exact)
         bounds["lt"] = min(bounds.get("lt", exact + 1), exact + 1)
     for op, moment in bounds.items():
-        filters[f"_time__{op}"] = moment
+        filters[f"time__{op}"] = moment
     origin = ctx.choice("conversation_origin", CONVERSATION_ORIGINS)
     if message_type == "whatsapp" or origin or any(ctx.text(name) is not None for name in NEVER_MATCHING):
         filters["id"] = ""  # the sandbox makes no such messages
-    return await ctx.list_documents(MESSAGE, lambda tx, d: render_message(d), filters)
+    return await ctx.list_documents(Message, lambda tx, m: m.render(), stored_fields(Message, filters))
 
 
 async def get_message(ctx: ApiContext) -> Response:
-    return ok(render_message(await ctx.get_document(MESSAGE, ctx.path["message_uuid"], "message")))
+    return ok((await ctx.get_document(Message, ctx.path["message_uuid"], "message")).render())
 
 
 async def list_media(ctx: ApiContext) -> Response:
-    doc = await ctx.get_document(MESSAGE, ctx.path["message_uuid"], "message")
-    return ok({"message_uuid": doc.id, "objects": render_media(doc)})
+    message = await ctx.get_document(Message, ctx.path["message_uuid"], "message")
+    return ok({"message_uuid": message.id, "objects": message.render_media()})
 
 
 routes: list[BaseRoute] = [
