@@ -17,10 +17,11 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
+from plivo_blocks.sandbox.models.base import fetch, fetch_page, load_all, stored_fields
 from plivo_blocks.sandbox.store import ANY_OWNER, Document, Filters, Owners, Store
 from plivo_blocks.sandbox.voice.call import Call
 from plivo_blocks.sandbox.voice.causes import NORMAL_API
-from plivo_blocks.sandbox.voice.cdr import CALL, CDR_FIELDS
+from plivo_blocks.sandbox.voice.cdr import CallRecord
 from plivo_blocks.sandbox.voice.conferences import Conference, Member
 from plivo_blocks.sandbox.voice.engine import VoiceEngine
 from plivo_blocks.sandbox.voice.recordings import RECORDING, render_recording
@@ -44,19 +45,18 @@ def _live(voice: VoiceEngine, call_uuid: str) -> Call | None:
     return call if call is not None and not call.ended else None
 
 
-def call_view(doc: Document, live: Call | None) -> dict[str, Any]:
+def call_view(record: CallRecord, live: Call | None) -> dict[str, Any]:
     """One call, the same fields whether it is live (``live`` is its runtime state) or ended."""
-    data = doc.data
-    view: dict[str, Any] = {name: data.get(name) for name in CDR_FIELDS}
+    view = record.render()
     view.update(
         {
-            "auth_id": doc.owner,
-            "request_uuid": data.get("_request_uuid"),
+            "auth_id": record.owner,
+            "request_uuid": record.request_uuid,
             "live": live is not None,
-            "direction": data.get("call_direction"),
-            "from": data.get("_from"),
-            "to": data.get("_to"),
-            "status": live.status if live else data.get("_status"),
+            "direction": record.call_direction,
+            "from": record.from_,
+            "to": record.to,
+            "status": live.status if live else record.status,
             "activity": live.activity if live else "ended",
             "waiting_for_digits": bool(live and live.waiting_for == "digits"),
             "waiting_for": live.waiting_for if live else None,
@@ -64,7 +64,7 @@ def call_view(doc: Document, live: Call | None) -> dict[str, Any]:
             "conference_name": live.conference if live else None,
             "member_id": live.member_id if live else None,
             "recordings": sorted(live.recordings) if live else [],
-            "clock_seconds": round(live.seconds(), 3) if live else float(data.get("call_duration") or 0),
+            "clock_seconds": round(live.seconds(), 3) if live else float(record.call_duration or 0),
         }
     )
     return view
@@ -78,9 +78,12 @@ async def call_views(
     limit: int,
     offset: int,
 ) -> tuple[list[dict[str, Any]], int]:
-    """A page of calls (newest first) and the total, live ones shown with their runtime state."""
-    docs, total = await store.page(CALL, owners, filters, limit, offset)
-    return [call_view(doc, _live(voice, doc.id)) for doc in docs], total
+    """A page of calls (newest first) and the total, live ones shown with their runtime state
+    (``filters`` name fields of :class:`CallRecord`)."""
+    records, total = await fetch_page(
+        store, CallRecord, owners, stored_fields(CallRecord, filters), limit, offset
+    )
+    return [call_view(record, _live(voice, record.id)) for record in records], total
 
 
 # -- one call ----------------------------------------------------------------------------------------
@@ -95,16 +98,15 @@ def _epoch(text: object) -> float | None:
         return None
 
 
-def _answered_at(data: Mapping[str, Any], log: Sequence[Mapping[str, Any]]) -> float | None:
+def _answered_at(record: CallRecord, log: Sequence[Mapping[str, Any]]) -> float | None:
     """When an ended call was answered, to the millisecond: its record's ``answer_time`` has whole
-    seconds only, but its end (``_end``) is exact and its last log entry (the hangup) says how long
-    after the answer it came."""
-    if not data.get("answer_time"):
+    seconds only, but its ``end`` is exact and its last log entry (the hangup) says how long after
+    the answer it came."""
+    if not record.answer_time:
         return None
-    end = data.get("_end")
-    if isinstance(end, int | float) and log and log[-1].get("event") == "hangup":
-        return float(end) - float(log[-1].get("at") or 0)
-    return _epoch(data.get("answer_time"))
+    if record.end is not None and log and log[-1].get("event") == "hangup":
+        return record.end - float(log[-1].get("at") or 0)
+    return _epoch(record.answer_time)
 
 
 def _request_entry(doc: Document) -> dict[str, Any]:
@@ -149,24 +151,31 @@ def timeline(
 
 async def call_detail(voice: VoiceEngine, store: Store, call_uuid: str) -> dict[str, Any] | None:
     """A call with its log, timeline, legs (its parent and the calls it started) and recordings."""
-    doc = await store.get(CALL, call_uuid, ANY_OWNER)
-    if doc is None:
+    record = await fetch(store, CallRecord, call_uuid, ANY_OWNER)
+    if record is None:
         return None
     live = _live(voice, call_uuid)
-    view = call_view(doc, live)
-    log: list[dict[str, Any]] = list(live.log) if live else list(doc.data.get("_log") or [])
-    answered = live.answered_at if live else _answered_at(doc.data, log)
-    started = float(doc.data.get("_start") or doc.created)
+    view = call_view(record, live)
+    log: list[dict[str, Any]] = list(live.log) if live else list(record.log)
+    answered = live.answered_at if live else _answered_at(record, log)
     requests = await store.list(WEBHOOK, ANY_OWNER, {"ref": call_uuid}, newest_first=False)
-    children = await store.list(CALL, ANY_OWNER, {"parent_call_uuid": call_uuid}, newest_first=False)
-    parent_uuid = doc.data.get("parent_call_uuid")
-    parent = await store.get(CALL, parent_uuid, ANY_OWNER) if parent_uuid else None
-    legs = [call_view(d, _live(voice, d.id)) for d in ([parent] if parent else []) + children]
+    children = await store.transaction(
+        lambda tx: load_all(
+            tx,
+            CallRecord,
+            ANY_OWNER,
+            stored_fields(CallRecord, {"parent_call_uuid": call_uuid}),
+            newest_first=False,
+        )
+    )
+    parent_uuid = record.parent_call_uuid
+    parent = await fetch(store, CallRecord, parent_uuid, ANY_OWNER) if parent_uuid else None
+    legs = [call_view(leg, _live(voice, leg.id)) for leg in ([parent] if parent else []) + children]
     recordings = await store.list(RECORDING, ANY_OWNER, {"call_uuid": call_uuid}, newest_first=False)
     return {
         **view,
         "log": log,
-        "timeline": timeline(log, answered, started, requests),
+        "timeline": timeline(log, answered, record.start, requests),
         "legs": legs,
         "recorded": [render_recording(r) for r in recordings],
     }

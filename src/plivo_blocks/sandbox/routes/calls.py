@@ -13,6 +13,7 @@ from starlette.routing import BaseRoute
 
 from plivo_blocks.catalog import get_block
 from plivo_blocks.errors import ValidationError
+from plivo_blocks.sandbox.models.base import fetch, fetch_page, stored_fields
 from plivo_blocks.sandbox.responses import (
     accepted,
     bad_request,
@@ -26,7 +27,7 @@ from plivo_blocks.sandbox.routing import ApiContext, api_route
 from plivo_blocks.sandbox.times import parse_filter_time
 from plivo_blocks.sandbox.voice.call import Call
 from plivo_blocks.sandbox.voice.causes import CANCELED_API, IN_PROGRESS, NORMAL_API, QUEUED
-from plivo_blocks.sandbox.voice.cdr import CALL, render_cdr
+from plivo_blocks.sandbox.voice.cdr import CallRecord
 
 CALL_NOT_FOUND = "call not found"
 LIVE_STATUSES = ("live", "queued")
@@ -151,14 +152,14 @@ async def list_calls(ctx: ApiContext) -> Response:
         # A call waiting in Plivo's queue (calls per second) is queued, not live.
         calls = [c for c in calls if (c.status == QUEUED) == (status == "queued")]
         return ok({"calls": _live_ids(ctx, calls)})
-    filters: dict[str, Any] = {"_live": False}
+    filters: dict[str, Any] = {"live": False}
     direction = ctx.choice("call_direction", ("inbound", "outbound"))
     if direction:
         filters["call_direction"] = direction
     if ctx.text("from_number"):
-        filters["_from"] = str(ctx.text("from_number")).lstrip("+")
+        filters["from_"] = str(ctx.text("from_number")).lstrip("+")
     if ctx.text("to_number"):
-        filters["_to__in"] = [n.lstrip("+") for n in str(ctx.text("to_number")).split("<") if n]
+        filters["to__in"] = [n.lstrip("+") for n in str(ctx.text("to_number")).split("<") if n]
     for field, column in (("bill_duration", "bill_duration"), ("hangup_cause_code", "hangup_cause_code")):
         for op in ("", *COMPARISONS):
             name = f"{field}__{op}" if op else field
@@ -170,18 +171,20 @@ async def list_calls(ctx: ApiContext) -> Response:
         moment = _time_filter(ctx, name)
         if moment is not None:
             if op:
-                filters[f"_end__{op}"] = moment
+                filters[f"end__{op}"] = moment
             else:  # a time to the second: the whole second matches
-                filters["_end__gte"], filters["_end__lt"] = moment, moment + 1
+                filters["end__gte"], filters["end__lt"] = moment, moment + 1
     for name in ("parent_call_uuid", "hangup_source"):
         if ctx.text(name):
             filters[name] = ctx.text(name)
     limit, offset = ctx.page()
     owners = await ctx.listing_owners()
-    docs, total = await ctx.store.page(CALL, owners, filters, limit, offset)
+    records, total = await fetch_page(
+        ctx.store, CallRecord, owners, stored_fields(CallRecord, filters), limit, offset
+    )
     # Plivo's call list repeats an api_id inside every record (see callListResponse.json).
     api_id = new_api_id()
-    return ctx.list_response([{"api_id": api_id, **render_cdr(d.data)} for d in docs], total, limit, offset)
+    return ctx.list_response([{"api_id": api_id, **r.render()} for r in records], total, limit, offset)
 
 
 async def get_call(ctx: ApiContext) -> Response:
@@ -206,10 +209,10 @@ async def get_call(ctx: ApiContext) -> Response:
         if status == "queued":  # a queued call has no session yet
             del shown["session_start"]
         return ok(shown)
-    doc = await ctx.store.get(CALL, ctx.path["call_uuid"], await ctx.owners())
-    if doc is None or doc.data.get("_live"):
+    record = await fetch(ctx.store, CallRecord, ctx.path["call_uuid"], await ctx.owners())
+    if record is None or record.live:
         raise not_found(CALL_NOT_FOUND)
-    return ok(render_cdr(doc.data))
+    return ok(record.render())
 
 
 # -- ending --------------------------------------------------------------------------------------

@@ -107,11 +107,11 @@ async def list_calls(ctx: ApiContext) -> Response:
     """Calls of every account, newest first, live and ended in one shape."""
     filters: dict[str, Any] = {}
     if ctx.text("live"):
-        filters["_live"] = ctx.flag("live", True)
+        filters["live"] = ctx.flag("live", True)
     direction = ctx.choice("direction", ("inbound", "outbound"))
     if direction:
         filters["call_direction"] = direction
-    for param, field in (("status", "_status"), ("from", "_from"), ("to", "_to")):
+    for param, field in (("status", "status"), ("from", "from_"), ("to", "to")):
         value = ctx.text(param)
         if value:
             filters[field] = value if param == "status" else value.lstrip("+")

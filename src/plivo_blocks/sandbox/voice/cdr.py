@@ -1,8 +1,8 @@
 """Call detail records (documents of kind ``call``): what a call leaves behind, as Plivo shows it.
 
-The record is written when a call is created and rewritten at each step of its life (the hidden
-``_live`` field tells a live call from an ended one); ``GET Call/{uuid}/`` shows the public fields
-(:data:`CDR_FIELDS`, ``callGetResponse.json`` plus the hangup details Plivo's CDRs carry).
+The record (:class:`CallRecord`) is written when a call is created and rewritten at each step of its
+life (its ``live`` field tells a live call from an ended one); ``GET Call/{uuid}/`` shows Plivo's
+fields (:data:`CDR_FIELDS`, ``callGetResponse.json`` plus the hangup details Plivo's CDRs carry).
 Billing: Plivo bills a call by the minute: ``billed_duration`` is the duration rounded up to a
 minute, ``total_amount`` that many minutes at ``total_rate`` (the destination's rate per minute).
 """
@@ -10,12 +10,16 @@ minute, ``total_amount`` that many minutes at ``total_rate`` (the destination's 
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
 from decimal import Decimal
-from typing import Any
+from typing import Any, ClassVar
 
 from plivo_blocks.sandbox import tariffs
-from plivo_blocks.sandbox.times import format_time
+from plivo_blocks.sandbox.store import Document
+from plivo_blocks.sandbox.times import format_time, from_epoch
 from plivo_blocks.sandbox.voice.call import Call
+from plivo_blocks.sandbox.voice.causes import HangupCause
 
 CALL = "call"
 
@@ -99,39 +103,187 @@ def network_group(call: Call) -> str:
     return f"{_GROUP_NAMES.get(country.iso, country.name)} All Networks"
 
 
-def cdr_document(call: Call) -> dict[str, Any]:
-    """The call's record: the public fields, plus hidden ones for filters and the control API."""
-    cause = call.cause
-    return {
-        "answer_time": format_time(call.answered) if call.answered else None,
-        **amounts(call),
-        "call_direction": call.direction,
-        "call_uuid": call.uuid,
-        "end_time": format_time(call.ended_time) if call.ended_time else None,
-        "from_number": plus(call.from_),
-        "initiation_time": format_time(call.initiated),
-        "parent_call_uuid": call.parent_call_uuid,
-        "resource_uri": f"/v1/Account/{call.owner}/Call/{call.uuid}/",
-        "to_number": call.to,
-        "hangup_cause_name": cause.name if cause else None,
-        "hangup_cause_code": cause.code if cause else None,
-        "hangup_source": cause.source if cause else None,
-        "stir_verification": stir(call)[0],
-        "stir_attestation": stir(call)[1],
-        "source_ip": call.source_ip,
-        "voice_network_group": network_group(call),
-        "cnam_lookup": "",
-        "_live": not call.ended,
-        "_status": call.status,
-        "_request_uuid": call.request_uuid,
-        "_caller_name": call.caller_name,
-        "_from": call.from_.lstrip("+"),
-        "_to": call.to.lstrip("+"),
-        "_start": call.initiated_at,
-        "_end": call.ended_at,
-        "_log": list(call.log) if call.ended else [],
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CallRecord:
+    """A call's detail record: the fields Plivo shows (:data:`CDR_FIELDS`), then what the control
+    API and the list filters need (``live``, the call's ``status``, its numbers without ``+``, its
+    start and end in sandbox epoch seconds, and its ``log`` once it has ended).
+
+    Fields a record written by an earlier version may lack are ``None`` (shown as ``null``)."""
+
+    KIND: ClassVar[str] = CALL
+    STORED_AS: ClassVar[Mapping[str, str]] = {
+        "live": "_live",
+        "status": "_status",
+        "request_uuid": "_request_uuid",
+        "caller_name": "_caller_name",
+        "from_": "_from",
+        "to": "_to",
+        "start": "_start",
+        "end": "_end",
+        "log": "_log",
     }
 
+    id: str  # the call_uuid
+    owner: str
+    answer_time: str | None = None
+    bill_duration: int | None = None
+    billed_duration: int | None = None
+    call_direction: str | None = None
+    call_duration: int | None = None
+    end_time: str | None = None
+    from_number: str | None = None
+    initiation_time: str | None = None
+    parent_call_uuid: str | None = None
+    to_number: str | None = None
+    total_amount: str | None = None
+    total_rate: str | None = None
+    hangup_cause_name: str | None = None
+    hangup_cause_code: int | None = None
+    hangup_source: str | None = None
+    stir_verification: str | None = None
+    stir_attestation: str | None = None
+    source_ip: str | None = None
+    voice_network_group: str | None = None
+    cnam_lookup: str | None = None
+    live: bool = False
+    status: str | None = None
+    request_uuid: str | None = None
+    caller_name: str | None = None
+    from_: str | None = None  # the caller, without "+" (for filters)
+    to: str | None = None  # the callee, without "+"
+    start: float = 0.0  # sandbox epoch seconds
+    end: float | None = None
+    log: tuple[dict[str, Any], ...] = ()  # what the sandbox did, once the call has ended
 
-def render_cdr(data: dict[str, Any]) -> dict[str, Any]:
-    return {name: data.get(name) for name in CDR_FIELDS}
+    @classmethod
+    def of(cls, call: Call) -> CallRecord:
+        """The record of ``call`` as it is now."""
+        cause = call.cause
+        verification, attestation = stir(call)
+        charges = amounts(call)
+        return cls(
+            id=call.uuid,
+            owner=call.owner,
+            answer_time=format_time(call.answered) if call.answered else None,
+            bill_duration=charges["bill_duration"],
+            billed_duration=charges["billed_duration"],
+            call_direction=call.direction,
+            call_duration=charges["call_duration"],
+            end_time=format_time(call.ended_time) if call.ended_time else None,
+            from_number=plus(call.from_),
+            initiation_time=format_time(call.initiated),
+            parent_call_uuid=call.parent_call_uuid,
+            to_number=call.to,
+            total_amount=charges["total_amount"],
+            total_rate=charges["total_rate"],
+            hangup_cause_name=cause.name if cause else None,
+            hangup_cause_code=cause.code if cause else None,
+            hangup_source=cause.source if cause else None,
+            stir_verification=verification,
+            stir_attestation=attestation,
+            source_ip=call.source_ip,
+            voice_network_group=network_group(call),
+            cnam_lookup="",
+            live=not call.ended,
+            status=call.status,
+            request_uuid=call.request_uuid,
+            caller_name=call.caller_name,
+            from_=call.from_.lstrip("+"),
+            to=call.to.lstrip("+"),
+            start=call.initiated_at,
+            end=call.ended_at,
+            log=tuple(call.log) if call.ended else (),
+        )
+
+    def closed(self, cause: HangupCause, moment: float) -> CallRecord:
+        """The record of a live call cut at sandbox time ``moment`` (a stop of the sandbox)."""
+        return replace(
+            self,
+            live=False,
+            status=cause.status,
+            end_time=format_time(from_epoch(moment)),
+            end=moment,
+            hangup_cause_name=cause.name,
+            hangup_cause_code=cause.code,
+            hangup_source=cause.source,
+        )
+
+    def render(self) -> dict[str, Any]:
+        """As ``GET Call/{uuid}/`` shows it (:data:`CDR_FIELDS`, in that order)."""
+        return {
+            "answer_time": self.answer_time,
+            "bill_duration": self.bill_duration,
+            "billed_duration": self.billed_duration,
+            "call_direction": self.call_direction,
+            "call_duration": self.call_duration,
+            "call_uuid": self.id,
+            "end_time": self.end_time,
+            "from_number": self.from_number,
+            "initiation_time": self.initiation_time,
+            "parent_call_uuid": self.parent_call_uuid,
+            "resource_uri": f"/v1/Account/{self.owner}/Call/{self.id}/",
+            "to_number": self.to_number,
+            "total_amount": self.total_amount,
+            "total_rate": self.total_rate,
+            "hangup_cause_name": self.hangup_cause_name,
+            "hangup_cause_code": self.hangup_cause_code,
+            "hangup_source": self.hangup_source,
+            "stir_verification": self.stir_verification,
+            "stir_attestation": self.stir_attestation,
+            "source_ip": self.source_ip,
+            "voice_network_group": self.voice_network_group,
+            "cnam_lookup": self.cnam_lookup,
+        }
+
+    @classmethod
+    def from_document(cls, doc: Document) -> CallRecord:
+        data = doc.data
+        end = data.get("_end")
+        return cls(
+            id=doc.id,
+            owner=doc.owner,
+            answer_time=data.get("answer_time"),
+            bill_duration=data.get("bill_duration"),
+            billed_duration=data.get("billed_duration"),
+            call_direction=data.get("call_direction"),
+            call_duration=data.get("call_duration"),
+            end_time=data.get("end_time"),
+            from_number=data.get("from_number"),
+            initiation_time=data.get("initiation_time"),
+            parent_call_uuid=data.get("parent_call_uuid"),
+            to_number=data.get("to_number"),
+            total_amount=data.get("total_amount"),
+            total_rate=data.get("total_rate"),
+            hangup_cause_name=data.get("hangup_cause_name"),
+            hangup_cause_code=data.get("hangup_cause_code"),
+            hangup_source=data.get("hangup_source"),
+            stir_verification=data.get("stir_verification"),
+            stir_attestation=data.get("stir_attestation"),
+            source_ip=data.get("source_ip"),
+            voice_network_group=data.get("voice_network_group"),
+            cnam_lookup=data.get("cnam_lookup"),
+            live=bool(data.get("_live", False)),
+            status=data.get("_status"),
+            request_uuid=data.get("_request_uuid"),
+            caller_name=data.get("_caller_name"),
+            from_=data.get("_from"),
+            to=data.get("_to"),
+            start=float(data.get("_start") or doc.created),
+            end=float(end) if end is not None else None,
+            log=tuple(data.get("_log") or ()),
+        )
+
+    def to_data(self) -> dict[str, Any]:
+        return {
+            **self.render(),
+            "_live": self.live,
+            "_status": self.status,
+            "_request_uuid": self.request_uuid,
+            "_caller_name": self.caller_name,
+            "_from": self.from_,
+            "_to": self.to,
+            "_start": self.start,
+            "_end": self.end,
+            "_log": list(self.log),
+        }

@@ -22,6 +22,7 @@ from plivo_blocks.sandbox.events import EventBus
 from plivo_blocks.sandbox.ids import new_uuid
 from plivo_blocks.sandbox.messaging import MessageCenter
 from plivo_blocks.sandbox.models.applications import Application
+from plivo_blocks.sandbox.models.base import insert, load_all, save, stored_fields
 from plivo_blocks.sandbox.settings import SandboxSettings
 from plivo_blocks.sandbox.store import ANY_OWNER, Store, Tx
 from plivo_blocks.sandbox.times import format_time
@@ -29,7 +30,7 @@ from plivo_blocks.sandbox.voice.amd import MachineDetection
 from plivo_blocks.sandbox.voice.call import Call, CallEnded, Skipped, Transferred
 from plivo_blocks.sandbox.voice.caller import CallerInput
 from plivo_blocks.sandbox.voice.causes import CANCEL, COMPLETED, END_OF_XML, SANDBOX_RESTART, HangupCause
-from plivo_blocks.sandbox.voice.cdr import CALL, amounts, cdr_document, rate_for
+from plivo_blocks.sandbox.voice.cdr import CallRecord, amounts, rate_for
 from plivo_blocks.sandbox.voice.conferences import ConferenceBridge
 from plivo_blocks.sandbox.voice.dialer import Dialer
 from plivo_blocks.sandbox.voice.documents import DocumentLoader
@@ -105,21 +106,13 @@ class VoiceEngine:
 
     async def start(self) -> None:
         """Calls still live in the store were cut by a stop of the sandbox: close their records."""
-        stale = await self.store.list(CALL, ANY_OWNER, {"_live": True})
-        for doc in stale:
-            await self.store.update(CALL, doc.id, self._closed_by_restart(), ANY_OWNER)
+        live = stored_fields(CallRecord, {"live": True})
+        stale = await self.store.transaction(lambda tx: load_all(tx, CallRecord, ANY_OWNER, live))
+        for record in stale:
+            await self._save_record(record.closed(SANDBOX_RESTART, self._clock.now()))
 
-    def _closed_by_restart(self) -> dict[str, Any]:
-        cause = SANDBOX_RESTART
-        return {
-            "_live": False,
-            "_status": cause.status,
-            "end_time": format_time(self._clock.datetime()),
-            "_end": self._clock.now(),
-            "hangup_cause_name": cause.name,
-            "hangup_cause_code": cause.code,
-            "hangup_source": cause.source,
-        }
+    async def _save_record(self, record: CallRecord) -> None:
+        await self.store.transaction(lambda tx: save(tx, record))
 
     async def stop(self) -> None:
         """Forget live calls (their tasks are tracked work, which the clock cancels)."""
@@ -218,7 +211,7 @@ class VoiceEngine:
 
     def _insert_all(self, tx: Tx, calls: Iterable[Call]) -> None:
         for call in calls:
-            tx.insert(CALL, call.uuid, call.owner, cdr_document(call))
+            insert(tx, CallRecord.of(call))
 
     async def register(self, call: Call) -> None:
         """A call made by a part (a Dial's B leg): persisted and live; the part runs it."""
@@ -256,7 +249,7 @@ class VoiceEngine:
         lock = self._save_locks.setdefault(call.uuid, asyncio.Lock())
         async with lock:
             # The snapshot is taken inside the lock, so the last write always holds the latest state.
-            await self.store.update(CALL, call.uuid, cdr_document(call), [call.owner])
+            await self._save_record(CallRecord.of(call))
 
     def params(self, call: Call, **extra: str) -> dict[str, str]:
         params = {
