@@ -24,7 +24,7 @@ from plivo_blocks.sandbox.voice.causes import NORMAL_API
 from plivo_blocks.sandbox.voice.cdr import CallRecord
 from plivo_blocks.sandbox.voice.conferences import Conference, Member
 from plivo_blocks.sandbox.voice.engine import VoiceEngine
-from plivo_blocks.sandbox.voice.recordings import RECORDING, render_recording
+from plivo_blocks.sandbox.voice.recording_document import Recording
 from plivo_blocks.sandbox.webhooks import WEBHOOK
 
 __all__ = [
@@ -171,13 +171,16 @@ async def call_detail(voice: VoiceEngine, store: Store, call_uuid: str) -> dict[
     parent_uuid = record.parent_call_uuid
     parent = await fetch(store, CallRecord, parent_uuid, ANY_OWNER) if parent_uuid else None
     legs = [call_view(leg, _live(voice, leg.id)) for leg in ([parent] if parent else []) + children]
-    recordings = await store.list(RECORDING, ANY_OWNER, {"call_uuid": call_uuid}, newest_first=False)
+    of_call = stored_fields(Recording, {"call_uuid": call_uuid})
+    recordings = await store.transaction(
+        lambda tx: load_all(tx, Recording, ANY_OWNER, of_call, newest_first=False)
+    )
     return {
         **view,
         "log": log,
         "timeline": timeline(log, answered, record.start, requests),
         "legs": legs,
-        "recorded": [render_recording(r) for r in recordings],
+        "recorded": [r.render() for r in recordings],
     }
 
 

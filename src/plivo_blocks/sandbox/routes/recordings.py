@@ -18,12 +18,14 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from plivo_blocks.sandbox.auth import sandbox_state
+from plivo_blocks.sandbox.models.base import fetch, fetch_page, stored_fields
 from plivo_blocks.sandbox.responses import bad_request, error_response, no_content, not_found, ok
 from plivo_blocks.sandbox.routing import ApiContext, api_route
 from plivo_blocks.sandbox.store import ANY_OWNER
 from plivo_blocks.sandbox.times import parse_filter_time
 from plivo_blocks.sandbox.voice.audio import MEDIA_TYPES, silent_audio
-from plivo_blocks.sandbox.voice.recordings import AUDIO_ROUTE, RECORDING, render_recording
+from plivo_blocks.sandbox.voice.recording_document import RECORDING, Recording
+from plivo_blocks.sandbox.voice.recordings import AUDIO_ROUTE
 
 RECORDING_NOT_FOUND = "recording not found"
 COMPARISONS = ("gt", "gte", "lt", "lte")
@@ -43,9 +45,9 @@ def _add_time_filters(ctx: ApiContext) -> dict[str, Any]:
         if moment is None:
             raise bad_request(f"{name} must be a date and time like 2016-05-28 00:00:00")
         if op:
-            filters[f"_time__{op}"] = moment
+            filters[f"time__{op}"] = moment
         else:  # a time to the second: the whole second matches
-            filters["_time__gte"], filters["_time__lt"] = moment, moment + 1
+            filters["time__gte"], filters["time__lt"] = moment, moment + 1
     return filters
 
 
@@ -74,15 +76,17 @@ async def list_recordings(ctx: ApiContext) -> Response:
             filters[name] = ctx.text(name)
     limit, offset = ctx.page()
     owners = await ctx.listing_owners()
-    docs, total = await ctx.store.page(RECORDING, owners, filters, limit, offset)
-    return ctx.list_response([render_recording(d) for d in docs], total, limit, offset)
+    recordings, total = await fetch_page(
+        ctx.store, Recording, owners, stored_fields(Recording, filters), limit, offset
+    )
+    return ctx.list_response([r.render() for r in recordings], total, limit, offset)
 
 
 async def get_recording(ctx: ApiContext) -> Response:
-    doc = await ctx.store.get(RECORDING, ctx.path["recording_id"], await ctx.owners())
-    if doc is None:
+    recording = await fetch(ctx.store, Recording, ctx.path["recording_id"], await ctx.owners())
+    if recording is None:
         raise not_found(RECORDING_NOT_FOUND)
-    return ok(render_recording(doc))
+    return ok(recording.render())
 
 
 async def delete_recording(ctx: ApiContext) -> Response:
@@ -93,10 +97,11 @@ async def delete_recording(ctx: ApiContext) -> Response:
 
 async def recording_audio(request: Request) -> Response:
     recording_id, _, extension = str(request.path_params["filename"]).rpartition(".")
-    doc = await sandbox_state(request).store.get(RECORDING, recording_id, ANY_OWNER) if recording_id else None
-    if doc is None or doc.data.get("recording_format") != extension:
+    store = sandbox_state(request).store
+    recording = await fetch(store, Recording, recording_id, ANY_OWNER) if recording_id else None
+    if recording is None or recording.recording_format != extension:
         return error_response(404, RECORDING_NOT_FOUND)
-    audio = silent_audio(extension, int(doc.data.get("_duration_ms") or 0))
+    audio = silent_audio(extension, recording.duration_ms)
     return Response(
         audio,
         media_type=MEDIA_TYPES[extension],

@@ -21,7 +21,7 @@ from plivo_blocks.sandbox.models.numbers import RentedNumber, render_number
 from plivo_blocks.sandbox.responses import ok
 from plivo_blocks.sandbox.routing import ApiContext, control_route
 from plivo_blocks.sandbox.store import ANY_OWNER, Tx
-from plivo_blocks.sandbox.voice.recordings import RECORDING, render_recording
+from plivo_blocks.sandbox.voice.recording_document import Recording
 
 #: At most this many of each kind (newest first): the page is an overview, the API pages through.
 LIMIT = 500
@@ -62,10 +62,8 @@ async def resources(ctx: ApiContext) -> Response:
             tx, load_all(tx, Application, ANY_OWNER, limit=LIMIT), render_application
         )
         shown["endpoints"] = _owned(tx, load_all(tx, Endpoint, ANY_OWNER, limit=LIMIT), render_endpoint)
-        shown["recordings"] = [
-            {**render_recording(d), "auth_id": d.owner}
-            for d in tx.list(RECORDING, ANY_OWNER, limit=RECORDINGS_LIMIT)
-        ]
+        recordings = load_all(tx, Recording, ANY_OWNER, limit=RECORDINGS_LIMIT)
+        shown["recordings"] = _owned(tx, recordings, lambda tx, r: r.render())
         return {key: [_without_secrets(item) for item in items] for key, items in shown.items()}
 
     return ok(await ctx.store.transaction(read))

@@ -57,6 +57,7 @@ from plivo_blocks.sandbox.call_views import (
     member_action,
 )
 from plivo_blocks.sandbox.models.applications import Application
+from plivo_blocks.sandbox.models.base import fetch_page, stored_fields
 from plivo_blocks.sandbox.models.numbers import application_for_number
 from plivo_blocks.sandbox.responses import (
     PlivoError,
@@ -74,7 +75,7 @@ from plivo_blocks.sandbox.store import ANY_OWNER, Tx
 from plivo_blocks.sandbox.voice import xml as px
 from plivo_blocks.sandbox.voice.call import Call
 from plivo_blocks.sandbox.voice.causes import ADVANCE_TARGETS, NORMAL_API, remote_hangup
-from plivo_blocks.sandbox.voice.recordings import RECORDING, render_recording
+from plivo_blocks.sandbox.voice.recording_document import Recording
 
 MAX_WAIT_SECONDS = 60.0
 MAX_SPEECH_CHARS = 2000
@@ -262,8 +263,15 @@ async def list_recordings(ctx: ApiContext) -> Response:
         filters["call_uuid"] = ctx.text("call_uuid")
     owner = ctx.text("auth_id")
     limit, offset = ctx.page()
-    docs, total = await ctx.store.page(RECORDING, [owner] if owner else ANY_OWNER, filters, limit, offset)
-    objects = [{**render_recording(d), "auth_id": d.owner} for d in docs]
+    recordings, total = await fetch_page(
+        ctx.store,
+        Recording,
+        [owner] if owner else ANY_OWNER,
+        stored_fields(Recording, filters),
+        limit,
+        offset,
+    )
+    objects = [{**r.render(), "auth_id": r.owner} for r in recordings]
     return ctx.list_response(objects, total, limit, offset)
 
 

@@ -12,16 +12,16 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
 
 from plivo_blocks.sandbox.clock import SandboxClock
 from plivo_blocks.sandbox.ids import new_uuid
+from plivo_blocks.sandbox.models.base import insert
 from plivo_blocks.sandbox.settings import SandboxSettings
-from plivo_blocks.sandbox.store import Document, Store
+from plivo_blocks.sandbox.store import Store
 from plivo_blocks.sandbox.times import format_time
+from plivo_blocks.sandbox.voice.recording_document import Recording, plivo_ms
 from plivo_blocks.sandbox.webhooks import Callback, Outbox
 
-RECORDING = "recording"
 #: Plivo delivers a transcription "under 5 minutes" after the recording; the sandbox takes this long
 #: on its clock.
 TRANSCRIPTION_SECONDS = 60.0
@@ -33,25 +33,6 @@ MAX_TRANSCRIPTION_SECONDS = 4 * 3600
 FIXED_TRANSCRIPT = "This is a transcription of a recording made in the plivo-blocks sandbox."
 AUDIO_ROUTE = "/_sandbox/recordings"
 STORAGE_RATE = 0.0004
-
-#: Public fields of a recording, in Plivo's order (``recordingGetResponse.json``).
-RECORDING_FIELDS = (
-    "add_time",
-    "call_uuid",
-    "conference_name",
-    "monthly_recording_storage_amount",
-    "recording_duration_ms",
-    "recording_end_ms",
-    "recording_format",
-    "recording_id",
-    "recording_start_ms",
-    "recording_storage_duration",
-    "recording_storage_rate",
-    "recording_type",
-    "recording_url",
-    "resource_uri",
-    "rounded_recording_duration",
-)
 
 
 @dataclass
@@ -86,14 +67,6 @@ class Transcription:
     method: str = "POST"
     kind: str = "auto"
     heard: list[str] = field(default_factory=list)
-
-
-def _ms(value: float) -> str:
-    return f"{value:.5f}"
-
-
-def render_recording(doc: Document) -> dict[str, Any]:
-    return {name: doc.data.get(name) for name in RECORDING_FIELDS}
 
 
 def recording_url(base: str, recording_id: str, file_format: str) -> str:
@@ -144,7 +117,7 @@ class Recorder:
             api_id=api_id,
         )
 
-    async def finish(self, recording: ActiveRecording, clock: float) -> Document:
+    async def finish(self, recording: ActiveRecording, clock: float) -> Recording:
         """Write the recording's document for ``clock`` seconds of its call or conference and send
         its callback."""
         seconds = max(clock - recording.started_clock, 0.0)
@@ -152,35 +125,33 @@ class Recorder:
             seconds = min(seconds, recording.time_limit)
         return await self.save(recording, seconds)
 
-    async def save(self, recording: ActiveRecording, seconds: float) -> Document:
+    async def save(self, recording: ActiveRecording, seconds: float) -> Recording:
         duration_ms = round(seconds * 1000)
         start_ms = recording.started_ms
         end_ms = start_ms + duration_ms
         now = self._clock.datetime()
-        data: dict[str, Any] = {
-            "add_time": format_time(now, micro=True),
-            "call_uuid": recording.call_uuid,
-            "conference_name": recording.conference_name,
-            "monthly_recording_storage_amount": 0.0,
-            "recording_duration_ms": _ms(duration_ms),
-            "recording_end_ms": _ms(end_ms),
-            "recording_format": recording.file_format,
-            "recording_id": recording.id,
-            "recording_start_ms": _ms(start_ms),
-            "recording_storage_duration": 0,
-            "recording_storage_rate": STORAGE_RATE,
-            "recording_type": recording.recording_type,
-            "recording_url": recording.url,
-            "resource_uri": f"/v1/Account/{recording.owner}/Recording/{recording.id}/",
-            "rounded_recording_duration": 60 * math.ceil(duration_ms / 60000),
-            "_time": now.timestamp(),
-            "_duration_ms": duration_ms,
-        }
-        doc = await self._store.insert(RECORDING, recording.id, recording.owner, data)
+        saved = Recording(
+            id=recording.id,
+            owner=recording.owner,
+            add_time=format_time(now, micro=True),
+            call_uuid=recording.call_uuid,
+            conference_name=recording.conference_name,
+            recording_format=recording.file_format,
+            recording_type=recording.recording_type,
+            recording_url=recording.url,
+            recording_duration_ms=plivo_ms(duration_ms),
+            recording_start_ms=plivo_ms(start_ms),
+            recording_end_ms=plivo_ms(end_ms),
+            rounded_recording_duration=60 * math.ceil(duration_ms / 60000),
+            recording_storage_rate=STORAGE_RATE,
+            time=now.timestamp(),
+            duration_ms=duration_ms,
+        )
+        await self._store.transaction(lambda tx: insert(tx, saved))
         await self._notify(recording, duration_ms, start_ms, end_ms)
         if recording.transcription is not None:
             self._transcribe_later(recording, recording.transcription, duration_ms)
-        return doc
+        return saved
 
     def _transcribe_later(
         self, recording: ActiveRecording, transcription: Transcription, duration_ms: int
