@@ -18,14 +18,14 @@ from datetime import datetime
 from typing import Any
 
 from plivo_blocks.sandbox.models.base import fetch, fetch_page, load_all, stored_fields
-from plivo_blocks.sandbox.store import ANY_OWNER, Document, Filters, Owners, Store
+from plivo_blocks.sandbox.store import ANY_OWNER, Filters, Owners, Store
 from plivo_blocks.sandbox.voice.call import Call
 from plivo_blocks.sandbox.voice.causes import NORMAL_API
 from plivo_blocks.sandbox.voice.cdr import CallRecord
 from plivo_blocks.sandbox.voice.conferences import Conference, Member
 from plivo_blocks.sandbox.voice.engine import VoiceEngine
 from plivo_blocks.sandbox.voice.recording_document import Recording
-from plivo_blocks.sandbox.webhooks import WEBHOOK
+from plivo_blocks.sandbox.webhooks import Delivery
 
 __all__ = [
     "MEMBER_ACTIONS",
@@ -109,24 +109,18 @@ def _answered_at(record: CallRecord, log: Sequence[Mapping[str, Any]]) -> float 
     return _epoch(record.answer_time)
 
 
-def _request_entry(doc: Document) -> dict[str, Any]:
-    data = doc.data
+def _request_entry(delivery: Delivery) -> dict[str, Any]:
+    shown = delivery.render()
     return {
         "type": "request",
-        "time": float(data.get("_time") or doc.created),
-        "delivery_id": doc.id,
-        "kind": data.get("kind"),
-        "method": data.get("method"),
-        "url": data.get("url"),
-        "params": data.get("params") or {},
-        "status": data.get("status"),
-        "attempts": data.get("attempts"),
-        "tries": data.get("tries") or [],
+        "time": delivery.created,
+        "delivery_id": delivery.id,
+        **{name: shown[name] for name in ("kind", "method", "url", "params", "status", "attempts", "tries")},
     }
 
 
 def timeline(
-    log: Sequence[Mapping[str, Any]], answered: float | None, started: float, requests: Sequence[Document]
+    log: Sequence[Mapping[str, Any]], answered: float | None, started: float, requests: Sequence[Delivery]
 ) -> list[dict[str, Any]]:
     """The call's steps and its HTTP exchanges in one list, in time order.
 
@@ -139,8 +133,8 @@ def timeline(
         for e in log
     ]
     ranked: list[tuple[float, float, dict[str, Any]]] = [(s["time"], i, s) for i, s in enumerate(steps)]
-    for doc in requests:
-        entry = _request_entry(doc)
+    for delivery in requests:
+        entry = _request_entry(delivery)
         same_time = [i for i, s in enumerate(steps) if abs(s["time"] - entry["time"]) < 1e-3]
         named = [i for i in same_time if steps[i].get("url") == entry["url"]]
         rank = named[0] - 0.5 if named else (same_time[-1] + 0.5 if same_time else len(steps))
@@ -158,7 +152,10 @@ async def call_detail(voice: VoiceEngine, store: Store, call_uuid: str) -> dict[
     view = call_view(record, live)
     log: list[dict[str, Any]] = list(live.log) if live else list(record.log)
     answered = live.answered_at if live else _answered_at(record, log)
-    requests = await store.list(WEBHOOK, ANY_OWNER, {"ref": call_uuid}, newest_first=False)
+    about_call = stored_fields(Delivery, {"ref": call_uuid})
+    requests = await store.transaction(
+        lambda tx: load_all(tx, Delivery, ANY_OWNER, about_call, newest_first=False)
+    )
     children = await store.transaction(
         lambda tx: load_all(
             tx,

@@ -65,7 +65,8 @@ class StoredDocument(Protocol):
 
     __dataclass_fields__: ClassVar[dict[str, dataclasses.Field[Any]]]
     KIND: ClassVar[str]
-    #: Field name -> key in the stored JSON, for the fields whose key is not their name.
+    #: Field name -> key in the stored JSON, for the fields whose key is not their name (and for the
+    #: fields of a nested value stored flat, such as a delivery's callback URL).
     STORED_AS: ClassVar[Mapping[str, str]]
 
     @property
@@ -87,7 +88,7 @@ def stored_fields(cls: type[StoredDocument], fields: Mapping[str, Any]) -> dict[
     """``fields`` keyed by field names (with the store's ``__op`` suffixes and ``a|b``
     alternatives, or ``id``) keyed as in the stored JSON: the store's filters or bulk changes for
     ``cls``. ``ValueError`` names a field ``cls`` does not have."""
-    known = {f.name for f in dataclasses.fields(cls)}
+    known = {f.name for f in dataclasses.fields(cls)} | set(cls.STORED_AS)
     translated: dict[str, Any] = {}
     for key, value in fields.items():
         names, sep, op = key.partition("__")

@@ -21,17 +21,14 @@ from typing import Any
 from starlette.responses import Response
 from starlette.routing import BaseRoute
 
+from plivo_blocks.sandbox.models.base import fetch, fetch_page, stored_fields
 from plivo_blocks.sandbox.responses import PlivoError, accepted, bad_request, ok
 from plivo_blocks.sandbox.routing import ApiContext, control_route
-from plivo_blocks.sandbox.store import ANY_OWNER, Document
-from plivo_blocks.sandbox.webhooks import WEBHOOK
+from plivo_blocks.sandbox.store import ANY_OWNER
+from plivo_blocks.sandbox.webhooks import Delivery
 
 MAX_WAIT_SECONDS = 60.0
 _FILTERS = ("kind", "status", "ref")
-
-
-def delivery_view(doc: Document) -> dict[str, Any]:
-    return {**doc.public(), "auth_id": doc.owner}
 
 
 async def list_webhooks(ctx: ApiContext) -> Response:
@@ -41,16 +38,18 @@ async def list_webhooks(ctx: ApiContext) -> Response:
         filters["url__contains"] = ctx.text("url")
     owner = ctx.text("auth_id")
     limit, offset = ctx.page()
-    docs, total = await ctx.store.page(WEBHOOK, [owner] if owner else ANY_OWNER, filters, limit, offset)
-    return ctx.list_response([delivery_view(d) for d in docs], total, limit, offset)
+    deliveries, total = await fetch_page(
+        ctx.store, Delivery, [owner] if owner else ANY_OWNER, stored_fields(Delivery, filters), limit, offset
+    )
+    return ctx.list_response([d.render() for d in deliveries], total, limit, offset)
 
 
 async def get_webhook(ctx: ApiContext) -> Response:
     """One delivery with its tries: signature headers sent, answer status and excerpt, latency."""
-    doc = await ctx.store.get(WEBHOOK, ctx.path["delivery_id"], ANY_OWNER)
-    if doc is None:
+    delivery = await fetch(ctx.store, Delivery, ctx.path["delivery_id"], ANY_OWNER)
+    if delivery is None:
         raise PlivoError(404, "delivery not found")
-    return ok(delivery_view(doc))
+    return ok(delivery.render())
 
 
 async def redeliver(ctx: ApiContext) -> Response:

@@ -1,4 +1,5 @@
-"""A callback the sandbox makes, and its record in the delivery log (documents of kind ``webhook``).
+"""A callback the sandbox makes, and its record in the delivery log: :class:`Delivery`, a typed
+document of kind ``webhook`` (see :mod:`plivo_blocks.sandbox.models.base`).
 
 A :class:`Delivery` is persisted *before* whatever caused it is acknowledged (see
 :meth:`~plivo_blocks.sandbox.webhooks.outbox.Outbox.enqueue`), so a crash can delay a callback but
@@ -10,7 +11,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Final, Literal
+from datetime import datetime
+from typing import Any, ClassVar, Final, Literal
 
 from plivo_blocks.sandbox.store import Document
 from plivo_blocks.sandbox.times import format_time, from_epoch
@@ -83,9 +85,9 @@ class Attempt:
         }
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any], at: float) -> Attempt:
+    def from_dict(cls, data: Mapping[str, Any], default_at: float) -> Attempt:
         return cls(
-            at=at,
+            at=_epoch(data.get("at"), default_at),
             latency_ms=float(data.get("latency_ms") or 0),
             status=data.get("status"),
             error=data.get("error"),
@@ -94,8 +96,31 @@ class Attempt:
         )
 
 
+def _epoch(text: object, default: float) -> float:
+    """A time the log wrote with :func:`format_time` (to the microsecond), back in epoch seconds."""
+    if not isinstance(text, str) or not text:
+        return default
+    try:
+        return datetime.fromisoformat(text).timestamp()
+    except ValueError:
+        return default
+
+
 @dataclass(slots=True)
 class Delivery:
+    """One callback (or fetch) and its tries: a document of kind ``webhook``, owned by the account
+    it was signed for. Mutable: the outbox appends tries and sets the status as they happen."""
+
+    KIND: ClassVar[str] = WEBHOOK
+    #: ``created`` is kept exact as ``_time``; the callback's fields are stored flat.
+    STORED_AS: ClassVar[Mapping[str, str]] = {
+        "created": "_time",
+        "url": "url",
+        "method": "method",
+        "kind": "kind",
+        "ref": "ref",
+    }
+
     id: str
     callback: Callback
     created: float  # sandbox time
@@ -104,11 +129,15 @@ class Delivery:
     delivered_at: float | None = None
 
     @property
+    def owner(self) -> str:
+        return self.callback.auth_id
+
+    @property
     def last(self) -> Attempt | None:
         return self.attempts[-1] if self.attempts else None
 
-    def document(self) -> dict[str, Any]:
-        """The delivery log's record (what ``GET /_sandbox/webhooks`` shows, plus ``_time``)."""
+    def render(self) -> dict[str, Any]:
+        """The delivery log's record, as ``GET /_sandbox/webhooks`` shows it."""
         last = self.last
         callback = self.callback
         return {
@@ -127,8 +156,13 @@ class Delivery:
             if self.delivered_at
             else None,
             "tries": [attempt.as_dict() for attempt in self.attempts],
-            "_time": self.created,
+            "auth_id": self.owner,
         }
+
+    def to_data(self) -> dict[str, Any]:
+        shown = self.render()
+        del shown["auth_id"]  # the document's owner
+        return {**shown, "_time": self.created}
 
     @classmethod
     def from_document(cls, doc: Document) -> Delivery:
@@ -144,4 +178,6 @@ class Delivery:
         created = float(data.get("_time") or doc.created)
         tries = [Attempt.from_dict(t, created) for t in data.get("tries") or []]
         status = next((s for s in _STATUSES if s == data.get("status")), PENDING)
-        return cls(doc.id, callback, created, status, tries)
+        delivered = data.get("delivered_at")
+        delivered_at = _epoch(delivered, created) if delivered else None
+        return cls(doc.id, callback, created, status, tries, delivered_at)

@@ -41,6 +41,7 @@ from plivo_blocks.sandbox.accounts import AccountDirectory
 from plivo_blocks.sandbox.clock import SandboxClock
 from plivo_blocks.sandbox.events import EventBus
 from plivo_blocks.sandbox.ids import new_uuid
+from plivo_blocks.sandbox.models.base import fetch, insert, load_all, stored_fields
 from plivo_blocks.sandbox.settings import SandboxSettings
 from plivo_blocks.sandbox.store import ANY_OWNER, Store, Tx
 from plivo_blocks.sandbox.webhooks.delivery import (
@@ -162,7 +163,7 @@ class Outbox:
         if not callback.url:
             return None
         delivery = Delivery(new_uuid(), callback, self._clock.now())
-        tx.insert(WEBHOOK, delivery.id, callback.auth_id, delivery.document())
+        insert(tx, delivery)
         return delivery
 
     def dispatch(self, deliveries: Iterable[Delivery | None]) -> None:
@@ -202,10 +203,10 @@ class Outbox:
 
     async def redeliver(self, delivery_id: str) -> Delivery | None:
         """Send a logged callback again, as a new delivery (the inspector's "redeliver")."""
-        doc = await self._store.get(WEBHOOK, delivery_id, ANY_OWNER)
-        if doc is None:
+        logged = await fetch(self._store, Delivery, delivery_id, ANY_OWNER)
+        if logged is None:
             return None
-        return await self.send(Delivery.from_document(doc).callback)
+        return await self.send(logged.callback)
 
     async def _deliver(self, delivery: Delivery) -> None:
         policy = CallbackPolicy.of(delivery.callback.url)
@@ -245,7 +246,8 @@ class Outbox:
         )
 
     async def _save(self, delivery: Delivery) -> None:
-        await self._store.update(WEBHOOK, delivery.id, delivery.document(), ANY_OWNER)
+        data = delivery.to_data()  # taken here, on the loop, where the delivery changes
+        await self._store.update(WEBHOOK, delivery.id, data, [delivery.owner])
 
     def _announce(self, delivery: Delivery) -> None:
         callback, last = delivery.callback, delivery.last
@@ -279,7 +281,7 @@ class Outbox:
         delivery.status = DELIVERED if outcome.ok else FAILED
         delivery.delivered_at = self._clock.now() if outcome.ok else None
         try:
-            await self._store.insert(WEBHOOK, delivery.id, callback.auth_id, delivery.document())
+            await self._store.transaction(lambda tx: insert(tx, delivery))
         except Exception:  # the log is best effort; the call must go on
             log.exception("could not log a webhook fetch")
         self._announce(delivery)
@@ -357,8 +359,12 @@ class Outbox:
 
     async def start(self) -> None:
         """Resume the deliveries a stop (or a crash) left pending."""
-        docs = await self._store.list(WEBHOOK, ANY_OWNER, {"status": PENDING}, newest_first=False)
-        self.dispatch(Delivery.from_document(doc) for doc in docs)
+        pending = stored_fields(Delivery, {"status": PENDING})
+        self.dispatch(
+            await self._store.transaction(
+                lambda tx: load_all(tx, Delivery, ANY_OWNER, pending, newest_first=False)
+            )
+        )
 
     async def stop(self) -> None:
         self._active.clear()
