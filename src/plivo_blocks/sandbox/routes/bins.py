@@ -11,20 +11,22 @@ GET, POST  /_sandbox/bins/{name}       no auth: the XML as ``application/xml``, 
 DELETE     /_sandbox/bins/{name}       remove it (204)
 =========  ==========================  ==============================================================
 
-Bins are documents (kind ``bin``, owned by the main account), so they survive restarts; a reset
-wipes them with everything else. Names are 1 to 64 letters, digits, ``.``, ``_`` or ``-``.
+Bins are documents (:class:`~plivo_blocks.sandbox.models.bins.XmlBin`, owned by the main account),
+so they survive restarts; a reset wipes them with everything else. Names are 1 to 64 letters, digits, ``.``, ``_`` or ``-``.
 """
 
 from __future__ import annotations
 
 import re
-from typing import Any
+from dataclasses import replace
 
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute
 
 from plivo_blocks.sandbox.auth import sandbox_state
+from plivo_blocks.sandbox.models.base import fetch, insert, load, load_all, save
+from plivo_blocks.sandbox.models.bins import BIN, XmlBin
 from plivo_blocks.sandbox.responses import (
     PlivoError,
     bad_request,
@@ -36,11 +38,10 @@ from plivo_blocks.sandbox.responses import (
 )
 from plivo_blocks.sandbox.routes.calls import public_base
 from plivo_blocks.sandbox.routing import ApiContext, control_route, open_route
-from plivo_blocks.sandbox.store import ANY_OWNER, Document, Tx
+from plivo_blocks.sandbox.store import ANY_OWNER, Tx
 from plivo_blocks.sandbox.times import format_time
 from plivo_blocks.sandbox.voice import xml as px
 
-BIN = "bin"
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 EXAMPLE = '<Response><Speak>Hello from a bin</Speak><Wait length="60"/></Response>'
 
@@ -54,27 +55,11 @@ def check_name(name: str) -> str:
     return name
 
 
-def bin_url(base: str, name: str) -> str:
-    return f"{base.rstrip('/')}/_sandbox/bins/{name}"
-
-
-def bin_view(doc: Document, base: str) -> dict[str, Any]:
-    data = doc.data
-    return {
-        "name": doc.id,
-        "url": bin_url(base, doc.id),
-        "bytes": len(str(data.get("xml", "")).encode()),
-        "xml": data.get("xml", ""),
-        "created": data.get("created"),
-        "updated": data.get("updated"),
-    }
-
-
 async def list_bins(ctx: ApiContext) -> Response:
     """The bins, with their URLs and XML."""
-    docs = await ctx.store.list(BIN, ANY_OWNER, newest_first=False)
+    bins = await ctx.store.transaction(lambda tx: load_all(tx, XmlBin, ANY_OWNER, newest_first=False))
     base = public_base(ctx)
-    return ok({"bins": [bin_view(d, base) for d in docs]})
+    return ok({"bins": [xml_bin.render(base) for xml_bin in bins]})
 
 
 async def put_bin(ctx: ApiContext) -> Response:
@@ -89,18 +74,17 @@ async def put_bin(ctx: ApiContext) -> Response:
         raise bad_request(f"the XML is not valid Plivo XML: {exc}") from None
     owner = ctx.state.main_auth_id
 
-    def save(tx: Tx) -> tuple[Document, bool]:
+    def put(tx: Tx) -> tuple[XmlBin, bool]:
         now = format_time(tx.now())
-        existing = tx.get(BIN, name, ANY_OWNER)
+        existing = load(tx, XmlBin, name, ANY_OWNER)
         if existing is None:
-            data = {"xml": document, "created": now, "updated": now}
-            return tx.insert(BIN, name, owner, data), True
-        updated = tx.update(BIN, name, {"xml": document, "updated": now}, ANY_OWNER)
-        assert updated is not None
+            return insert(tx, XmlBin(id=name, owner=owner, xml=document, created=now, updated=now)), True
+        updated = replace(existing, xml=document, updated=now)
+        save(tx, updated)
         return updated, False
 
-    doc, is_new = await ctx.store.transaction(save)
-    view = bin_view(doc, public_base(ctx))
+    xml_bin, is_new = await ctx.store.transaction(put)
+    view = xml_bin.render(public_base(ctx))
     return created(view) if is_new else ok(view)
 
 
@@ -114,10 +98,11 @@ async def delete_bin(ctx: ApiContext) -> Response:
 async def serve_bin(request: Request) -> Response:
     """The bin's XML as application/xml, to GET or POST (as Plivo fetches an answer_url); no auth."""
     name = str(request.path_params["name"])
-    doc = await sandbox_state(request).store.get(BIN, name, ANY_OWNER) if _NAME.match(name) else None
-    if doc is None:
+    store = sandbox_state(request).store
+    xml_bin = await fetch(store, XmlBin, name, ANY_OWNER) if _NAME.match(name) else None
+    if xml_bin is None:
         return error_response(404, f"no bin named {name[:80]!r}")
-    return xml_response(str(doc.data.get("xml", "")))
+    return xml_response(xml_bin.xml)
 
 
 routes: list[BaseRoute] = [
