@@ -6,7 +6,7 @@
 - numeric ids (app_id: 17 digits, endpoint_id and carrier_id: 14 digits): digit strings without a leading 0.
 
 Uniqueness of numeric ids is enforced where they are stored (the store's primary key); the
-callers retry on the astronomically rare collision (see ``models.common.insert_with_new_id``).
+callers retry on the astronomically rare collision (see ``models.common.insert_new``).
 """
 
 from __future__ import annotations

@@ -5,7 +5,7 @@
     from plivo_blocks.sandbox.routing import ApiContext, api_route
 
     async def get_call(ctx: ApiContext) -> Response:
-        doc = await ctx.store.get("call", ctx.path["call_uuid"], await ctx.owners())
+        record = await ctx.get_document(CallRecord, ctx.path["call_uuid"], "call")
         ...
 
     routes = [api_route("GET", "Call/{call_uuid}/", get_call)]
@@ -31,7 +31,7 @@ from __future__ import annotations
 import json
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any, Literal, TypeVar, overload
+from typing import Any, Literal, TypeVar
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -49,7 +49,7 @@ from plivo_blocks.sandbox.responses import (
     read_params,
 )
 from plivo_blocks.sandbox.state import SandboxState
-from plivo_blocks.sandbox.store import Document, Filters, Store, Tx
+from plivo_blocks.sandbox.store import Filters, Store, Tx
 
 T = TypeVar("T")
 #: Shows a document as Plivo does; gets the transaction to resolve links (application URIs, …).
@@ -130,81 +130,39 @@ class ApiContext:
     def list_response(self, objects: list[dict[str, Any]], total: int, limit: int, offset: int) -> Response:
         return list_response(self.base_path, objects, total, limit, offset, dict(self.request.query_params))
 
-    @overload
     async def list_documents(
         self,
         kind: type[D],
         render: Renderer[D],
         filters: Filters | None = None,
         owners: list[str] | None = None,
-    ) -> Response: ...
-
-    @overload
-    async def list_documents(
-        self,
-        kind: str,
-        render: Renderer[Document],
-        filters: Filters | None = None,
-        owners: list[str] | None = None,
-    ) -> Response: ...
-
-    async def list_documents(
-        self,
-        kind: type[D] | str,
-        render: Renderer[Any],
-        filters: Filters | None = None,
-        owners: list[str] | None = None,
     ) -> Response:
         """A paginated, newest-first list of ``kind`` visible to this request (``owners`` defaults to
-        :meth:`listing_owners`, i.e. honours the ``subaccount`` filter)."""
+        :meth:`listing_owners`, i.e. honours the ``subaccount`` filter; ``filters`` as
+        :func:`~plivo_blocks.sandbox.models.base.stored_fields` makes them)."""
         limit, offset = self.page()
         allowed = owners if owners is not None else await self.listing_owners()
 
         def read(tx: Tx) -> tuple[list[dict[str, Any]], int]:
-            if isinstance(kind, str):
-                docs, total = tx.page(kind, allowed, filters, limit, offset)
-                return [render(tx, d) for d in docs], total
             items, total = load_page(tx, kind, allowed, filters, limit, offset)
             return [render(tx, item) for item in items], total
 
         objects, total = await self.store.transaction(read)
         return self.list_response(objects, total, limit, offset)
 
-    @overload
-    async def get_document(self, kind: type[D], id: str, what: str) -> D: ...
-
-    @overload
-    async def get_document(self, kind: str, id: str, what: str) -> Document: ...
-
-    async def get_document(self, kind: type[D] | str, id: str, what: str) -> D | Document:
+    async def get_document(self, kind: type[D], id: str, what: str) -> D:
         """The visible document or 404 ``"{what} not found"``."""
-        owners = await self.owners()
-        doc = (
-            await self.store.get(kind, id, owners)
-            if isinstance(kind, str)
-            else await fetch(self.store, kind, id, owners)
-        )
-        if doc is None:
+        item = await fetch(self.store, kind, id, await self.owners())
+        if item is None:
             raise PlivoError(404, f"{what} not found")
-        return doc
+        return item
 
-    @overload
-    async def show_document(
-        self, kind: type[D], id: str, what: str, render: Renderer[D]
-    ) -> dict[str, Any]: ...
-
-    @overload
-    async def show_document(
-        self, kind: str, id: str, what: str, render: Renderer[Document]
-    ) -> dict[str, Any]: ...
-
-    async def show_document(
-        self, kind: type[D] | str, id: str, what: str, render: Renderer[Any]
-    ) -> dict[str, Any]:
+    async def show_document(self, kind: type[D], id: str, what: str, render: Renderer[D]) -> dict[str, Any]:
+        """The visible document as ``render`` shows it, or 404 ``"{what} not found"``."""
         owners = await self.owners()
 
         def read(tx: Tx) -> dict[str, Any] | None:
-            item = tx.get(kind, id, owners) if isinstance(kind, str) else load(tx, kind, id, owners)
+            item = load(tx, kind, id, owners)
             return render(tx, item) if item else None
 
         shown = await self.store.transaction(read)

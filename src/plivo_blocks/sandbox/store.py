@@ -9,9 +9,10 @@ Every resource is a *document* in one table, so a new resource kind needs no sch
               data TEXT)                               -- the resource as a JSON object
     meta(key TEXT PRIMARY KEY, value TEXT)             -- sandbox-wide values (main credentials, …)
 
-Conventions for ``data``: the public fields of the resource as Plivo shows them (minus ``api_id``),
-plus hidden fields whose names start with ``_`` (``_app_id``, ``_time``, …) that renderers drop
-(:func:`public`).
+The store is generic: ``data`` is whatever the typed documents above it write
+(:mod:`plivo_blocks.sandbox.models.base`: each kind's ``to_data`` and ``from_document``); it does
+not know which fields a client may see, nor which are secrets, so a :class:`Document`'s repr names
+its fields and shows no values.
 
 Time: ``created`` is sandbox time, from the ``now`` function the store is given (the sandbox
 clock's); ``tx.now()`` is that moment as a UTC datetime.
@@ -102,21 +103,12 @@ class Document:
     created: float
     data: dict[str, Any]
 
-    def public(self) -> dict[str, Any]:
-        return public(self.data)
-
     def __repr__(self) -> str:
-        # Hidden fields hold secrets (auth tokens, endpoint passwords): name them, never show them.
-        hidden = sorted(k for k in self.data if k.startswith("_"))
+        # Some fields hold secrets (auth tokens, endpoint passwords): name the fields, show no values.
         return (
             f"Document(kind={self.kind!r}, id={self.id!r}, owner={self.owner!r}, seq={self.seq}, "
-            f"data={self.public()!r}, hidden={hidden!r})"
+            f"fields={sorted(self.data)!r})"
         )
-
-
-def public(data: Mapping[str, Any]) -> dict[str, Any]:
-    """The fields a client may see: everything but the hidden ``_`` fields."""
-    return {k: v for k, v in data.items() if not k.startswith("_")}
 
 
 class AnyOwner:

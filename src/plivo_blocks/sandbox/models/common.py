@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from typing import Any
+from collections.abc import Callable
 
 from plivo_blocks.sandbox import ids
 from plivo_blocks.sandbox.models.base import D, insert
-from plivo_blocks.sandbox.store import Conflict, Document, Tx
+from plivo_blocks.sandbox.store import Conflict, Tx
 
 ACCOUNT = "account"
 
@@ -29,16 +28,3 @@ def insert_new(tx: Tx, digits: int, build: Callable[[str], D]) -> D:
         except Conflict:
             continue
     raise RuntimeError(f"could not find a free {item.KIND} id")  # pragma: no cover
-
-
-def insert_with_new_id(
-    tx: Tx, kind: str, owner: str, digits: int, build: Callable[[str], Mapping[str, Any]]
-) -> Document:
-    """Insert a document under a fresh numeric id (retrying on the rare collision)."""
-    for _ in range(20):
-        new_id = ids.new_numeric_id(digits)
-        try:
-            return tx.insert(kind, new_id, owner, build(new_id))
-        except Conflict:
-            continue
-    raise RuntimeError(f"could not find a free {kind} id")  # pragma: no cover
