@@ -51,7 +51,7 @@ explicitly (so every place that reaches across accounts says so, and grep finds 
 value, ``field`` being a top-level key of ``data`` (or ``id`` for the document id); ops:
 ``eq`` (default; ``None`` matches null or missing), ``ne``, ``gt``, ``gte``, ``lt``, ``lte``,
 ``startswith``, ``contains`` (case-insensitive), ``in`` (a sequence). ``a|b__op`` matches when
-any of the fields ``a``, ``b`` matches (``{"from_number|to_number|_text__contains": "555"}``).
+any of the fields ``a``, ``b`` matches (``{"from_number|to_number__contains": "555"}``).
 """
 
 from __future__ import annotations
