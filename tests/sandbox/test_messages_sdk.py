@@ -20,7 +20,7 @@ from sandbox_server import MANUAL, Server
 from starlette.applications import Starlette
 
 from plivo_blocks.sandbox import SandboxSettings, create_app
-from plivo_blocks.sandbox.models.messages import count_units
+from plivo_blocks.sandbox.models.message_rules import count_units
 
 US_DST = "14155550111"
 GB_DST = "447700900123"

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from plivo_blocks.sandbox.models.messages import Message, encoding
+from plivo_blocks.sandbox.models.message_rules import encoding
+from plivo_blocks.sandbox.models.messages import Message
 
 __all__ = ["message_detail", "message_timeline"]
 

@@ -30,16 +30,8 @@ from plivo_blocks.sandbox.events import EventBus
 from plivo_blocks.sandbox.message_queue import MessageQueue
 from plivo_blocks.sandbox.models.accounts import charge
 from plivo_blocks.sandbox.models.base import insert, load, load_all, modify, save, stored_fields
-from plivo_blocks.sandbox.models.messages import (
-    EXPIRED,
-    Message,
-    check_text,
-    clean_number,
-    count_units,
-    new_message,
-    plan_outbound,
-    unit_rate,
-)
+from plivo_blocks.sandbox.models.message_rules import check_text, clean_number, count_units
+from plivo_blocks.sandbox.models.messages import EXPIRED, Message, new_message, plan_outbound, unit_rate
 from plivo_blocks.sandbox.models.numbers import application_for_number
 from plivo_blocks.sandbox.responses import bad_request
 from plivo_blocks.sandbox.senders import resolve_sender

@@ -36,12 +36,8 @@ from starlette.routing import BaseRoute
 from plivo_blocks.sandbox.faults import parse_fault
 from plivo_blocks.sandbox.message_views import message_detail
 from plivo_blocks.sandbox.models.base import fetch, fetch_page, stored_fields
-from plivo_blocks.sandbox.models.messages import (
-    SETTABLE_FINAL_STATES,
-    STATES,
-    Message,
-    check_media_urls,
-)
+from plivo_blocks.sandbox.models.message_rules import check_media_urls
+from plivo_blocks.sandbox.models.messages import SETTABLE_FINAL_STATES, STATES, Message
 from plivo_blocks.sandbox.responses import (
     PlivoError,
     accepted,

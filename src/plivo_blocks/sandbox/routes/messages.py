@@ -18,13 +18,8 @@ from starlette.routing import BaseRoute
 from plivo_blocks.sandbox.message_queue import DEFAULT_EXPIRY_SECONDS
 from plivo_blocks.sandbox.messaging import OutboundRequest
 from plivo_blocks.sandbox.models.base import stored_fields
-from plivo_blocks.sandbox.models.messages import (
-    STATES,
-    Message,
-    check_media_urls,
-    check_text,
-    parse_destinations,
-)
+from plivo_blocks.sandbox.models.message_rules import check_media_urls, check_text, parse_destinations
+from plivo_blocks.sandbox.models.messages import STATES, Message
 from plivo_blocks.sandbox.responses import accepted, bad_request, ok
 from plivo_blocks.sandbox.routing import ApiContext, api_route
 from plivo_blocks.sandbox.times import parse_filter_time

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from plivo_blocks.sandbox.message_queue import DEFAULT_EXPIRY_SECONDS
 from plivo_blocks.sandbox.messaging import OutboundRequest
-from plivo_blocks.sandbox.models.messages import check_text, parse_destinations
+from plivo_blocks.sandbox.models.message_rules import check_text, parse_destinations
 from plivo_blocks.sandbox.responses import PlivoError
 from plivo_blocks.sandbox.voice import xml as px
 from plivo_blocks.sandbox.voice.call import Call
