@@ -17,7 +17,7 @@ from plivo_blocks.sandbox.models.applications import (
     render_application,
     settle_defaults,
 )
-from plivo_blocks.sandbox.models.base import move, save, stored_fields
+from plivo_blocks.sandbox.models.base import modify, move, stored_fields
 from plivo_blocks.sandbox.models.endpoints import unlink_endpoints
 from plivo_blocks.sandbox.models.numbers import unlink_numbers
 from plivo_blocks.sandbox.responses import changed, created, no_content, ok
@@ -73,9 +73,9 @@ async def update(ctx: ApiContext) -> Response:
     fields, sub = await _fields(ctx, creating=False)
 
     def apply(tx: Tx) -> None:
-        updated = replace(move(tx, app, sub or app.owner), **fields)
-        save(tx, updated)
-        settle_defaults(tx, updated)
+        updated = modify(tx, Application, app.id, [app.owner], lambda current: replace(current, **fields))
+        if updated is not None:
+            settle_defaults(tx, move(tx, updated, sub or updated.owner))
 
     await ctx.store.transaction(apply)
     return changed()

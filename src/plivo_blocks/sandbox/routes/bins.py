@@ -12,7 +12,8 @@ DELETE     /_sandbox/bins/{name}       remove it (204)
 =========  ==========================  ==============================================================
 
 Bins are documents (:class:`~plivo_blocks.sandbox.models.bins.XmlBin`, owned by the main account),
-so they survive restarts; a reset wipes them with everything else. Names are 1 to 64 letters, digits, ``.``, ``_`` or ``-``.
+so they survive restarts; a reset wipes them with everything else. Names are 1 to 64 letters,
+digits, ``.``, ``_`` or ``-``.
 """
 
 from __future__ import annotations

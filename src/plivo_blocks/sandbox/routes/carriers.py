@@ -10,7 +10,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute
 
 from plivo_blocks.sandbox import ids
-from plivo_blocks.sandbox.models.base import save, stored_fields
+from plivo_blocks.sandbox.models.base import modify, stored_fields
 from plivo_blocks.sandbox.models.carriers import CARRIER, Carrier
 from plivo_blocks.sandbox.models.common import insert_new
 from plivo_blocks.sandbox.models.numbers import delete_carrier_numbers, rename_carrier_numbers
@@ -61,10 +61,12 @@ async def update(ctx: ApiContext) -> Response:
     ip_set = _ip_set(ctx.require("ip_set")) if ctx.text("ip_set") is not None else None
     if name is None and ip_set is None:
         raise bad_request("give name or ip_set to change")
-    changed_carrier = replace(carrier, name=name or carrier.name, ip_set=ip_set or carrier.ip_set)
+
+    def change(current: Carrier) -> Carrier:
+        return replace(current, name=name or current.name, ip_set=ip_set or current.ip_set)
 
     def apply(tx: Tx) -> None:
-        save(tx, changed_carrier)
+        modify(tx, Carrier, carrier.id, [carrier.owner], change)
         if name is not None:  # numbers show their carrier's name (whoever rents them)
             rename_carrier_numbers(tx, carrier.id, name)
 
