@@ -22,7 +22,9 @@ REFUSED = [
     ("makeCall", "sendDigits", "12x", "pattern"),
     ("makeCall", "callerName", "x" * 51, "max_length"),
     ("sendMessage", "destination", "14155550100<abc", "phone"),
-    ("sendMessage", "src", "+1-415-555", "phone"),
+    ("sendMessage", "src", "+1-415-555", "sender"),
+    ("sendMessage", "src", "TwelveLetter", "sender"),  # alphanumeric sender IDs: at most 11
+    ("sendMessage", "destination", "+1 (415) 555-0101<call me", "phone"),
     ("sendMessage", "type", "fax", "choice"),
     ("sendMessage", "url", "notaurl", "url"),
     ("sendMessage", "log", "sometimes", "type"),

@@ -46,7 +46,7 @@ def test_each_constraint_refuses_a_bad_value(block: str, arg: str, value: str, r
 
 def test_all_problems_are_reported_at_once() -> None:
     with pytest.raises(ValidationError) as caught:
-        get_block("sendMessage").validate({"src": "abc", "url": "x", "colour": "red"})
+        get_block("sendMessage").validate({"src": "a b c!", "url": "x", "colour": "red"})
     error = caught.value
     assert set(error.missing) == {"destination", "text"}
     assert set(error.invalid) == {"src", "url", "colour"}
@@ -160,3 +160,18 @@ def test_values_too_long_for_a_url_are_refused_with_the_longest_named() -> None:
     get_block("sendMessage").validate(
         {"src": "14155550100", "destination": "14155550101", "text": "x" * 5000}
     )
+
+
+def test_a_message_may_come_from_a_sender_id_and_go_to_numbers_written_as_people_write_them() -> None:
+    """Plivo accepts an alphanumeric ``src`` (where the destination country allows it: Plivo's
+    check, not the client's) and cleans ``/ - . + ( )`` and spaces from ``dst``."""
+    from plivo_blocks.catalog import get_block
+
+    values = get_block("sendMessage").validate(
+        {"src": "MyShop", "destination": "+1 (415) 555-0101<44 7700 900.123<14155550102", "text": "x"}
+    )
+    assert values["src"] == "MyShop"
+    assert values["destination"] == "14155550101<447700900123<14155550102"
+    # Cleaned first, then checked for repeats: the same number written twice is one destination twice.
+    problems = _problems("sendMessage", destination="+1 (415) 555-0101<14155550101")
+    assert problems == {"destination": "unique"}

@@ -176,7 +176,7 @@ def test_call_merges_json_args_with_pairs(
 def test_call_validation_error_sends_nothing(
     runner: CliRunner, plivo_env: dict[str, str], recording_upstream: RecordingUpstream
 ) -> None:
-    result = runner.invoke(app, ["call", "sendMessage", "src=abc", "limit=3"], env=plivo_env)
+    result = runner.invoke(app, ["call", "sendMessage", "src=a b c!", "limit=3"], env=plivo_env)
     assert result.exit_code == 2
     assert "src" in result.stderr and "destination: is required" in result.stderr and "limit" in result.stderr
     assert "Traceback" not in result.output

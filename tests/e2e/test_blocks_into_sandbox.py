@@ -332,8 +332,15 @@ def test_voice(stack: Stack, rented: str) -> None:
     assert fired["message"].startswith("call")
     calls = eventually(stack, lambda: len(live := _live(stack)) == 2 and live, "two live calls")
     first, second = calls
-    live = stack.call("getSingleLiveCallDetails", callUuid=first)
-    assert live["call_uuid"] == first and live["call_status"] == "in-progress"
+    ringing = stack.call("getSingleLiveCallDetails", callUuid=first)
+    assert ringing["call_uuid"] == first and ringing["call_status"] == "ringing"
+
+    def answered() -> dict[str, Any] | None:
+        # An unscripted phone answers after a short ring (the call_ring_seconds setting).
+        live: dict[str, Any] = stack.call("getSingleLiveCallDetails", callUuid=first)
+        return live if live["call_status"] == "in-progress" else None
+
+    eventually(stack, answered, "the first call answered")
 
     eventually(stack, lambda: stack.call("getConferences")["conferences"] == [room], "the room")
     members = eventually(stack, lambda: len(m := _members(stack, room)) == 2 and m, "two members")

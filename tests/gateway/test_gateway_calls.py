@@ -182,7 +182,7 @@ async def test_invalid_credentials_shape_is_refused_without_echoing_it(
 
 
 async def test_both_missing_and_invalid_are_reported_at_once(gateway: httpx.AsyncClient) -> None:
-    error = detail(await gateway.post("/api/Plivo/sendMessage", json=args(src="abc", text="x")))
+    error = detail(await gateway.post("/api/Plivo/sendMessage", json=args(src="a b c!", text="x")))
     assert error["status_code"] == "REQUIRED_FIELDS"
     assert error["fields"] == ["destination"]
     assert set(error["invalid"]) == {"src"}

@@ -23,7 +23,7 @@ import plivo
 import plivo.rest.client
 import pytest
 from hook_recorder import HookRecorder
-from sandbox_server import MANUAL, Server, start_server
+from sandbox_server import MANUAL, Server, no_ring, start_server
 from starlette.applications import Starlette
 
 from plivo_blocks.sandbox import create_app
@@ -62,7 +62,8 @@ def recorder() -> HookRecorder:
 
 @pytest.fixture
 def sandbox(serve: Callable[[Starlette], Server], recorder: HookRecorder) -> Server:
-    return serve(create_app(":memory:", clock=MANUAL, webhook_transport=recorder.transport()))
+    app = create_app(":memory:", clock=MANUAL, settings=no_ring(), webhook_transport=recorder.transport())
+    return serve(app)
 
 
 @pytest.fixture

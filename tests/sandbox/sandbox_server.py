@@ -12,11 +12,18 @@ import httpx
 import uvicorn
 from starlette.applications import Starlette
 
-from plivo_blocks.sandbox import ClockSpec, SandboxState
+from plivo_blocks.sandbox import ClockSpec, SandboxSettings, SandboxState
 from plivo_blocks.sandbox.clock import ClockMode
 
 #: The clock the sandbox's tests run on: time moves only when a test advances it.
 MANUAL = ClockSpec(ClockMode.MANUAL)
+
+
+def no_ring() -> SandboxSettings:
+    """Settings where unscripted phones answer at once: most tests are about what happens after
+    the answer, and a test about ringing scripts the phone (or sets ``call_ring_seconds``) itself.
+    A fresh object each time: the control API changes the settings object an app was given."""
+    return SandboxSettings(call_ring_seconds=0)
 
 
 @cache

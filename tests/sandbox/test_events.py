@@ -141,3 +141,22 @@ async def test_subscriptions_beat_while_idle_and_end_when_the_bus_closes() -> No
     assert seen[1:] == [None, None]
     with anyio.fail_after(5):
         assert [item async for item in bus.subscribe()] == [bus.recent[0]]  # closed: recent only
+
+
+def test_each_step_of_a_call_is_an_event_with_its_own_console_line(
+    sandbox: Server, main_sdk: plivo.RestClient
+) -> None:
+    from urllib.parse import quote
+
+    xml = '<Response><Speak>Hello</Speak><Wait length="2"/></Response>'
+    start = _last_id(sandbox)
+    main_sdk.calls.create(
+        from_="14155550100", to_="14155550111", answer_url=f"{sandbox.url}/_sandbox/xml?xml={quote(xml)}"
+    )
+    settle(sandbox, 3)
+    calls = [e for e in _events(sandbox, start) if e.kind == "call"]
+    steps = [e.data.get("step") for e in calls]
+    assert steps[:3] == ["ringing", "answered", "answer_xml"] and "speak" in steps and "wait" in steps
+    assert calls[-1].summary.startswith("call outbound 14155550100 -> 14155550111: End Of XML")
+    (speak,) = [e for e in calls if e.data.get("step") == "speak"]
+    assert format_line(speak).endswith(f"call {speak.ref[:8]} speak text=Hello voice=WOMAN language=en-US")

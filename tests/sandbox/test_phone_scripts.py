@@ -4,10 +4,15 @@ clock and a real receiver on loopback."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import plivo
 import pytest
 from answer_server import AnswerServer, answers_fixture, settle  # noqa: F401
-from sandbox_server import Server
+from sandbox_server import MANUAL, Server
+from starlette.applications import Starlette
+
+from plivo_blocks.sandbox import SandboxSettings, create_app
 
 FROM, TO = "14155550100", "14155550111"
 
@@ -211,3 +216,45 @@ def test_an_inbound_callers_script_presses_keys(
     settle(sandbox, 1)
     (menu,) = answers.wait_for("/menu")
     assert menu.params["Digits"] == "3" and menu.params["Direction"] == "inbound"
+
+
+def test_unscripted_phones_ring_two_seconds_by_default_and_inbound_calls_do_not_ring(
+    serve: Callable[[Starlette], Server], answers: AnswerServer
+) -> None:
+    """The suite's fixture answers at once; the sandbox's own default is a short ring."""
+    defaults = SandboxSettings()
+    assert defaults.call_ring_seconds == 2.0
+    sandbox = serve(create_app(":memory:", clock=MANUAL, settings=defaults))
+    answers.reply("/answer", "<Response><Wait length='60'/></Response>")
+    with sandbox.main_client() as control:
+        control.patch("/_sandbox/settings", json={"calls_per_second": 0}).raise_for_status()
+        made = control.post(
+            f"/v1/Account/{sandbox.state.main_auth_id}/Call/",
+            json={
+                "from": FROM,
+                "to": TO,
+                "answer_url": answers.url("/answer"),
+                "ring_url": answers.url("/ring"),
+            },
+        )
+        assert made.status_code == 201
+        settle(sandbox, 1.9)
+        assert answers.requests_to("/ring") and not answers.requests_to("/answer")
+        settle(sandbox, 0.1)
+        (answer,) = answers.wait_for("/answer")
+        assert answer.params["CallStatus"] == "in-progress"
+        # A call to a rented number is taken by Plivo at once: its answer_url is fetched at 0 s.
+        app = control.post(
+            f"/v1/Account/{sandbox.state.main_auth_id}/Application/",
+            json={"app_name": "ivr", "answer_url": answers.url("/inbound")},
+        ).json()
+        number = control.get(
+            f"/v1/Account/{sandbox.state.main_auth_id}/PhoneNumber/", params={"country_iso": "US"}
+        ).json()["objects"][0]["number"]
+        control.post(
+            f"/v1/Account/{sandbox.state.main_auth_id}/PhoneNumber/{number}/", json={"app_id": app["app_id"]}
+        ).raise_for_status()
+        control.post("/_sandbox/calls/inbound", json={"from": "15551230000", "to": number}).raise_for_status()
+        settle(sandbox)  # no sandbox time passes
+        first, *_ = answers.wait_for("/inbound")  # (then the hangup: the app's hangup_url defaults to it)
+        assert first.params["Direction"] == "inbound" and first.params["CallStatus"] == "ringing"

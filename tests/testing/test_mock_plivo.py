@@ -69,7 +69,7 @@ def test_the_sdks_voice_requests_and_the_voice_hosts_reach_the_sandbox() -> None
         made = alice.calls.create(
             from_=number, to_=CUSTOMER, answer_url=_xml_url("<Response><Wait length='60'/></Response>")
         )
-        sandbox.settle()
+        sandbox.advance(2)  # an unscripted phone answers after a short ring, as a person does
         [live] = sandbox.calls(live=True)
         assert live["request_uuid"] == made.request_uuid and live["status"] == "in-progress"
         # Older SDK versions (and the Java and Ruby SDKs) send call APIs to voice hosts.
@@ -253,7 +253,9 @@ def test_the_clock_is_manual_by_default(plivo_sandbox: MockPlivo) -> None:
     )
     plivo_sandbox.settle()
     [call] = plivo_sandbox.calls()
-    assert call["live"] is True
+    assert call["live"] is True and call["status"] == "ringing"
+    plivo_sandbox.advance(2)  # the unscripted phone's ring: the call is answered now
+    assert plivo_sandbox.calls()[0]["status"] == "in-progress"
     plivo_sandbox.advance(29)
     assert plivo_sandbox.calls()[0]["live"] is True
     plivo_sandbox.advance(1)
@@ -269,7 +271,7 @@ def test_reads_conferences_recordings_and_webhooks(plivo_sandbox: MockPlivo) -> 
     meet = _xml_url("<Response><Conference>standup</Conference></Response>")
     recorded = alice.calls.create(from_=number, to_=CUSTOMER, answer_url=record)
     alice.calls.create(from_=number, to_="14155550124", answer_url=meet)
-    plivo_sandbox.advance(6)
+    plivo_sandbox.advance(2 + 6)  # the phones' ring, then the 5 s recording
     [room] = plivo_sandbox.conferences()
     assert room["conference_name"] == "standup" and room["auth_id"] == ALICE[0] and len(room["members"]) == 1
     [recording] = plivo_sandbox.recordings()

@@ -43,6 +43,7 @@ from plivo_blocks.catalog.types import (
     Destinations,
     Integer,
     IpAddress,
+    Sender,
     SeparatedList,
     Services,
     SipHeaders,
@@ -1000,13 +1001,13 @@ BLOCKS: tuple[Block, ...] = (
         args=(
             Arg(
                 "src",
-                PHONE,
+                Sender(),
                 required=True,
                 info="The phone number that will be shown as the sender ID. Be sure that all phone numbers include country code, area code, and phone number without spaces or dashes (e.g., 14153336666). Note that a Plivo phone number is required for sending messages to the U.S. or Canada. You can buy a Plivo number from the Buy Numbers tab on your Plivo account dashboard.",
             ),
             Arg(
                 "destination",
-                Destinations(),
+                Destinations(formatted=True),
                 required=True,
                 param="dst",
                 info="The number to which the message will be sent. Be sure that all phone numbers include country code, area code, and phone number without spaces or dashes (e.g., 14153336666). To send messages to multiple numbers, separate your destination phone numbers with the delimiter '<' (e.g., 14156667777<14157778888<14158889999).",

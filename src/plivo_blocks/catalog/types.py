@@ -309,6 +309,13 @@ class Url(ValueType):
 
 _PHONE = "\\+?([0-9]{3,16})"  # ASCII digits only: \d would take ٣ or １ too
 _SIP = "sip:[!-;=?A-~]+@[!-;=?A-~]+"  # printable ASCII but <, > and @ around the @
+#: A message destination as people write it: Plivo drops ``/ - . + ( )`` and spaces from ``dst``
+#: ("+1 (415) 555-0101"), leaving 3 to 16 digits.
+_FORMATTED_PHONE = "[+(]?[0-9](?:[ ()./-]*[0-9]){2,15}\\)?"
+_FORMATTING = re.compile(r"[^0-9]")
+#: An alphanumeric sender ID: 1 to 11 letters and digits, at least one a letter (Plivo's rule;
+#: where one may be used is the destination country's rule, checked by Plivo, not here).
+_SENDER_ID = "(?=[0-9]*[A-Za-z])[A-Za-z0-9]{1,11}"
 
 
 @dataclass(frozen=True)
@@ -338,6 +345,34 @@ class Phone(ValueType):
 
 
 @dataclass(frozen=True)
+class Sender(ValueType):
+    """Who a message is from: a phone number with its country code (a leading ``+`` dropped) or an
+    alphanumeric sender ID (at most 11 letters and digits). Plivo decides per destination country
+    which it accepts (a rented number to the US and Canada)."""
+
+    def rule(self) -> str:
+        return f"{WS}(?:{_PHONE}|({_SENDER_ID})){WS}"
+
+    def parse(self, value: Any) -> str:
+        if isinstance(value, int) and not isinstance(value, bool):
+            value = str(value)
+        found = self._match(_as_text(value))
+        if found is None:
+            raise Invalid(
+                "sender",
+                "must be a phone number with country code or an alphanumeric sender ID of at most "
+                f"11 letters and digits, got {_describe(value)}",
+            )
+        return found.group(1) or found.group(2)
+
+    def describe(self) -> str:
+        return "a phone number with country code, or an alphanumeric sender ID (at most 11 characters)"
+
+    def schema(self) -> dict[str, Any]:
+        return {"oneOf": [self.string_schema(), {"type": "integer", "minimum": 100, "maximum": 10**16 - 1}]}
+
+
+@dataclass(frozen=True)
 class Destinations(ValueType):
     """Bulk destinations: one or more phone numbers (or SIP URIs, when allowed) joined with ``<``.
 
@@ -348,10 +383,13 @@ class Destinations(ValueType):
     separator: str = "<"
     allow_sip: bool = False
     max_items: int = 1000
+    #: Numbers may be written as people write them ("+1 (415) 555-0101"): sent as their digits.
+    formatted: bool = False
     exact: ClassVar[bool] = False  # no pattern says "no repeats"
 
     def _item(self) -> str:
-        return f"(?:{_SIP}|{_PHONE})" if self.allow_sip else _PHONE
+        phone = _FORMATTED_PHONE if self.formatted else _PHONE
+        return f"(?:{_SIP}|{phone})" if self.allow_sip else phone
 
     def rule(self) -> str:
         item, separator = self._item(), re.escape(self.separator)
@@ -376,7 +414,7 @@ class Destinations(ValueType):
                     raise Invalid("sip_uri", f"destination {position} is not a SIP URI: {_describe(item)}")
                 kinds = "a phone number or a sip: URI" if self.allow_sip else "a phone number"
                 raise Invalid("phone", f"destination {position} must be {kinds}, got {_describe(item)}")
-            out.append(item if item.startswith("sip:") else item.lstrip("+"))
+            out.append(item if item.startswith("sip:") else _FORMATTING.sub("", item))
         if len(set(out)) != len(out):
             # One pass with a set (linear), and a second only when there is something to report.
             seen: set[str] = set()

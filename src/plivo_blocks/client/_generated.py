@@ -1796,7 +1796,7 @@ class SyncBlockMethods:
                 country code, area code, and phone number without spaces or dashes (e.g., 14153336666). Note
                 that a Plivo phone number is required for sending messages to the U.S. or Canada. You can buy
                 a Plivo number from the Buy Numbers tab on your Plivo account dashboard. Required; a phone
-                number with country code, e.g. 14155551234.
+                number with country code, or an alphanumeric sender ID (at most 11 characters).
             destination: The number to which the message will be sent. Be sure that all phone numbers include
                 country code, area code, and phone number without spaces or dashes (e.g., 14153336666). To
                 send messages to multiple numbers, separate your destination phone numbers with the delimiter
@@ -4304,7 +4304,7 @@ class AsyncBlockMethods:
                 country code, area code, and phone number without spaces or dashes (e.g., 14153336666). Note
                 that a Plivo phone number is required for sending messages to the U.S. or Canada. You can buy
                 a Plivo number from the Buy Numbers tab on your Plivo account dashboard. Required; a phone
-                number with country code, e.g. 14155551234.
+                number with country code, or an alphanumeric sender ID (at most 11 characters).
             destination: The number to which the message will be sent. Be sure that all phone numbers include
                 country code, area code, and phone number without spaces or dashes (e.g., 14153336666). To
                 send messages to multiple numbers, separate your destination phone numbers with the delimiter

@@ -56,6 +56,7 @@ _ANNOTATIONS: tuple[tuple[type[t.ValueType], str], ...] = (
     (t.Choice, "str"),  # Select too; Choice accepts any case, so not a Literal
     (t.Url, "str"),
     (t.Phone, "str"),
+    (t.Sender, "str"),
     (t.Country, "str"),
     (t.IpAddress, "str"),
     (t.Datepicker, "str"),

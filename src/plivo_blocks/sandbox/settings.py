@@ -54,9 +54,11 @@ class SandboxSettings:
     #: accepted at once and further calls wait ``queued``, started in order. 0: no limit.
     calls_per_second: int = 2
 
-    # -- Voice (owned by sandbox-voice; add voice knobs here, all immediate by default) ------
-    #: Seconds an outbound call rings before it is answered.
-    call_ring_seconds: float = 0.0
+    # -- Voice -------------------------------------------------------------------------------
+    #: Seconds a phone without a script rings before it answers (a makeCall destination, a Dial
+    #: target): "a short ring". Incoming calls are not rung: Plivo answers them (fetches the answer
+    #: URL) at once. 0: answered at once.
+    call_ring_seconds: float = 2.0
     #: Seconds between ``answer`` and fetching ``answer_url`` (kept for symmetry; normally 0).
     call_answer_seconds: float = 0.0
     #: When set (e.g. ``ringing``), new calls stop in that state until the control API advances them.

@@ -347,7 +347,8 @@ const scenarios = {
     for (const to of ['14155550131', '14155550132', '14155550133']) {
       await client.calls.create(from, to, conferenceXml(room));
     }
-    await settle(2);
+    // Plivo starts 2 calls a second (the third waits 1 s), and each phone rings 2 s before answering.
+    await settle(4);
     const rooms = plain(await client.conferences.list());
     const joined = plain(await client.conferences.get(room));
     const byTo = Object.fromEntries(joined.members.map((m) => [m.to, m.memberId]));

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -96,6 +96,7 @@ class Call:
     ended: bool = False
     cause: HangupCause | None = None
     activity: str = "queued"
+    on_note: Callable[[Call, dict[str, Any]], None] | None = field(default=None, repr=False)
     main_auth_id: str = ""  # the owner's main account (its limits and rates apply)
     starts_at: float | None = None  # sandbox time the call leaves Plivo's queue (calls per second)
     held: bool = False
@@ -148,9 +149,13 @@ class Call:
         return self.waiter is not None
 
     def note(self, event: str, **details: Any) -> None:
-        """Add a line to the call's log (shown by the control API and the inspector)."""
-        self.log.append({"event": event, "at": round(self.seconds(), 3), **details})
+        """Add a line to the call's log (shown by the control API and the inspector), and tell
+        :attr:`on_note` (the engine publishes it as an event: the console's line)."""
+        entry = {"event": event, "at": round(self.seconds(), 3), **details}
+        self.log.append(entry)
         del self.log[:-200]
+        if self.on_note is not None:
+            self.on_note(self, entry)
 
     # -- interruptions ---------------------------------------------------------------------
 

@@ -216,15 +216,36 @@ class VoiceEngine:
     async def register(self, call: Call) -> None:
         """A call made by a part (a Dial's B leg): persisted and live; the part runs it."""
         await self.store.transaction(lambda tx: self._insert_all(tx, [call]))
-        self.calls[call.uuid] = call
-        self.requests[call.request_uuid] = call.uuid
+        self._track(call)
 
     async def _follow_transfer(self, call: Call, url: str, method: str) -> None:
         await self.lifecycle.follow(call, url, method)
 
-    def _start(self, call: Call) -> None:
+    def _track(self, call: Call) -> None:
         self.calls[call.uuid] = call
         self.requests[call.request_uuid] = call.uuid
+        call.on_note = self._announce
+
+    def _announce(self, call: Call, entry: dict[str, Any]) -> None:
+        """One event per step of a call (the console prints a line for each; the inspector's call
+        page updates on it). The hangup has its own event, with the cause."""
+        if entry["event"] == "hangup":
+            return
+        details = " ".join(
+            f"{key}={value}"
+            for key, value in entry.items()
+            if key not in ("event", "at") and value not in (None, "")
+        )
+        self.events.publish(
+            "call",
+            f"call {call.uuid[:8]} {entry['event']}" + (f" {details}" if details else ""),
+            ref=call.uuid,
+            auth_id=call.owner,
+            step=entry["event"],
+        )
+
+    def _start(self, call: Call) -> None:
+        self._track(call)
         call.task = self._clock.spawn(self.lifecycle.run(call), name=f"call {call.uuid}")
 
     async def _sign_stream(self, url: str, method: str, auth_id: str) -> dict[str, str]:

@@ -117,7 +117,9 @@ class CallLifecycle:
                 raise CallEnded
             return
         # The callee's phone script decides how the ringing ends (an inbound caller's does not).
-        outcome = await ring(call, self._callee(call), settings.call_ring_seconds, call.ring_timeout)
+        # An incoming call rang Plivo's number, and Plivo takes it at once: only outbound calls ring.
+        default_ring = settings.call_ring_seconds if call.direction == "outbound" else 0.0
+        outcome = await ring(call, self._callee(call), default_ring, call.ring_timeout)
         if outcome != ANSWERED:
             await ctx.control.hangup(call, unanswered_cause(outcome))
             raise CallEnded

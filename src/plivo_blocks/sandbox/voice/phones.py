@@ -13,7 +13,8 @@ plays the other party of a call:
 (``<GetInput>``) or keys (``<GetInput>``, ``<GetDigits>``, Dial's ``confirmKey``), the scripted
 party speaks ``says`` or presses ``presses`` :data:`REPLY_SECONDS` later (see :mod:`.caller`).
 
-An unscripted number answers after ``settings.call_ring_seconds`` and says and presses nothing.
+An unscripted number answers after ``settings.call_ring_seconds`` (2 s: a short ring) and says
+and presses nothing. An inbound call is not rung: Plivo answers its own numbers at once.
 
 Scripts live in memory, on the voice engine (``state.voice.phones``): they describe the simulated
 outside world for this run of the sandbox, like the clock mode or a call hold, not account data
