@@ -263,6 +263,74 @@ def gateway(
         shutil.rmtree(state, ignore_errors=True)
 
 
+#: "Today" for the targets of issue 12: main before that work (h11 server protocol, asyncio's
+#: loop, httpx/httpcore towards the upstream), run from this commit's sources with this venv.
+BASELINE_COMMIT = "95c78c5"
+BASELINE_LABEL = f"gateway before issue 12 ({BASELINE_COMMIT}: h11, asyncio, httpx)"
+
+_BASELINE_LAUNCHER = """
+import sys
+sys.path.insert(0, sys.argv[1])
+import plivo_blocks.serving as serving
+assert serving.__file__.startswith(sys.argv[1]), serving.__file__
+build = serving.uvicorn_config
+def on_asyncio(*args, **kwargs):
+    config = build(*args, **kwargs)
+    config.loop = "asyncio"  # what uvicorn's "auto" picked before uvloop was a dependency
+    return config
+serving.uvicorn_config = on_asyncio
+serving.serve_gateway("127.0.0.1", int(sys.argv[2]), log_level=sys.argv[3], announce=lambda line: None)
+"""
+
+
+@contextmanager
+def baseline_gateway(
+    upstream_url: str, *, log_level: str = "info", env: dict[str, str] | None = None
+) -> Iterator[tuple[str, int]]:
+    """The gateway as it was at :data:`BASELINE_COMMIT` (one worker), from ``git archive`` of that
+    commit's ``src``; yields its URL and pid like :func:`gateway`. Raises RuntimeError when this
+    is not a git checkout holding that commit."""
+    import shutil
+    import tarfile
+    import tempfile
+
+    folder = Path(tempfile.mkdtemp(prefix="plivo-blocks-baseline-"))
+    archive = subprocess.run(
+        ["git", "-C", str(ROOT), "archive", "--format=tar", BASELINE_COMMIT, "src"],
+        capture_output=True,
+        check=False,
+    )
+    if archive.returncode != 0:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise RuntimeError(f"cannot read commit {BASELINE_COMMIT}: {archive.stderr.decode().strip()}")
+    tar_path = folder / "src.tar"
+    tar_path.write_bytes(archive.stdout)
+    with tarfile.open(tar_path) as tar:
+        tar.extractall(folder, filter="data")
+    port = free_port()
+    state = folder / "state"
+    state.mkdir()
+    process_env = {
+        **os.environ,
+        "PLIVO_API_URL": upstream_url,
+        "PLIVO_BLOCKS_STATE_DIR": str(state),
+        **(UNPACED if env is None else env),
+    }
+    process = subprocess.Popen(
+        [PYTHON, "-c", _BASELINE_LAUNCHER, str(folder / "src"), str(port), log_level],
+        env=process_env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_until_up(url + "/healthz")
+        yield url, process.pid
+    finally:
+        stop(process)
+        shutil.rmtree(folder, ignore_errors=True)
+
+
 def run_loadgen(
     url: str,
     *,

@@ -1,8 +1,8 @@
 """The part of the client that does no I/O, shared by :class:`Client` and :class:`AsyncClient`.
 
 The two clients differ only in how they send a request and how they sleep; everything else
-lives here: configuration, turning a block call into an :class:`httpx.Request`, reading
-Plivo's answer (or a transport failure) into a result or a typed error, the retry policy,
+lives here: configuration, turning a block call into a :class:`WireRequest` (or an
+:class:`httpx.Request`), reading Plivo's answer (or a transport failure) into a result or a typed error, the retry policy,
 per-attempt logging and the pagination walk. Each attempt ends in an :class:`Outcome`
 that says "done", "failed" or "retry in N seconds".
 """
@@ -20,7 +20,7 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
-from typing import Any, NoReturn
+from typing import Any, NoReturn, Protocol
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
@@ -186,6 +186,45 @@ class RetryPolicy:
         return self.backoff(attempt)
 
 
+# -- what goes on the wire ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class WireRequest:
+    """One HTTP request to Plivo, in plain values: any sender can write it (httpx, aiohttp)."""
+
+    method: str
+    url: str  # absolute and already percent-encoded
+    headers: dict[str, str] = field(repr=False)  # Authorization among them
+    body: bytes | None = None
+
+    def to_httpx(self, timeout: httpx.Timeout) -> httpx.Request:
+        return httpx.Request(
+            self.method,
+            self.url,
+            headers=self.headers,
+            content=self.body,
+            extensions={"timeout": timeout.as_dict()},
+        )
+
+
+class HTTPAnswer(Protocol):
+    """What the core reads of an answer: :class:`httpx.Response` has it, and so does the async
+    client's leaner :class:`~plivo_blocks.client.transport.Answer`."""
+
+    @property
+    def status_code(self) -> int: ...
+
+    @property
+    def reason_phrase(self) -> str: ...
+
+    @property
+    def headers(self) -> Mapping[str, str]: ...
+
+    @property
+    def content(self) -> bytes: ...
+
+
 # -- one call ------------------------------------------------------------------------------------
 
 
@@ -244,7 +283,7 @@ def _short(value: Any, limit: int = 300) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
-def _describe_non_json(response: httpx.Response) -> str:
+def _describe_non_json(response: HTTPAnswer) -> str:
     """A short description of a body that is not Plivo's JSON, e.g. ``HTML page "502 Bad Gateway"``."""
     content = response.content
     if not content.strip():
@@ -257,7 +296,7 @@ def _describe_non_json(response: httpx.Response) -> str:
     return f"non-JSON body ({content_type}, {len(content)} bytes)"
 
 
-def _body_snippet(response: httpx.Response, secrets: Sequence[str]) -> str:
+def _body_snippet(response: HTTPAnswer, secrets: Sequence[str]) -> str:
     # Scrubbed before it is cut: a secret straddling the cut must not survive in part.
     text: str = scrub(response.content.decode("utf-8", "replace"), secrets)
     return text[:_BODY_SNIPPET]
@@ -330,27 +369,37 @@ class ClientCore:
             )
         return self.credentials
 
+    def wire_request(self, call: PlannedCall, credentials: Credentials) -> WireRequest:
+        """What goes to Plivo for ``call``, ready for any HTTP library."""
+        request = call.request
+        url = self.base_url + request.url_path(credentials.auth_id)
+        if request.query or not url.isascii():
+            # httpx encodes the query (and anything unusual in the URL): one encoding for every
+            # sender, so the sync and async clients send the same bytes.
+            url = str(httpx.URL(url, params=request.query or None))
+        body = None
+        headers = {
+            "Authorization": credentials.authorization(),
+            "User-Agent": USER_AGENT,
+            "Accept": "application/json",
+        }
+        if request.method == "POST":
+            # As httpx's json= encodes it.
+            body = json.dumps(
+                request.body, ensure_ascii=False, separators=(",", ":"), allow_nan=False
+            ).encode("utf-8")
+            headers["Content-Type"] = "application/json"
+        return WireRequest(request.method, url, headers, body)
+
     def build_request(self, call: PlannedCall, credentials: Credentials) -> httpx.Request:
         # An httpx.Request built directly, not via client.build_request: the pool may be shared
         # by views with other credentials, and this keeps the client's cookie jar out of it.
-        request = call.request
-        return httpx.Request(
-            request.method,
-            self.base_url + request.url_path(credentials.auth_id),
-            params=request.query or None,
-            json=request.body if request.method == "POST" else None,
-            headers={
-                "Authorization": credentials.authorization(),
-                "User-Agent": USER_AGENT,
-                "Accept": "application/json",
-            },
-            extensions={"timeout": self.timeout.as_dict()},
-        )
+        return self.wire_request(call, credentials).to_httpx(self.timeout)
 
     # -- reading the outcome of an attempt -----------------------------------------------------
 
     def after_response(
-        self, call: PlannedCall, response: httpx.Response, attempt: int, seconds: float
+        self, call: PlannedCall, response: HTTPAnswer, attempt: int, seconds: float
     ) -> Outcome:
         status = response.status_code
         if 200 <= status < 300:
@@ -372,7 +421,7 @@ class ClientCore:
         self._log(call, type(exc).__name__, attempt, seconds, outcome)
         return outcome
 
-    def _success(self, call: PlannedCall, response: httpx.Response) -> Outcome:
+    def _success(self, call: PlannedCall, response: HTTPAnswer) -> Outcome:
         content = response.content
         if not content.strip() and (response.status_code == 204 or call.block.status == 204):
             return Outcome(result={})
@@ -399,7 +448,7 @@ class ClientCore:
             )
         )
 
-    def _api_error(self, call: PlannedCall, response: httpx.Response) -> APIError:
+    def _api_error(self, call: PlannedCall, response: HTTPAnswer) -> APIError:
         status = response.status_code
         secrets = self._secrets()
         api_id: str | None = None

@@ -47,9 +47,8 @@ from plivo_blocks.gateway.openapi import build_openapi
 from plivo_blocks.gateway.settings import GatewaySettings
 
 if TYPE_CHECKING:
-    import httpx
-
     from plivo_blocks.client import AsyncClient
+    from plivo_blocks.client.transport import AsyncSender
     from plivo_blocks.gateway.state import GatewayStores
 
 LOG = logging.getLogger("plivo_blocks.gateway")
@@ -97,7 +96,7 @@ class GatewayState:
         self.settings = settings
         self.metrics = GatewayMetrics()
         self._client: AsyncClient | None = None
-        self._pool: httpx.AsyncClient | None = None
+        self._sender: AsyncSender | None = None
         self._stores: GatewayStores | None = None
 
     def client(self) -> AsyncClient:
@@ -106,24 +105,22 @@ class GatewayState:
             import httpx
 
             from plivo_blocks.client import AsyncClient
+            from plivo_blocks.client.transport import new_async_sender
+            from plivo_blocks.gateway.pacing import Pacer
+            from plivo_blocks.gateway.state import CountedKeyStore, open_stores
 
             settings = self.settings
-            from plivo_blocks.client.transport import new_async_pool
-
             limits = httpx.Limits(
                 max_connections=settings.max_connections,
                 max_keepalive_connections=settings.max_keepalive_connections,
             )
-            from plivo_blocks.gateway.pacing import Pacer
-            from plivo_blocks.gateway.state import CountedKeyStore, open_stores
-
             self._stores = stores = open_stores(settings)
-            self._pool = new_async_pool(httpx.Timeout(settings.timeout), limits)
+            self._sender = new_async_sender(httpx.Timeout(settings.timeout), limits)
             self._client = AsyncClient(
                 base_url=settings.api_url,
                 timeout=settings.timeout,
                 max_retries=settings.max_retries,
-                http_client=self._pool,
+                sender=self._sender,
                 idempotency_store=CountedKeyStore(stores.keys, self.metrics),
                 idempotency_wait=settings.idempotency_wait,
                 idempotency_ttl=settings.idempotency_ttl,
@@ -133,11 +130,11 @@ class GatewayState:
         return self._client
 
     async def aclose(self) -> None:
-        # The client does not close a pool it was given: the pool is ours to close.
-        pool, self._pool, self._client = self._pool, None, None
+        # The client does not close a sender it was given: the sender is ours to close.
+        sender, self._sender, self._client = self._sender, None, None
         stores, self._stores = self._stores, None
-        if pool is not None:
-            await pool.aclose()
+        if sender is not None:
+            await sender.aclose()
         if stores is not None:
             await stores.aclose()
 
