@@ -38,6 +38,8 @@ from common import (
 #: Layers, innermost first: a sample's self time goes to the layer of its innermost frame.
 LAYERS = (
     ("h11", "h11/"),
+    ("aiohttp", "aiohttp/"),
+    ("prometheus_client", "prometheus_client/"),
     ("httpcore", "httpcore/"),
     ("anyio", "anyio/"),
     ("httpx", "httpx/"),

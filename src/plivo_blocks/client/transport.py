@@ -24,7 +24,9 @@ import itertools
 import math
 import time
 from collections.abc import Awaitable, Callable, Mapping
+from contextvars import ContextVar
 from dataclasses import dataclass
+from functools import cache
 from typing import TYPE_CHECKING, Any, Protocol
 from urllib.request import getproxies
 
@@ -171,11 +173,27 @@ def _translated(exc: BaseException) -> httpx.HTTPError | None:
     return None
 
 
-async def _refuse_if_late(session: Any, context: Any, params: Any) -> None:
-    # aiohttp awaits this before it serialises the request head: raising here writes nothing.
-    request_context = context.trace_request_ctx
-    if request_context is not None and time.monotonic() > request_context["not_after"]:
-        raise LateForTurn
+#: The ``time.monotonic()`` after which the request being sent must not start (the pacing hook);
+#: set around each send, read by :func:`_punctual_request_class` once a connection is in hand.
+_NOT_AFTER: ContextVar[float | None] = ContextVar("plivo_blocks_not_after", default=None)
+
+
+@cache
+def _punctual_request_class() -> type[aiohttp.ClientRequest]:
+    import aiohttp
+
+    class PunctualRequest(aiohttp.ClientRequest):
+        """aiohttp's request that refuses to start writing after its deadline: ``send`` runs once
+        the connection is in hand (after any wait for one, and after connecting), before the head
+        is serialised. aiohttp then closes that connection; nothing was written to it."""
+
+        async def send(self, conn: Any) -> aiohttp.ClientResponse:
+            not_after = _NOT_AFTER.get()
+            if not_after is not None and time.monotonic() > not_after:
+                raise LateForTurn
+            return await super().send(conn)
+
+    return PunctualRequest
 
 
 class AiohttpSender:
@@ -215,8 +233,6 @@ class AiohttpSender:
             ssl=self._ssl,
         )
         pool, connect, read = self.timeout.pool, self.timeout.connect, self.timeout.read
-        tracing = aiohttp.TraceConfig()
-        tracing.on_request_headers_sent.append(_refuse_if_late)
         session = aiohttp.ClientSession(
             connector=connector,
             timeout=aiohttp.ClientTimeout(
@@ -228,7 +244,7 @@ class AiohttpSender:
             # httpx sends no Accept-Encoding unless asked: the same request whichever sender.
             skip_auto_headers=("Accept-Encoding",),
             cookie_jar=aiohttp.DummyCookieJar(),  # views with other credentials share the pool
-            trace_configs=[tracing],
+            request_class=_punctual_request_class(),
         )
         # aiohttp silently repeats a GET or DELETE once when a kept-alive connection turns out to
         # be closed. The core's retry policy counts every attempt (and logs each): it decides.
@@ -255,6 +271,7 @@ class AiohttpSender:
         import aiohttp
         import yarl
 
+        deadline = _NOT_AFTER.set(not_after)
         try:
             async with session.request(
                 request.method,
@@ -262,7 +279,6 @@ class AiohttpSender:
                 headers=request.headers,
                 data=request.body,
                 allow_redirects=False,
-                trace_request_ctx=None if not_after is None else {"not_after": not_after},
             ) as response:
                 content = await response.read()
                 return Answer(response.status, response.reason or "", response.headers, content)
@@ -273,6 +289,8 @@ class AiohttpSender:
             if translated is None:
                 raise
             raise translated from None
+        finally:
+            _NOT_AFTER.reset(deadline)
 
     async def aclose(self) -> None:
         self._closed = True
