@@ -274,20 +274,25 @@ sys.path.insert(0, sys.argv[1])
 import plivo_blocks.serving as serving
 assert serving.__file__.startswith(sys.argv[1]), serving.__file__
 build = serving.uvicorn_config
-def on_asyncio(*args, **kwargs):
+def on_loop(*args, **kwargs):
     config = build(*args, **kwargs)
-    config.loop = "asyncio"  # what uvicorn's "auto" picked before uvloop was a dependency
+    config.loop = sys.argv[4]  # "asyncio": what uvicorn's "auto" picked before uvloop was a dependency
     return config
-serving.uvicorn_config = on_asyncio
+serving.uvicorn_config = on_loop
 serving.serve_gateway("127.0.0.1", int(sys.argv[2]), log_level=sys.argv[3], announce=lambda line: None)
 """
 
 
 @contextmanager
 def baseline_gateway(
-    upstream_url: str, *, log_level: str = "info", env: dict[str, str] | None = None
+    upstream_url: str,
+    *,
+    log_level: str = "info",
+    env: dict[str, str] | None = None,
+    commit: str = BASELINE_COMMIT,
+    loop: str = "asyncio",
 ) -> Iterator[tuple[str, int]]:
-    """The gateway as it was at :data:`BASELINE_COMMIT` (one worker), from ``git archive`` of that
+    """The gateway as it was at ``commit`` (one worker, on ``loop``), from ``git archive`` of that
     commit's ``src``; yields its URL and pid like :func:`gateway`. Raises RuntimeError when this
     is not a git checkout holding that commit."""
     import shutil
@@ -296,13 +301,13 @@ def baseline_gateway(
 
     folder = Path(tempfile.mkdtemp(prefix="plivo-blocks-baseline-"))
     archive = subprocess.run(
-        ["git", "-C", str(ROOT), "archive", "--format=tar", BASELINE_COMMIT, "src"],
+        ["git", "-C", str(ROOT), "archive", "--format=tar", commit, "src"],
         capture_output=True,
         check=False,
     )
     if archive.returncode != 0:
         shutil.rmtree(folder, ignore_errors=True)
-        raise RuntimeError(f"cannot read commit {BASELINE_COMMIT}: {archive.stderr.decode().strip()}")
+        raise RuntimeError(f"cannot read commit {commit}: {archive.stderr.decode().strip()}")
     tar_path = folder / "src.tar"
     tar_path.write_bytes(archive.stdout)
     with tarfile.open(tar_path) as tar:
@@ -317,7 +322,7 @@ def baseline_gateway(
         **(UNPACED if env is None else env),
     }
     process = subprocess.Popen(
-        [PYTHON, "-c", _BASELINE_LAUNCHER, str(folder / "src"), str(port), log_level],
+        [PYTHON, "-c", _BASELINE_LAUNCHER, str(folder / "src"), str(port), log_level, loop],
         env=process_env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
