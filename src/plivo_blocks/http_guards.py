@@ -9,6 +9,8 @@ keep-alive connections) nor, with httptools, how large that head may grow. This 
 - **Head size:** a head larger than ``max_header_bytes`` (request line plus headers) is answered
   ``431`` and the connection closed, whether it arrives in one read or in many, complete or not.
 
+It also writes each response's head and body in one system call (:class:`_CoalescingWriter`).
+
 It subclasses uvicorn's ``HttpToolsProtocol``, which is not public API: pyproject pins uvicorn to
 the minor version this was written against, and ``tests/reliability/test_http_hardening.py``
 proves every guard against a real ``plivo-blocks serve`` process. httptools (llhttp, in C) parses
@@ -19,6 +21,7 @@ Performance.
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 import uvicorn
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
@@ -38,6 +41,43 @@ class GuardedConfig(uvicorn.Config):
 
     header_timeout: float = DEFAULT_HEADER_TIMEOUT
     max_header_bytes: int = DEFAULT_MAX_HEADER_BYTES
+
+
+class _CoalescingWriter:
+    """The connection's transport as a response sees it: what is written in one turn of the event
+    loop leaves in one ``send``. uvicorn writes a response's head and its body separately; on a
+    connection with ``TCP_NODELAY`` (see ``serving.bind_socket``) that is two system calls and two
+    packets for every small answer. Closing writes what is pending first, and so does the protocol
+    before it writes or closes on its own (an error answer, a shutdown, a keep-alive timeout)."""
+
+    __slots__ = ("_loop", "_pending", "_transport")
+
+    def __init__(self, transport: asyncio.Transport, loop: asyncio.AbstractEventLoop) -> None:
+        self._transport = transport
+        self._loop = loop
+        self._pending: list[bytes] | None = None
+
+    def write(self, data: bytes) -> None:
+        if self._pending is None:
+            self._pending = [data]
+            self._loop.call_soon(self.flush)
+        else:
+            self._pending.append(data)
+
+    def flush(self) -> None:
+        pending, self._pending = self._pending, None
+        if pending and not self._transport.is_closing():
+            self._transport.write(b"".join(pending))
+
+    def close(self) -> None:
+        self.flush()
+        self._transport.close()
+
+    def is_closing(self) -> bool:
+        return self._transport.is_closing()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._transport, name)
 
 
 class _HeadTooLarge(Exception):
@@ -101,6 +141,7 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
     def _refuse_head(self) -> None:
         self._refused = True
         self._disarm_head_deadline()
+        self._writer.flush()
         if not self.transport.is_closing():
             self.transport.write(_HEAD_TOO_LARGE)
             self.transport.close()
@@ -114,6 +155,7 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
+        self._writer = _CoalescingWriter(transport, self.loop)
         self._arm_head_deadline()
 
     def data_received(self, data: bytes) -> None:
@@ -131,7 +173,16 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
         if self._refused or self._head_parsed > self._limit():
             self._refuse_head()
         else:
+            self._writer.flush()
             super().send_400_response(msg)
+
+    def shutdown(self) -> None:
+        self._writer.flush()
+        super().shutdown()
+
+    def timeout_keep_alive_handler(self) -> None:
+        self._writer.flush()
+        super().timeout_keep_alive_handler()
 
     def on_message_begin(self) -> None:
         super().on_message_begin()
@@ -149,7 +200,14 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
     def on_headers_complete(self) -> None:
         self._in_head = False
         self._head_read, self._head_tail = 0, b""
-        super().on_headers_complete()
+        # The request's cycle (which writes the response) gets the coalescing writer; the protocol
+        # keeps the transport itself.
+        transport = self.transport
+        self.transport = self._writer  # type: ignore[assignment]
+        try:
+            super().on_headers_complete()
+        finally:
+            self.transport = transport
 
     def on_response_complete(self) -> None:
         super().on_response_complete()
