@@ -25,6 +25,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx
 
+from plivo_blocks import _json
 from plivo_blocks._version import __version__
 from plivo_blocks.catalog import BLOCKS, Block, PlivoRequest, get_block
 from plivo_blocks.errors import (
@@ -384,10 +385,8 @@ class ClientCore:
             "Accept": "application/json",
         }
         if request.method == "POST":
-            # As httpx's json= encodes it.
-            body = json.dumps(
-                request.body, ensure_ascii=False, separators=(",", ":"), allow_nan=False
-            ).encode("utf-8")
+            # As httpx's json= encodes it (compact UTF-8).
+            body = _json.dumps(request.body)
             headers["Content-Type"] = "application/json"
         return WireRequest(request.method, url, headers, body)
 
@@ -428,7 +427,7 @@ class ClientCore:
         try:
             # An empty body where Plivo always sends JSON (a 200/201/202 answer) is no success:
             # nothing says what was done (no message_uuid), so it is reported, not guessed at.
-            data = json.loads(content)
+            data = _json.loads(content)
         except ValueError:
             data = None
             problem = f"a body that is not valid JSON: {_describe_non_json(response)}"
@@ -455,7 +454,7 @@ class ClientCore:
         error: Any
         body: Any
         try:
-            data = json.loads(response.content) if response.content.strip() else None
+            data = _json.loads(response.content) if response.content.strip() else None
         except ValueError:
             data = None
         data = scrub(data, secrets)  # before anything below shortens a text that may hold a secret

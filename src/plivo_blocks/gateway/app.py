@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import hmac
-import json
 import logging
 import time
 from collections.abc import AsyncIterator, Mapping
@@ -24,6 +23,7 @@ from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from plivo_blocks import _json
 from plivo_blocks.catalog import Block, get_block
 from plivo_blocks.client.idempotency import check_key
 from plivo_blocks.errors import (
@@ -65,9 +65,8 @@ _MAX_ARGS = 100  # the largest block has about 25 arguments
 
 
 def _dumps(content: Any) -> bytes:
-    # ASCII output (non-ASCII as \u escapes) encodes anything, lone surrogates from a caller's
-    # JSON escapes included.
-    return json.dumps(content, allow_nan=False, separators=(",", ":")).encode("ascii")
+    # UTF-8, with lone surrogates from a caller's JSON escapes as escapes (plivo_blocks._json).
+    return _json.dumps(content)
 
 
 def json_response(content: Any, status: int = 200, headers: Mapping[str, str] | None = None) -> Response:
@@ -175,7 +174,7 @@ async def run_block(
     """
     facts = facts if facts is not None else {}
     try:
-        payload = json.loads(body)
+        payload = _json.loads(body)
     except (ValueError, RecursionError):
         return envelope.error(ErrorCode.JSON_VALIDATION, "The request body is not valid JSON")
     if not isinstance(payload, dict):
