@@ -16,7 +16,6 @@ from typing import Any
 
 import orjson
 
-
 _LONG_NUMBER = re.compile(rb"[0-9]{19}")
 
 
