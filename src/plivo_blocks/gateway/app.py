@@ -58,6 +58,7 @@ ACCESS_LOG = logging.getLogger("plivo_blocks.gateway.access")
 ACCESS_FACTS = "plivo_blocks.access"
 PROXY_SECRET_HEADER = b"x-rapidapi-proxy-secret"
 IDEMPOTENCY_HEADER = "idempotency-key"
+_IDEMPOTENCY_HEADER_RAW = IDEMPOTENCY_HEADER.encode()
 REPLAYED_HEADER = "Idempotent-Replayed"
 _MAX_CONTEXT_KEY = 256
 _MAX_CREDENTIAL = 256
@@ -253,10 +254,22 @@ def _too_large(settings: GatewaySettings) -> _BodyRefused:
     )
 
 
-async def _read_body(request: Request, settings: GatewaySettings) -> bytes:
-    """The body, refused with 413 as soon as it is known to be too big (Content-Length first, then
-    counting while streaming), and with 408 when the client is too slow to send it."""
-    declared = request.headers.get("content-length")
+def _request_headers(scope: Scope) -> tuple[list[str], str | None]:
+    """The ``Idempotency-Key`` values and the ``Content-Length``, in one pass over the raw headers."""
+    keys: list[str] = []
+    declared: str | None = None
+    for name, value in scope["headers"]:
+        if name == _IDEMPOTENCY_HEADER_RAW:
+            keys.append(value.decode("latin-1"))
+        elif name == b"content-length":
+            declared = value.decode("latin-1")
+    return keys, declared
+
+
+async def _read_body(request: Request, settings: GatewaySettings, declared: str | None) -> bytes:
+    """The body, refused with 413 as soon as it is known to be too big (``declared``, its
+    Content-Length, first, then counting while streaming), and with 408 when the client is too
+    slow to send it."""
     if declared is not None:
         if not declared.strip().isdigit():
             raise _BodyRefused(
@@ -298,7 +311,7 @@ async def block_endpoint(request: Request) -> Response:
     if request.method != "POST":
         facts["outcome"] = "METHOD_NOT_ALLOWED"
         return http_error(405, "METHOD_NOT_ALLOWED", "Blocks are called with POST", {"Allow": "POST"})
-    keys = request.headers.getlist(IDEMPOTENCY_HEADER)
+    keys, declared = _request_headers(request.scope)
     try:
         idempotency_key = check_key(block.name, keys[0]) if len(keys) == 1 else None
     except ValidationError:
@@ -313,7 +326,7 @@ async def block_endpoint(request: Request) -> Response:
         )
     state = _state(request)
     try:
-        body = await _read_body(request, state.settings)
+        body = await _read_body(request, state.settings, declared)
     except _BodyRefused as refused:
         facts["outcome"] = "BODY_REFUSED"
         return refused.response
