@@ -220,6 +220,27 @@ def fast_upstream(delay_ms: float = 0.0) -> Iterator[str]:
         stop(process)
 
 
+@contextmanager
+def floor_server(mode: str, upstream_url: str) -> Iterator[tuple[str, int]]:
+    """``floor_servers.py --mode hello|proxy`` in its own process; yields its URL and pid."""
+    process = subprocess.Popen(
+        [PYTHON, str(HERE / "floor_servers.py"), "--mode", mode, "--upstream", upstream_url],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    try:
+        assert process.stdout is not None
+        line = process.stdout.readline()
+        if not line.startswith("READY "):
+            raise RuntimeError(f"the {mode} floor server did not start: {line!r}")
+        url = f"http://127.0.0.1:{int(line.split()[1])}"
+        wait_until_up(url + "/healthz")
+        yield url, process.pid
+    finally:
+        stop(process)
+
+
 #: The benchmarks hammer one account far past Plivo's 300 requests per 5 s: pacing would measure
 #: the limit, not the gateway. It is off unless a benchmark turns it on (bench_gateway_state.py).
 UNPACED = {"PLIVO_BLOCKS_RATE_REQUESTS": "0", "PLIVO_BLOCKS_CALLS_PER_SECOND": "0"}

@@ -99,7 +99,9 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=8.0)
     parser.add_argument("--rate", type=int, default=400, help="py-spy samples per second")
     parser.add_argument("--gil", action="store_true", help="only samples holding the GIL")
-    parser.add_argument("--top-inclusive", type=int, default=25, help="our functions listed by inclusive share")
+    parser.add_argument(
+        "--top-inclusive", type=int, default=25, help="our functions listed by inclusive share"
+    )
     opts = parser.parse_args()
     py_spy = shutil.which("py-spy") or str(Path(sys.executable).parent / "py-spy")
     if not Path(py_spy).exists():

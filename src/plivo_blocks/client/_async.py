@@ -86,6 +86,7 @@ class AsyncClient(AsyncBlockMethods, BaseClient):
         idempotency_ttl: float = DEFAULT_TTL,
         pacer: Pacer | None = None,
         on_attempt: AttemptObserver | None = None,
+        success_log_level: int = logging.INFO,
     ) -> None:
         self._core = ClientCore.configure(
             auth_id,
@@ -94,6 +95,7 @@ class AsyncClient(AsyncBlockMethods, BaseClient):
             timeout=timeout,
             max_retries=max_retries,
             on_attempt=on_attempt,
+            success_log_level=success_log_level,
         )
         if http_client is not None and sender is not None:
             raise ConfigurationError("pass http_client or sender, not both")

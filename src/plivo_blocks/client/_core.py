@@ -317,6 +317,8 @@ class ClientCore:
     timeout: httpx.Timeout
     retry: RetryPolicy
     on_attempt: AttemptObserver | None = None
+    #: The level of the log line of an attempt that succeeded (others: INFO).
+    success_log_level: int = logging.INFO
 
     @classmethod
     def configure(
@@ -328,6 +330,7 @@ class ClientCore:
         timeout: float | httpx.Timeout | None,
         max_retries: int,
         on_attempt: AttemptObserver | None = None,
+        success_log_level: int = logging.INFO,
     ) -> ClientCore:
         return cls(
             credentials=resolve_credentials(auth_id, auth_token),
@@ -335,6 +338,7 @@ class ClientCore:
             timeout=resolve_timeout(timeout),
             retry=RetryPolicy(max_retries=max_retries),
             on_attempt=on_attempt,
+            success_log_level=success_log_level,
         )
 
     def with_credentials(self, auth_id: str, auth_token: str) -> ClientCore:
@@ -504,8 +508,12 @@ class ClientCore:
         if self.on_attempt is not None:
             self.on_attempt(call.block.name, status, seconds, outcome.retry_in is not None)
         # Block, method, path relative to the account, status, duration, attempt: never headers.
+        level = self.success_log_level if outcome.error is None else logging.INFO
+        if not logger.isEnabledFor(level):
+            return
         then = "" if outcome.retry_in is None else f"; retrying in {outcome.retry_in:.2f}s"
-        logger.info(
+        logger.log(
+            level,
             "%s %s -> %s in %.1f ms (attempt %d of %d)%s",
             call.block.name,
             call.where,

@@ -192,7 +192,7 @@ def _punctual_request_class() -> type[aiohttp.ClientRequest]:
         rather than with the session's ``skip_auto_headers``, which costs every request a copy of
         its headers."""
 
-        DEFAULT_HEADERS = {hdrs.ACCEPT: "*/*"}
+        DEFAULT_HEADERS = {hdrs.ACCEPT: "*/*"}  # noqa: RUF012  (aiohttp declares it so)
 
         async def send(self, conn: Any) -> aiohttp.ClientResponse:
             not_after = _NOT_AFTER.get()

@@ -126,6 +126,9 @@ class GatewayState:
                 idempotency_ttl=settings.idempotency_ttl,
                 pacer=Pacer(settings, stores.pacing, self.metrics),
                 on_attempt=self.metrics.attempt,
+                # The access log line reports a success; failed attempts stay at INFO. One log
+                # record fewer per request: ~15% of the gateway's CPU (README, Performance).
+                success_log_level=logging.DEBUG,
             )
         return self._client
 
