@@ -225,7 +225,6 @@ def main() -> None:
             speedup = rates[ASYNC] / sdk_rate
             notes = {
                 0.0: "no network wait to overlap: CPU-bound, one core's worth of Python",
-                5.0: "CPU-bound: httpcore's pool costs grow with connections in flight",
             }
             targets.append(
                 Target(

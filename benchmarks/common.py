@@ -295,7 +295,8 @@ def gateway(
 #: "Today" for the targets of issue 12: main before that work (h11 server protocol, asyncio's
 #: loop, httpx/httpcore towards the upstream), run from this commit's sources with this venv.
 BASELINE_COMMIT = "95c78c5"
-BASELINE_LABEL = f"gateway before issue 12 ({BASELINE_COMMIT}: h11, asyncio, httpx)"
+
+_FULL_COMMITS = {BASELINE_COMMIT: "95c78c5a233fb6392bdc6b79c80f6f56a791dee1"}
 
 _BASELINE_LAUNCHER = """
 import sys
@@ -323,7 +324,7 @@ def baseline_sources(commit: str = BASELINE_COMMIT) -> Iterator[Path]:
     folder = Path(tempfile.mkdtemp(prefix="plivo-blocks-baseline-"))
     try:
         archive = subprocess.run(
-            ["git", "-C", str(ROOT), "archive", "--format=tar", commit, "src"],
+            ["git", "-C", str(ROOT), "archive", "--format=tar", _FULL_COMMITS.get(commit, commit), "src"],
             capture_output=True,
             check=False,
         )

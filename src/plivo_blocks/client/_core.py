@@ -555,11 +555,17 @@ class ClientCore:
         return PageWalk(call, limit=int(call.request.query["limit"]))
 
 
+#: Values that are already what the catalog's types expect (checked first: ABC checks are slow).
+_SCALARS = (str, int, float, bool, type(None))
+
+
 def _plain(args: Mapping[str, Any]) -> dict[str, Any]:
     """The arguments as the catalog's types expect them: any sequence as a list, any mapping as a dict."""
     out: dict[str, Any] = {}
     for name, value in args.items():
-        if isinstance(value, Mapping):
+        if type(value) in _SCALARS:
+            pass
+        elif isinstance(value, Mapping):
             value = dict(value)
         elif isinstance(value, Sequence) and not isinstance(value, str | bytes | bytearray):
             value = list(value)
