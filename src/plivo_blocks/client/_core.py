@@ -69,10 +69,15 @@ class Credentials:
 
     auth_id: str
     auth_token: str = field(repr=False)
+    #: The ``Authorization`` header's value, encoded once (every request carries it).
+    _authorization: str = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        pair = f"{self.auth_id}:{self.auth_token}".encode()
+        object.__setattr__(self, "_authorization", "Basic " + base64.b64encode(pair).decode("ascii"))
 
     def authorization(self) -> str:
-        pair = f"{self.auth_id}:{self.auth_token}".encode()
-        return "Basic " + base64.b64encode(pair).decode("ascii")
+        return self._authorization
 
     def secrets(self) -> tuple[str, ...]:
         """Strings that must never leave the process in a message, a log line or an error body."""
