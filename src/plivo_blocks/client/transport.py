@@ -215,8 +215,12 @@ class AiohttpSender:
     """
 
     def __init__(self, timeout: httpx.Timeout, limits: httpx.Limits = DEFAULT_LIMITS) -> None:
-        import aiohttp  # noqa: F401  (here, not on the first request: a paced request's turn waits for nobody)
+        # Imported here, not on the first request: a paced request's turn waits for nobody.
+        import aiohttp
+        import yarl
 
+        self._url = yarl.URL
+        self._client_error = aiohttp.ClientError
         self.timeout = timeout
         self.limits = limits
         # httpx's CA bundle (certifi), built once: tens of milliseconds.
@@ -273,14 +277,11 @@ class AiohttpSender:
             if self._other_loops is None:
                 self._other_loops = HttpxSender(new_async_pool(self.timeout, self.limits), self.timeout)
             return await self._other_loops.send(request, not_after=not_after)
-        import aiohttp
-        import yarl
-
         deadline = _NOT_AFTER.set(not_after)
         try:
             async with session.request(
                 request.method,
-                yarl.URL(request.url, encoded=True),  # encoded by the core: sent as it is
+                self._url(request.url, encoded=True),  # encoded by the core: sent as it is
                 headers=request.headers,
                 data=request.body,
                 allow_redirects=False,
@@ -289,7 +290,7 @@ class AiohttpSender:
                 return Answer(response.status, response.reason or "", response.headers, content)
         except LateForTurn:
             raise
-        except (OSError, aiohttp.ClientError) as exc:  # asyncio's TimeoutError is an OSError
+        except (OSError, self._client_error) as exc:  # asyncio's TimeoutError is an OSError
             translated = _translated(exc)
             if translated is None:
                 raise
