@@ -197,7 +197,7 @@ def bare_httpx_bounded(base: str, count: int) -> float:
 def main() -> None:
     opts = options(__doc__.splitlines()[0])
     if os.environ.get("PLIVO_BLOCKS_BENCH_BURST_ONLY"):
-        burst_markdown, burst_target = burst(1 if opts.quick else 3)
+        burst_markdown, burst_target = burst(1 if opts.quick else 5)
         emit("2. Bulk sending", burst_markdown, [burst_target], opts.json_out)
         return
     count = 200 if opts.quick else 2000
@@ -240,7 +240,7 @@ def main() -> None:
         "after 50 ms (a typical Internet round trip to Plivo).\n\n"
         + markdown_table(["upstream", "contender", "calls", "total", "messages/s", "vs SDK loop"], rows)
     )
-    burst_markdown, burst_target = burst(1 if opts.quick else 3)
+    burst_markdown, burst_target = burst(1 if opts.quick else 5)
     targets.append(burst_target)
     emit("2. Bulk sending", markdown + "\n\n" + burst_markdown, targets, opts.json_out)
 
