@@ -165,6 +165,22 @@ async def test_a_get_on_a_connection_the_server_closed_is_not_resent_behind_the_
     assert len(recording_upstream.requests) == 2
 
 
+@pytest.mark.anyio
+async def test_off_asyncio_the_aiohttp_sender_hands_over_to_httpx(
+    recording_upstream: RecordingUpstream, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """aiohttp runs on asyncio only; on another event loop (trio, where there is no running asyncio
+    loop) the sender sends through httpx instead, with the same timeout and limits."""
+    sender = AiohttpSender(httpx.Timeout(5), httpx.Limits(max_connections=2))
+    monkeypatch.setattr(sender, "_session_here", lambda: None)  # as on trio
+    async with AsyncClient("MAX", "token", base_url=recording_upstream.url, sender=sender) as client:
+        assert (await client.get_account_details())["message"] == "ok"
+    assert isinstance(sender._other_loops, HttpxSender)
+    assert len(recording_upstream.requests) == 1
+    await sender.aclose()
+    assert sender._other_loops.is_closed
+
+
 def test_a_proxy_in_the_environment_sends_through_httpx(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy"):
         monkeypatch.delenv(name, raising=False)

@@ -168,7 +168,7 @@ def _translated(exc: BaseException) -> httpx.HTTPError | None:
         return httpx.RemoteProtocolError(message)  # closed early, or not HTTP
     if isinstance(exc, aiohttp.ClientPayloadError):  # a body cut short
         return httpx.RemoteProtocolError(message)
-    if isinstance(exc, aiohttp.ClientError | OSError):  # reset, truncated body, anything else once connected
+    if isinstance(exc, aiohttp.ClientError | OSError):  # a reset, anything else once connected
         return httpx.ReadError(message)
     return None
 
