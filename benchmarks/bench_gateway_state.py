@@ -12,7 +12,9 @@ concurrency 16 (and 1 for latency):
 - **replayed, Redis**: the same key on every request (each answered from the store).
 
 Reported: req/s, p50, and the gateway's CPU per request, with the difference from the baseline.
-Needs ``redis-server`` (``make test`` installs it).
+Metrics are always on; what they cost per request is timed in-process (the two calls a request
+makes: ``request_answered`` and the client's ``attempt`` hook). Needs ``redis-server`` (``make
+test`` installs it).
 """
 
 from __future__ import annotations
@@ -169,6 +171,10 @@ def main() -> None:
                     True,
                 )
             )
+    metrics_cost = _metrics_cost()
+    targets.append(
+        Target("metrics per request (in-process)", "small", f"{us(metrics_cost)} CPU", True, "always on")
+    )
     markdown = (
         f"`POST /api/Plivo/sendMessage`, 1 worker each, medians of {rounds} alternating rounds of {duration:g} s; "
         "req/s and CPU at concurrency 16, p50 at concurrency 1. *+CPU* is the gateway's CPU per request "
@@ -176,6 +182,18 @@ def main() -> None:
         + markdown_table(["gateway", "req/s (c=16)", "p50 (c=1)", "+p50", "CPU/request", "+CPU"], rows)
     )
     emit("7. Gateway state: idempotency keys and pacing", markdown, targets, opts.json_out)
+
+
+def _metrics_cost(calls: int = 20_000) -> float:
+    """Seconds of CPU the metrics take per request: one answered request and one attempt."""
+    from plivo_blocks.gateway.metrics import GatewayMetrics
+
+    metrics = GatewayMetrics()
+    started = time.process_time()
+    for _ in range(calls):
+        metrics.request_answered("sendMessage", "success", False)
+        metrics.attempt("sendMessage", "202", 0.0012, False)
+    return (time.process_time() - started) / calls
 
 
 if __name__ == "__main__":

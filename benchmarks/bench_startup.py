@@ -5,7 +5,8 @@
 - ``import plivo_blocks``: wall time of ``python -c "import plivo_blocks"`` minus that of
   ``python -c "pass"``, and what ``python -X importtime`` attributes to the package;
 - the gateway's resident memory (``plivo-blocks serve``, one worker, against the fast upstream)
-  once started, and after 10,000 ``sendMessage`` requests (16 at a time).
+  once started, and after 10,000 ``sendMessage`` requests (16 at a time); today's gateway
+  (``common.BASELINE_COMMIT``) beside it, for comparison.
 
 Targets: ``--help`` under 300 ms; gateway RSS after 10,000 requests under 100 MB.
 """
@@ -21,10 +22,12 @@ import time
 from common import (
     AUTH_ID,
     AUTH_TOKEN,
+    BASELINE_COMMIT,
     CLI,
     PYTHON,
     SEND_ARGS,
     Target,
+    baseline_gateway,
     emit,
     fast_upstream,
     gateway,
@@ -74,24 +77,31 @@ def main() -> None:
     gateway_import = statistics.median(importtime_of("plivo_blocks.gateway") for _ in range(min(runs, 5)))
 
     requests = 1_000 if opts.quick else REQUESTS
-    progress(f"footprint: gateway RSS after {requests:,} requests")
+    progress(f"footprint: gateway RSS after {requests:,} requests (and today's)")
     body = json.dumps({"args": {"authId": AUTH_ID, "authToken": AUTH_TOKEN, **SEND_ARGS}})
-    with fast_upstream() as upstream, gateway(upstream, workers=1) as (url, pid):
-        idle = rss_mb(pid)
-        result = run_loadgen(
-            f"{url}/api/Plivo/sendMessage",
-            method="POST",
-            body=body,
-            concurrency=16,
-            duration=None,
-            requests=requests,
-            warmup=0.0,
-            expect='"callback":"success"',
-        )
-        time.sleep(0.2)
-        loaded = rss_mb(pid)
-    if result["errors"]:
-        raise RuntimeError(f"{result['errors']} gateway answers were not a success")
+    footprint: dict[str, tuple[float, float, int]] = {}
+    with (
+        fast_upstream() as upstream,
+        gateway(upstream, workers=1) as ours,
+        baseline_gateway(upstream) as today,
+    ):
+        for name, (url, pid) in (("gateway", ours), (f"today's gateway ({BASELINE_COMMIT})", today)):
+            idle = rss_mb(pid)
+            result = run_loadgen(
+                f"{url}/api/Plivo/sendMessage",
+                method="POST",
+                body=body,
+                concurrency=16,
+                duration=None,
+                requests=requests,
+                warmup=0.0,
+                expect='"callback":"success"',
+            )
+            time.sleep(0.2)
+            if result["errors"]:
+                raise RuntimeError(f"{name}: {result['errors']} answers were not a success")
+            footprint[name] = (idle, rss_mb(pid), result["requests"])
+    idle, loaded, served = footprint["gateway"]
 
     help_median = statistics.median(help_times)
     rows = [
@@ -102,21 +112,22 @@ def main() -> None:
         ["`import plivo_blocks.gateway` (`-X importtime`)", ms(gateway_import), "", min(runs, 5)],
     ]
     memory = [
-        ["gateway (1 worker), started", f"{idle:.1f} MB"],
-        [f"gateway (1 worker), after {result['requests']:,} sendMessage requests", f"{loaded:.1f} MB"],
+        [f"{name} (1 worker)", f"{started:.1f} MB", f"{after:.1f} MB ({count:,} sendMessage requests)"]
+        for name, (started, after, count) in footprint.items()
     ]
     markdown = (
         markdown_table(["start-up", "median", "max", "runs"], rows)
         + "\n\n"
-        + markdown_table(["resident memory (VmRSS)", "size"], memory)
+        + markdown_table(["resident memory (VmRSS)", "started", "after the load"], memory)
     )
     targets = [
         Target("`plivo-blocks --help`", "< 300 ms", ms(help_median), help_median < 0.3),
         Target(
-            f"gateway RSS after {result['requests']:,} requests",
+            f"gateway RSS after {served:,} requests",
             "< 100 MB",
             f"{loaded:.1f} MB ({idle:.1f} MB at start)",
             loaded < 100,
+            f"today's: {footprint[next(n for n in footprint if n != 'gateway')][1]:.1f} MB",
         ),
     ]
     emit("5. Start-up and footprint", markdown, targets, opts.json_out)

@@ -14,6 +14,7 @@ import json
 import os
 import platform
 import re
+import resource
 import signal
 import socket
 import subprocess
@@ -204,7 +205,8 @@ def stop(process: subprocess.Popen[Any]) -> None:
 
 @contextmanager
 def fast_upstream(delay_ms: float = 0.0) -> Iterator[str]:
-    """The fast upstream in its own process; yields its base URL (``http://127.0.0.1:<port>``)."""
+    """The fast upstream in its own process; yields its base URL (``http://127.0.0.1:<port>``),
+    which :data:`UPSTREAM_PIDS` maps to the process's pid meanwhile."""
     process = subprocess.Popen(
         [PYTHON, str(HERE / "fast_upstream.py"), "--port", "0", "--delay-ms", str(delay_ms)],
         stdout=subprocess.PIPE,
@@ -215,7 +217,34 @@ def fast_upstream(delay_ms: float = 0.0) -> Iterator[str]:
         line = process.stdout.readline()
         if not line.startswith("READY "):
             raise RuntimeError(f"the fast upstream did not start: {line!r}")
-        yield f"http://127.0.0.1:{int(line.split()[1])}"
+        url = f"http://127.0.0.1:{int(line.split()[1])}"
+        UPSTREAM_PIDS[url] = process.pid
+        yield url
+    finally:
+        stop(process)
+
+
+#: The pid of each running fast upstream, by URL (for CPU accounting).
+UPSTREAM_PIDS: dict[str, int] = {}
+
+
+@contextmanager
+def floor_server(mode: str, upstream_url: str) -> Iterator[tuple[str, int]]:
+    """``floor_servers.py --mode hello|proxy`` in its own process; yields its URL and pid."""
+    process = subprocess.Popen(
+        [PYTHON, str(HERE / "floor_servers.py"), "--mode", mode, "--upstream", upstream_url],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    try:
+        assert process.stdout is not None
+        line = process.stdout.readline()
+        if not line.startswith("READY "):
+            raise RuntimeError(f"the {mode} floor server did not start: {line!r}")
+        url = f"http://127.0.0.1:{int(line.split()[1])}"
+        wait_until_up(url + "/healthz")
+        yield url, process.pid
     finally:
         stop(process)
 
@@ -263,6 +292,88 @@ def gateway(
         shutil.rmtree(state, ignore_errors=True)
 
 
+#: "Today" for the targets of issue 12: main before that work (h11 server protocol, asyncio's
+#: loop, httpx/httpcore towards the upstream), run from this commit's sources with this venv.
+BASELINE_COMMIT = "95c78c5"
+
+_FULL_COMMITS = {BASELINE_COMMIT: "95c78c5a233fb6392bdc6b79c80f6f56a791dee1"}
+
+_BASELINE_LAUNCHER = """
+import sys
+sys.path.insert(0, sys.argv[1])
+import plivo_blocks.serving as serving
+assert serving.__file__.startswith(sys.argv[1]), serving.__file__
+build = serving.uvicorn_config
+def on_loop(*args, **kwargs):
+    config = build(*args, **kwargs)
+    config.loop = sys.argv[4]  # "asyncio": what uvicorn's "auto" picked before uvloop was a dependency
+    return config
+serving.uvicorn_config = on_loop
+serving.serve_gateway("127.0.0.1", int(sys.argv[2]), log_level=sys.argv[3], announce=lambda line: None)
+"""
+
+
+@contextmanager
+def baseline_sources(commit: str = BASELINE_COMMIT) -> Iterator[Path]:
+    """The ``src`` folder of ``commit`` (``git archive``), in a temporary folder; raises
+    RuntimeError when this is not a git checkout holding that commit."""
+    import shutil
+    import tarfile
+    import tempfile
+
+    folder = Path(tempfile.mkdtemp(prefix="plivo-blocks-baseline-"))
+    try:
+        archive = subprocess.run(
+            ["git", "-C", str(ROOT), "archive", "--format=tar", _FULL_COMMITS.get(commit, commit), "src"],
+            capture_output=True,
+            check=False,
+        )
+        if archive.returncode != 0:
+            raise RuntimeError(f"cannot read commit {commit}: {archive.stderr.decode().strip()}")
+        tar_path = folder / "src.tar"
+        tar_path.write_bytes(archive.stdout)
+        with tarfile.open(tar_path) as tar:
+            tar.extractall(folder, filter="data")
+        yield folder / "src"
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+@contextmanager
+def baseline_gateway(
+    upstream_url: str,
+    *,
+    log_level: str = "info",
+    env: dict[str, str] | None = None,
+    commit: str = BASELINE_COMMIT,
+    loop: str = "asyncio",
+) -> Iterator[tuple[str, int]]:
+    """The gateway as it was at ``commit`` (one worker, on ``loop``), from that commit's sources;
+    yields its URL and pid like :func:`gateway`."""
+    import tempfile
+
+    with baseline_sources(commit) as src, tempfile.TemporaryDirectory(prefix="plivo-blocks-bench-") as state:
+        port = free_port()
+        process_env = {
+            **os.environ,
+            "PLIVO_API_URL": upstream_url,
+            "PLIVO_BLOCKS_STATE_DIR": state,
+            **(UNPACED if env is None else env),
+        }
+        process = subprocess.Popen(
+            [PYTHON, "-c", _BASELINE_LAUNCHER, str(src), str(port), log_level, loop],
+            env=process_env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        url = f"http://127.0.0.1:{port}"
+        try:
+            wait_until_up(url + "/healthz")
+            yield url, process.pid
+        finally:
+            stop(process)
+
+
 def run_loadgen(
     url: str,
     *,
@@ -304,10 +415,14 @@ def run_loadgen(
         command += ["--expect", expect]
     if unique_header is not None:
         command += ["--unique-header", unique_header]
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     finished = subprocess.run(command, capture_output=True, text=True, check=False)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if finished.returncode != 0:
         raise RuntimeError(f"the load generator failed: {finished.stderr.strip()[-2000:]}")
     result: dict[str, Any] = json.loads(finished.stdout)
+    # Its own CPU time (warm-up included): with the upstream's, what the measured server competes with.
+    result["loadgen_cpu_seconds"] = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
     return result
 
 

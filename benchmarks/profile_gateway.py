@@ -38,6 +38,8 @@ from common import (
 #: Layers, innermost first: a sample's self time goes to the layer of its innermost frame.
 LAYERS = (
     ("h11", "h11/"),
+    ("aiohttp", "aiohttp/"),
+    ("prometheus_client", "prometheus_client/"),
     ("httpcore", "httpcore/"),
     ("anyio", "anyio/"),
     ("httpx", "httpx/"),
@@ -60,12 +62,14 @@ def layer_of(path: str) -> str:
     return "other"
 
 
-def parse(raw: Path) -> tuple[int, Counter[str], Counter[str], Counter[str]]:
-    """Total samples, inclusive samples per layer, self samples per layer, self per function."""
+def parse(raw: Path) -> tuple[int, Counter[str], Counter[str], Counter[str], Counter[str]]:
+    """Total samples, inclusive samples per layer, self samples per layer, self per function,
+    inclusive per function."""
     total = 0
     inclusive: Counter[str] = Counter()
     own: Counter[str] = Counter()
     functions: Counter[str] = Counter()
+    functions_inclusive: Counter[str] = Counter()
     for line in raw.read_text().splitlines():
         stack, _, count_text = line.rpartition(" ")
         count = int(count_text)
@@ -74,12 +78,18 @@ def parse(raw: Path) -> tuple[int, Counter[str], Counter[str], Counter[str]]:
         layers = {layer_of(f["file"]) for f in frames if f}
         for name in layers:
             inclusive[name] += count
+        for name in {_short_name(f) for f in frames if f}:
+            functions_inclusive[name] += count
         innermost = frames[-1]
         if innermost:
             own[layer_of(innermost["file"])] += count
-            short = innermost["file"].split("site-packages/")[-1].split("src/")[-1]
-            functions[f"{innermost['function']} ({short})"] += count
-    return total, inclusive, own, functions
+            functions[_short_name(innermost)] += count
+    return total, inclusive, own, functions, functions_inclusive
+
+
+def _short_name(frame: re.Match[str]) -> str:
+    short = frame["file"].split("site-packages/")[-1].split("src/")[-1]
+    return f"{frame['function']} ({short})"
 
 
 def main() -> None:
@@ -89,6 +99,9 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=8.0)
     parser.add_argument("--rate", type=int, default=400, help="py-spy samples per second")
     parser.add_argument("--gil", action="store_true", help="only samples holding the GIL")
+    parser.add_argument(
+        "--top-inclusive", type=int, default=25, help="our functions listed by inclusive share"
+    )
     opts = parser.parse_args()
     py_spy = shutil.which("py-spy") or str(Path(sys.executable).parent / "py-spy")
     if not Path(py_spy).exists():
@@ -121,7 +134,7 @@ def main() -> None:
         sampler.wait(timeout=opts.seconds + 30)
         if not raw.exists():
             sys.exit("py-spy recorded nothing (is ptrace allowed here?)")
-        total, inclusive, own, functions = parse(raw)
+        total, inclusive, own, functions, functions_inclusive = parse(raw)
 
     rate = result["requests"] / result["seconds"]
     print(f"## {opts.block}, concurrency {opts.concurrency}: {rate:,.0f} req/s, {total:,} samples\n")
@@ -131,7 +144,13 @@ def main() -> None:
     ]
     print(markdown_table(["layer", "inclusive", "self"], rows) + "\n")
     top = [[name, f"{100 * count / total:.1f}%"] for name, count in functions.most_common(15)]
-    print(markdown_table(["function (self)", "share"], top))
+    print(markdown_table(["function (self)", "share"], top) + "\n")
+    ours = [
+        [name, f"{100 * count / total:.1f}%"]
+        for name, count in functions_inclusive.most_common()
+        if "plivo_blocks/" in name or "logging/" in name
+    ][: opts.top_inclusive]
+    print(markdown_table(["plivo_blocks and logging functions (inclusive)", "share"], ours))
 
 
 if __name__ == "__main__":

@@ -5,15 +5,14 @@ With a sandbox, the console shows one line per API request, webhook delivery and
 (:mod:`plivo_blocks.sandbox.console`) unless ``quiet``; the server ends the sandbox's event streams
 when it starts to shut down, so an open inspector never holds the shutdown up.
 
-uvicorn is hardened for hostile clients: an idle or trickling connection must deliver its request
-head within ``header_timeout`` (uvicorn itself only times out idle keep-alive connections), request
-heads are bounded in size, concurrency is capped (503 beyond it), and keep-alive is short. Request
-bodies are bounded by the gateway itself (413, 408).
+uvicorn is hardened for hostile clients (:mod:`plivo_blocks.http_guards`): an idle or trickling
+connection must deliver its request head within ``header_timeout`` (uvicorn itself only times out
+idle keep-alive connections), request heads are bounded in size; concurrency is capped (503 beyond
+it), and keep-alive is short. Request bodies are bounded by the gateway itself (413, 408).
 """
 
 from __future__ import annotations
 
-import asyncio
 import copy
 import json
 import logging
@@ -27,16 +26,20 @@ from contextlib import AsyncExitStack, contextmanager
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
-import h11
 import uvicorn
 from starlette.applications import Starlette
 from starlette.types import ASGIApp, Receive, Scope, Send
 from uvicorn.config import LOGGING_CONFIG
-from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from plivo_blocks._env import NumberRule
 from plivo_blocks.errors import ConfigurationError
 from plivo_blocks.gateway import GatewaySettings, create_app
+from plivo_blocks.http_guards import (
+    DEFAULT_HEADER_TIMEOUT,
+    DEFAULT_MAX_HEADER_BYTES,
+    GuardedConfig,
+    GuardedHttpToolsProtocol,
+)
 
 if TYPE_CHECKING:  # the sandbox is imported only by the commands that serve it
     from plivo_blocks.sandbox.accounts import MainCredentials
@@ -47,7 +50,6 @@ LOG = logging.getLogger("plivo_blocks.serving")
 
 #: Paths the composed app hands to the sandbox; everything else goes to the gateway.
 SANDBOX_PREFIXES = ("/v1", "/_sandbox")
-DEFAULT_HEADER_TIMEOUT = 10.0
 
 
 #: The rule of each numeric field of :class:`ServerSettings`, by field name.
@@ -79,7 +81,7 @@ class ServerSettings:
     header_timeout: float = DEFAULT_HEADER_TIMEOUT
     timeout_keep_alive: int = 5
     limit_concurrency: int | None = 1000
-    max_header_bytes: int = 16 * 1024
+    max_header_bytes: int = DEFAULT_MAX_HEADER_BYTES
     backlog: int = 2048
     timeout_graceful_shutdown: int = 10
     log_format: str = "text"
@@ -110,84 +112,6 @@ class ServerSettings:
 # -- uvicorn, hardened ------------------------------------------------------------------------
 
 
-class GuardedConfig(uvicorn.Config):
-    """uvicorn's config plus the request-head deadline (an attribute, so it travels to workers)."""
-
-    header_timeout: float = DEFAULT_HEADER_TIMEOUT
-
-
-_H11_DEFAULT_HEAD_LIMIT = 16 * 1024  # h11's own default
-_HEAD_TOO_LARGE = (
-    b"HTTP/1.1 431 Request Header Fields Too Large\r\ncontent-type: text/plain; charset=utf-8\r\n"
-    b"connection: close\r\ncontent-length: 31\r\n\r\nRequest header fields too large"
-)
-
-
-class GuardedH11Protocol(H11Protocol):
-    """uvicorn's h11 protocol with a deadline for the request head: a connection that sends
-    nothing, or trickles its headers (slow loris), is closed once ``header_timeout`` passes
-    without a complete request head. Armed when the connection opens and after each response."""
-
-    _head_deadline: asyncio.TimerHandle | None = None
-
-    def _header_timeout(self) -> float:
-        return float(getattr(self.config, "header_timeout", DEFAULT_HEADER_TIMEOUT))
-
-    def _arm_head_deadline(self) -> None:
-        self._disarm_head_deadline()
-        self._head_deadline = self.loop.call_later(self._header_timeout(), self._head_deadline_passed)
-
-    def _disarm_head_deadline(self) -> None:
-        if self._head_deadline is not None:
-            self._head_deadline.cancel()
-            self._head_deadline = None
-
-    def _head_deadline_passed(self) -> None:
-        self._head_deadline = None
-        waiting_for_head = self.conn.their_state is h11.IDLE and (
-            self.cycle is None or self.cycle.response_complete
-        )
-        if waiting_for_head and not self.transport.is_closing():
-            self.transport.close()
-
-    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
-        super().connection_made(transport)
-        self._arm_head_deadline()
-
-    def data_received(self, data: bytes) -> None:
-        if self.conn.their_state is h11.IDLE and self._head_too_large(data):
-            # h11 bounds a head only while it is incomplete; one that arrives whole in a single
-            # read would pass, whatever its size. Refuse it as h11 refuses a growing one.
-            self._disarm_head_deadline()
-            self.transport.write(_HEAD_TOO_LARGE)
-            self.transport.close()
-            return
-        super().data_received(data)
-        if self.conn.their_state is not h11.IDLE:
-            self._disarm_head_deadline()
-
-    def _head_too_large(self, data: bytes) -> bool:
-        """Whether the head completed by ``data`` is over the limit, counting the part of it that
-        earlier reads left in h11's buffer (a head split over several reads is one head)."""
-        limit = self.config.h11_max_incomplete_event_size or _H11_DEFAULT_HEAD_LIMIT
-        buffered = self.conn.trailing_data[0]
-        # An incomplete head is h11's to bound (it answers 400); only a complete one is checked here.
-        # The blank line may straddle two reads, so the search starts in the buffer's last 3 bytes.
-        start = max(len(buffered) - 3, 0)
-        window = buffered[start:] + data if buffered else data
-        end = window.find(b"\r\n\r\n")
-        return start + end + 4 > limit if end >= 0 else False
-
-    def on_response_complete(self) -> None:
-        super().on_response_complete()
-        if not self.transport.is_closing() and self.conn.their_state is h11.IDLE:
-            self._arm_head_deadline()
-
-    def connection_lost(self, exc: Exception | None) -> None:
-        self._disarm_head_deadline()
-        super().connection_lost(exc)
-
-
 def log_config(level: str = "info", log_format: str = "text") -> dict[str, Any]:
     """uvicorn's logging config plus our loggers (the gateway's access log among them); with
     ``log_format="json"`` every record is one JSON line (:mod:`plivo_blocks.logformat`)."""
@@ -215,7 +139,9 @@ def uvicorn_config(
     settings = settings or ServerSettings.from_env()
     config = GuardedConfig(
         app,
-        http=GuardedH11Protocol,
+        # httptools, with our guards (plivo_blocks.http_guards); the event loop is uvicorn's
+        # "auto": uvloop where it is installed.
+        http=GuardedHttpToolsProtocol,
         lifespan="on",
         workers=workers,
         factory=factory,
@@ -226,11 +152,11 @@ def uvicorn_config(
         server_header=False,
         timeout_keep_alive=settings.timeout_keep_alive,
         limit_concurrency=settings.limit_concurrency,
-        h11_max_incomplete_event_size=settings.max_header_bytes,
         backlog=settings.backlog,
         timeout_graceful_shutdown=settings.timeout_graceful_shutdown,
     )
     config.header_timeout = settings.header_timeout
+    config.max_header_bytes = settings.max_header_bytes
     return config
 
 

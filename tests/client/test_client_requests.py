@@ -65,6 +65,35 @@ def test_strings_become_integers_and_booleans_and_renamed_params_travel_under_pl
     }
 
 
+@pytest.mark.parametrize("block", ["sendMessage", "getAccountDetails"])
+def test_both_clients_send_the_same_headers(twin: Twin, block: str) -> None:
+    """Whichever HTTP library sends (httpx for Client, aiohttp for AsyncClient), Plivo sees the
+    same header names and values: no compression asked for, our User-Agent, JSON accepted."""
+    twin.run(
+        lambda c: c.call(
+            block,
+            **(
+                {"src": "14155550100", "destination": "14155550101", "text": "hi"}
+                if block == "sendMessage"
+                else {}
+            ),
+        )
+    )
+
+    headers = dict(twin.upstream.last.headers)
+    port = twin.upstream.url.rsplit(":", 1)[1]
+    expected = {
+        "host": f"127.0.0.1:{port}",
+        "accept": "application/json",
+        "user-agent": f"plivo-blocks/{__version__}",
+        "authorization": headers["authorization"],
+    }
+    if block == "sendMessage":
+        expected |= {"content-type": "application/json", "content-length": headers["content-length"]}
+    assert headers == expected
+    assert twin.upstream.last.basic_auth == (FAKE_AUTH_ID, FAKE_AUTH_TOKEN)
+
+
 def test_get_parameters_travel_in_the_query_string_and_no_body(twin: Twin) -> None:
     twin.run(
         lambda c: c.call(

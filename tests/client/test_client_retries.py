@@ -223,13 +223,19 @@ def test_post_gives_up_after_max_retries_of_connection_refused(twin: Twin) -> No
 MESSAGE_URL = "https://api.plivo.test/v1/Account/MAFAKEAUTHID00000001/Message/"
 
 
+def _through_httpx(twin: Twin) -> dict[str, Any]:
+    """respx mocks httpx: the async client is given an httpx.AsyncClient (its own sender is
+    aiohttp's, whose failures are translated to these same exceptions: tests/client/test_transport.py)."""
+    return {"http_client": httpx.AsyncClient()} if twin.kind == "async" else {}
+
+
 @pytest.mark.parametrize(
     "exception", [httpx.ConnectError("refused"), httpx.ConnectTimeout("connect"), httpx.PoolTimeout("pool")]
 )
 def test_post_is_retried_when_the_request_never_left(twin: Twin, exception: Exception) -> None:
     with respx.mock(assert_all_called=True) as mock:
         route = mock.post(MESSAGE_URL).mock(side_effect=[exception, httpx.Response(202, json=OK)])
-        answer = twin.run(send, base_url="https://api.plivo.test")
+        answer = twin.run(send, base_url="https://api.plivo.test", **_through_httpx(twin))
 
     assert answer == OK
     assert route.call_count == 2
@@ -249,7 +255,7 @@ def test_post_is_not_retried_when_the_request_may_have_left(twin: Twin, exceptio
     with respx.mock() as mock:
         route = mock.post(MESSAGE_URL).mock(side_effect=[exception, httpx.Response(202, json=OK)])
         with pytest.raises(TransportError) as caught:
-            twin.run(send, base_url="https://api.plivo.test", max_retries=5)
+            twin.run(send, base_url="https://api.plivo.test", max_retries=5, **_through_httpx(twin))
 
     assert route.call_count == 1
     assert isinstance(caught.value, PlivoTimeoutError) == isinstance(exception, httpx.TimeoutException)

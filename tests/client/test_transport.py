@@ -1,17 +1,29 @@
-"""The sharded connection pool: same total limits as one pool, requests spread over the shards."""
+"""The async client's senders: aiohttp's by default (limits, the translation of its failures, the
+pacing deadline, no silent resend), and httpx's sharded connection pool (same total limits as one
+pool, requests spread over the shards)."""
 
 from __future__ import annotations
 
 import json
 from typing import Any
 
+import aiohttp
 import anyio
 import httpx
 import pytest
+from aiohttp.client_reqrep import ConnectionKey
 
 from plivo_blocks import AsyncClient
-from plivo_blocks.client.transport import ShardedAsyncTransport
+from plivo_blocks.client.transport import (
+    AiohttpSender,
+    HttpxSender,
+    ShardedAsyncTransport,
+    _translated,
+    new_async_sender,
+)
+from plivo_blocks.errors import TransportError
 from support.live_server import LiveServer
+from support.upstream import RecordingUpstream, Reply
 
 
 class CountingApp:
@@ -70,17 +82,112 @@ async def test_concurrency_stays_within_the_total_limit_and_uses_every_shard() -
 
 
 @pytest.mark.anyio
-async def test_async_client_uses_the_sharded_pool_by_default() -> None:
+async def test_async_client_sends_through_aiohttp_by_default_within_its_limits() -> None:
     app = CountingApp()
     with LiveServer(app, lifespan="off") as server:
         async with (
             AsyncClient("MAXXXXXXXXXXXXXXXXXX", "token", base_url=server.url) as client,
             anyio.create_task_group() as group,
         ):
+            assert isinstance(client._http, AiohttpSender)
             for _ in range(30):
                 group.start_soon(client.call, "getAccountDetails")
         assert len(app.ports) == 30
-        assert app.most_in_flight == 30  # 100 connections in 13 shards: nothing waits at 30
+        assert app.most_in_flight == 30  # 100 connections: nothing waits at 30
+
+
+@pytest.mark.anyio
+async def test_the_aiohttp_sender_keeps_within_max_connections_and_reuses_them() -> None:
+    app = CountingApp()
+    with LiveServer(app, lifespan="off") as server:
+        sender = AiohttpSender(httpx.Timeout(5), httpx.Limits(max_connections=3))
+        async with (
+            AsyncClient("MAXXXXXXXXXXXXXXXXXX", "token", base_url=server.url, sender=sender) as client,
+            anyio.create_task_group() as group,
+        ):
+            for _ in range(9):
+                group.start_soon(client.call, "getAccountDetails")
+        assert not sender.is_closed  # given, so not the client's to close
+        await sender.aclose()
+        assert sender.is_closed
+    assert len(app.ports) == 9
+    assert app.most_in_flight == 3
+    assert len(set(app.ports)) == 3  # kept alive and reused
+
+
+def _timed_out(kind: str) -> BaseException:
+    exc: BaseException
+    if kind == "connect":
+        exc = aiohttp.ConnectionTimeoutError("Connection timeout to host")
+    else:
+        exc = aiohttp.SocketTimeoutError("Timeout on reading data from socket")
+    return exc
+
+
+@pytest.mark.parametrize(
+    ("failure", "expected"),
+    [
+        (_timed_out("connect"), httpx.ConnectTimeout),  # waiting for a connection, or connecting
+        (
+            aiohttp.ClientConnectorError(
+                ConnectionKey("h", 1, False, True, None, None, None), OSError(111, "refused")
+            ),
+            httpx.ConnectError,
+        ),
+        (_timed_out("read"), httpx.ReadTimeout),
+        (aiohttp.ServerDisconnectedError(), httpx.RemoteProtocolError),
+        (aiohttp.ClientPayloadError("Response payload is not completed"), httpx.RemoteProtocolError),
+        (aiohttp.ClientOSError(104, "Connection reset by peer"), httpx.ReadError),
+        (ConnectionResetError(104, "reset"), httpx.ReadError),
+    ],
+    ids=["connect timeout", "refused", "read timeout", "disconnected", "truncated", "reset", "raw reset"],
+)
+def test_aiohttp_failures_say_what_httpx_would_about_whether_the_request_left(
+    failure: BaseException, expected: type[httpx.HTTPError]
+) -> None:
+    """The core retries a POST only after ConnectError/ConnectTimeout/PoolTimeout (never sent)."""
+    translated = _translated(failure)
+    assert type(translated) is expected
+    assert translated is not None and str(translated)
+
+
+@pytest.mark.anyio
+async def test_a_get_on_a_connection_the_server_closed_is_not_resent_behind_the_retry_policy(
+    recording_upstream: RecordingUpstream,
+) -> None:
+    """aiohttp would silently repeat an idempotent request once on a kept-alive connection that
+    turned out closed; every attempt must be the core's (counted, logged, within max_retries)."""
+    recording_upstream.enqueue(Reply(json={"api_id": "a"}), Reply(fault="drop"), Reply(fault="drop"))
+    async with AsyncClient("MAX", "token", base_url=recording_upstream.url, max_retries=0) as client:
+        await client.get_account_details()
+        with pytest.raises(TransportError):
+            await client.get_account_details()
+    assert len(recording_upstream.requests) == 2
+
+
+@pytest.mark.anyio
+async def test_off_asyncio_the_aiohttp_sender_hands_over_to_httpx(
+    recording_upstream: RecordingUpstream, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """aiohttp runs on asyncio only; on another event loop (trio, where there is no running asyncio
+    loop) the sender sends through httpx instead, with the same timeout and limits."""
+    sender = AiohttpSender(httpx.Timeout(5), httpx.Limits(max_connections=2))
+    monkeypatch.setattr(sender, "_session_here", lambda: None)  # as on trio
+    async with AsyncClient("MAX", "token", base_url=recording_upstream.url, sender=sender) as client:
+        assert (await client.get_account_details())["message"] == "ok"
+    assert isinstance(sender._other_loops, HttpxSender)
+    assert len(recording_upstream.requests) == 1
+    await sender.aclose()
+    assert sender._other_loops.is_closed
+
+
+def test_a_proxy_in_the_environment_sends_through_httpx(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    assert isinstance(new_async_sender(httpx.Timeout(5)), AiohttpSender)
+    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.internal:3128")
+    sender = new_async_sender(httpx.Timeout(5))
+    assert isinstance(sender, HttpxSender)  # httpx honours HTTPS_PROXY; aiohttp's session would not here
 
 
 def test_a_proxy_in_the_environment_keeps_httpx_default_transport(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -116,6 +116,22 @@ async def test_access_log_has_block_status_and_duration_never_credentials(
         assert "Basic " not in text, record.name
 
 
+async def test_an_attempt_that_succeeds_is_logged_at_debug_and_a_failed_one_at_info(
+    gateway: httpx.AsyncClient, recording_upstream: RecordingUpstream, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The access log line reports a success, so the client's line for it is DEBUG (one record
+    fewer per request); attempts that failed stay at INFO beside it."""
+    recording_upstream.enqueue(Reply(json={"api_id": "a"}), Reply(status=401, json={"api_id": "b"}))
+    with caplog.at_level(logging.DEBUG, logger="plivo_blocks"):
+        await gateway.post("/api/Plivo/getAccountDetails", json=args())
+        await gateway.post("/api/Plivo/getAccountDetails", json=args())
+    attempts = [r for r in caplog.records if r.name == "plivo_blocks.client"]
+    assert [(r.status, r.levelno) for r in attempts] == [  # type: ignore[attr-defined]
+        ("200", logging.DEBUG),
+        ("401", logging.INFO),
+    ]
+
+
 async def test_error_bodies_never_carry_the_token(
     gateway: httpx.AsyncClient, recording_upstream: RecordingUpstream
 ) -> None:

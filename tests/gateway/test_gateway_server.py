@@ -128,7 +128,27 @@ def test_oversized_request_head_is_refused(server_address: tuple[str, int]) -> N
     with socket.create_connection(server_address) as conn:
         conn.sendall(b"GET /healthz HTTP/1.1\r\nHost: t\r\nX-Big: " + b"a" * 8000)
         answer = _read_all(conn)
-    assert answer.startswith(b"HTTP/1.1 400")
+    assert answer.startswith(b"HTTP/1.1 431")
+
+
+def test_an_oversized_head_behind_a_pipelined_request_is_refused(server_address: tuple[str, int]) -> None:
+    """A head that starts in the read that carries the previous request is counted too (by the
+    parser's callbacks): the oversized head gets 431 and the connection is closed."""
+    small = b"GET /healthz HTTP/1.1\r\nHost: t\r\n\r\n"
+    big = b"GET /healthz HTTP/1.1\r\nHost: t\r\nX-Big: " + b"a" * 5000 + b"\r\n\r\n"
+    with socket.create_connection(server_address) as conn:
+        conn.sendall(small + big)
+        answer = _read_all(conn)
+    assert b"HTTP/1.1 431" in answer
+    assert b"HTTP/1.1 400" not in answer
+
+
+def test_pipelined_requests_under_the_limit_are_all_answered(server_address: tuple[str, int]) -> None:
+    request = b"GET /healthz HTTP/1.1\r\nHost: t\r\nX-Pad: " + b"p" * 1000 + b"\r\n\r\n"
+    with socket.create_connection(server_address) as conn:
+        conn.sendall(request * 3 + b"GET /healthz HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n")
+        answer = _read_all(conn)
+    assert answer.count(b"HTTP/1.1 200") == 4
 
 
 def test_keep_alive_and_normal_calls_still_work(
@@ -171,7 +191,7 @@ def test_uvicorn_config_carries_the_limits() -> None:
     assert config.header_timeout == 1.5
     assert config.timeout_keep_alive == 2
     assert config.limit_concurrency == 9
-    assert config.h11_max_incomplete_event_size == 2048
+    assert config.max_header_bytes == 2048
     assert config.access_log is False  # ours replaces uvicorn's, which would log query strings
 
 

@@ -19,6 +19,7 @@ from starlette.responses import PlainTextResponse
 from starlette.routing import Route
 
 import plivo_blocks
+from plivo_blocks.client.transport import AiohttpSender
 from plivo_blocks.testing import (
     MockPlivo,
     PlivoHostNotSimulated,
@@ -138,11 +139,13 @@ def test_leaving_restores_requests_and_httpx() -> None:
         requests.Session.get_adapter,
         httpx.HTTPTransport.handle_request,
         httpx.AsyncHTTPTransport.handle_async_request,
+        AiohttpSender.send,  # AsyncClient's own sender
     )
     url = f"https://api.plivo.com/v1/Account/{ALICE[0]}/"
     with RecordingProxy() as proxy:
         with mock_plivo():
             assert requests.Session.get_adapter is not originals[0]
+            assert AiohttpSender.send is not originals[3]
             assert requests.get(url, auth=ALICE, proxies={"https": proxy.url}).status_code == 200
             assert httpx.Client(proxy=proxy.url).get(url, auth=ALICE).status_code == 200
             assert proxy.lines == []  # the sandbox answered: nothing went out
@@ -150,6 +153,7 @@ def test_leaving_restores_requests_and_httpx() -> None:
             requests.Session.get_adapter,
             httpx.HTTPTransport.handle_request,
             httpx.AsyncHTTPTransport.handle_async_request,
+            AiohttpSender.send,
         ) == originals
         # After it, the same requests go out to the network (here: the stand-in proxy, which forwards nothing).
         with pytest.raises(requests.exceptions.ProxyError):

@@ -6,6 +6,7 @@ import difflib
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property, lru_cache
 from typing import Any
 from urllib.parse import quote, urlencode
 
@@ -60,8 +61,14 @@ class PlivoRequest:
     body: dict[str, Any] | None
 
     def url_path(self, auth_id: str) -> str:
-        # encode_segment, not quote: an auth id of ".." must not climb to /v1/<path>.
-        return f"/v1/Account/{encode_segment(auth_id)}/{self.path}"
+        return f"{_account_root(auth_id)}{self.path}"
+
+
+@lru_cache(maxsize=1024)
+def _account_root(auth_id: str) -> str:
+    # encode_segment, not quote: an auth id of ".." must not climb to /v1/<path>. Kept: a client
+    # sends every request under the same few accounts.
+    return f"/v1/Account/{encode_segment(auth_id)}/"
 
 
 def encode_segment(value: str) -> str:
@@ -102,9 +109,13 @@ class Block:
     def python_name(self) -> str:
         return snake_case(self.name)
 
-    @property
+    @cached_property
     def path_args(self) -> tuple[str, ...]:
         return tuple(_PLACEHOLDER.findall(self.path))
+
+    @cached_property
+    def _names(self) -> frozenset[str]:
+        return frozenset(a.name for a in self.args)
 
     @property
     def paginated(self) -> bool:
@@ -134,7 +145,7 @@ class Block:
 
     def _check(self, raw: Mapping[str, Any]) -> tuple[dict[str, Any], PlivoRequest]:
         problems: list[Problem] = []
-        known = {a.name for a in self.args}
+        known = self._names
         unknown = [str(name) for name in raw if name not in known]
         # Name at most a few: a hostile caller can send thousands of keys, and difflib is not cheap.
         for name in unknown[:_MAX_UNKNOWN_REPORTED]:
@@ -169,7 +180,7 @@ class Block:
 
     def _url_length_problems(self, values: Mapping[str, Any], request: PlivoRequest) -> list[Problem]:
         """Values that travel in the URL (path segments, GET/DELETE parameters) must fit in one."""
-        length = len(request.path) + len(urlencode(request.query))
+        length = len(request.path) + (len(urlencode(request.query)) if request.query else 0)
         if length <= MAX_URL_CHARACTERS:
             return []
         in_url = [
@@ -187,9 +198,13 @@ class Block:
     def to_request(self, values: Mapping[str, Any]) -> PlivoRequest:
         """Map validated values onto Plivo's request: path parameters into the (encoded) path,
         the rest into the query string (GET, DELETE) or a JSON body (POST)."""
-        path = _PLACEHOLDER.sub(lambda m: encode_segment(str(values[m.group(1)])), self.path)
+        in_path = self.path_args
+        path = (
+            _PLACEHOLDER.sub(lambda m: encode_segment(str(values[m.group(1)])), self.path)
+            if in_path
+            else self.path
+        )
         params: dict[str, Any] = {}
-        in_path = set(self.path_args)
         for arg in self.args:
             if arg.name in values and arg.name not in in_path:
                 params[arg.param] = values[arg.name]

@@ -34,7 +34,7 @@ from plivo_blocks.client.idempotency import (
     never_sent,
     wait_schedule,
 )
-from plivo_blocks.client.transport import new_async_pool
+from plivo_blocks.client.transport import AsyncSender, HttpxSender, LateForTurn, new_async_sender
 from plivo_blocks.errors import ConfigurationError, IdempotencyError, PacingLimitError
 
 logger = logging.getLogger("plivo_blocks.client")
@@ -58,25 +58,14 @@ class Pacer(Protocol):
     async def __call__(self, auth_id: str, block: str) -> float | None: ...
 
 
-class _LateForTurn(Exception):
-    """Raised from httpcore's trace hook, before the request's first byte is written."""
-
-
-def _on_time_check(deadline: float) -> Callable[[str, dict[str, Any]], Awaitable[None]]:
-    """An httpcore trace hook that refuses to start writing a request after ``deadline``."""
-
-    async def trace(event: str, info: dict[str, Any]) -> None:
-        if event == "http11.send_request_headers.started" and time.monotonic() > deadline:
-            raise _LateForTurn
-
-    return trace
-
-
 class AsyncClient(AsyncBlockMethods, BaseClient):
     """Plivo's REST API v1, one coroutine method per block; see :class:`Client` for the settings.
 
-    ``http_client`` is an :class:`httpx.AsyncClient`; ``sleep`` an async function. Use it as an
-    async context manager, or await :meth:`aclose`. ``idempotency_store`` is an
+    Requests go out through aiohttp on asyncio (:mod:`plivo_blocks.client.transport`: a sixth of
+    httpx's async CPU per request), or through ``http_client``, an :class:`httpx.AsyncClient` of
+    yours (then yours to close), or a ``sender`` (any :class:`~plivo_blocks.client.transport.AsyncSender`,
+    also yours to close). ``sleep`` is an async function. Use it as an async context manager, or
+    await :meth:`aclose`. ``idempotency_store`` is an
     :class:`~plivo_blocks.client.idempotency.AsyncKeyStore` (default: this client's memory).
     ``pacer``, when given, is awaited before every attempt (the gateway paces accounts with it).
     """
@@ -90,12 +79,14 @@ class AsyncClient(AsyncBlockMethods, BaseClient):
         timeout: float | httpx.Timeout = DEFAULT_TIMEOUT,
         max_retries: int = DEFAULT_MAX_RETRIES,
         http_client: httpx.AsyncClient | None = None,
+        sender: AsyncSender | None = None,
         sleep: Callable[[float], Awaitable[None]] = anyio.sleep,
         idempotency_store: AsyncKeyStore | None = None,
         idempotency_wait: float = DEFAULT_WAIT,
         idempotency_ttl: float = DEFAULT_TTL,
         pacer: Pacer | None = None,
         on_attempt: AttemptObserver | None = None,
+        success_log_level: int = logging.INFO,
     ) -> None:
         self._core = ClientCore.configure(
             auth_id,
@@ -104,9 +95,18 @@ class AsyncClient(AsyncBlockMethods, BaseClient):
             timeout=timeout,
             max_retries=max_retries,
             on_attempt=on_attempt,
+            success_log_level=success_log_level,
         )
-        self._http = http_client if http_client is not None else new_async_pool(self._core.timeout)
-        self._owns_http = http_client is None
+        if http_client is not None and sender is not None:
+            raise ConfigurationError("pass http_client or sender, not both")
+        self._owns_http = http_client is None and sender is None
+        if sender is None:
+            sender = (
+                HttpxSender(http_client, self._core.timeout)
+                if http_client is not None
+                else new_async_sender(self._core.timeout)
+            )
+        self._http: AsyncSender = sender
         self._sleep = sleep
         self._keys: AsyncKeyStore = (
             idempotency_store if idempotency_store is not None else AsyncMemoryKeyStore()
@@ -139,6 +139,8 @@ class AsyncClient(AsyncBlockMethods, BaseClient):
         self, block: str, args: Mapping[str, Any], *, idempotency_key: str | None = None
     ) -> dict[str, Any]:
         """:meth:`call` with the arguments as a mapping."""
+        if idempotency_key is None:  # call_block_outcome's common case, a coroutine layer fewer
+            return (await self._attempts(self._core.plan(block, args))).unwrap()
         return (await self.call_block_outcome(block, args, idempotency_key=idempotency_key)).unwrap()
 
     async def call_block_outcome(
@@ -178,14 +180,13 @@ class AsyncClient(AsyncBlockMethods, BaseClient):
                     turn = await self._pacer(credentials.auth_id, call.block.name)
                 except PacingLimitError as refused:
                     return Outcome(error=refused)
-            request = self._core.build_request(call, credentials)
-            if turn is not None and self._pacer is not None:
-                request.extensions["trace"] = _on_time_check(turn + self._pacer.tolerance)
+            request = self._core.wire_request(call, credentials)
+            not_after = None if turn is None or self._pacer is None else turn + self._pacer.tolerance
             started = time.perf_counter()
             outcome: Outcome
             try:
-                response = await self._http.send(request)
-            except _LateForTurn:
+                response = await self._http.send(request, not_after=not_after)
+            except LateForTurn:
                 # Nothing was written: take a new turn rather than crowd a later window.
                 attempt -= 1
                 continue

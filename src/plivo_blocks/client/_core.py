@@ -1,8 +1,8 @@
 """The part of the client that does no I/O, shared by :class:`Client` and :class:`AsyncClient`.
 
 The two clients differ only in how they send a request and how they sleep; everything else
-lives here: configuration, turning a block call into an :class:`httpx.Request`, reading
-Plivo's answer (or a transport failure) into a result or a typed error, the retry policy,
+lives here: configuration, turning a block call into a :class:`WireRequest` (or an
+:class:`httpx.Request`), reading Plivo's answer (or a transport failure) into a result or a typed error, the retry policy,
 per-attempt logging and the pagination walk. Each attempt ends in an :class:`Outcome`
 that says "done", "failed" or "retry in N seconds".
 """
@@ -20,11 +20,12 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
-from typing import Any, NoReturn
+from typing import Any, NoReturn, Protocol
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
 
+from plivo_blocks import _json
 from plivo_blocks._version import __version__
 from plivo_blocks.catalog import BLOCKS, Block, PlivoRequest, get_block
 from plivo_blocks.errors import (
@@ -68,10 +69,15 @@ class Credentials:
 
     auth_id: str
     auth_token: str = field(repr=False)
+    #: The ``Authorization`` header's value, encoded once (every request carries it).
+    _authorization: str = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        pair = f"{self.auth_id}:{self.auth_token}".encode()
+        object.__setattr__(self, "_authorization", "Basic " + base64.b64encode(pair).decode("ascii"))
 
     def authorization(self) -> str:
-        pair = f"{self.auth_id}:{self.auth_token}".encode()
-        return "Basic " + base64.b64encode(pair).decode("ascii")
+        return self._authorization
 
     def secrets(self) -> tuple[str, ...]:
         """Strings that must never leave the process in a message, a log line or an error body."""
@@ -186,6 +192,45 @@ class RetryPolicy:
         return self.backoff(attempt)
 
 
+# -- what goes on the wire ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class WireRequest:
+    """One HTTP request to Plivo, in plain values: any sender can write it (httpx, aiohttp)."""
+
+    method: str
+    url: str  # absolute and already percent-encoded
+    headers: dict[str, str] = field(repr=False)  # Authorization among them
+    body: bytes | None = None
+
+    def to_httpx(self, timeout: httpx.Timeout) -> httpx.Request:
+        return httpx.Request(
+            self.method,
+            self.url,
+            headers=self.headers,
+            content=self.body,
+            extensions={"timeout": timeout.as_dict()},
+        )
+
+
+class HTTPAnswer(Protocol):
+    """What the core reads of an answer: :class:`httpx.Response` has it, and so does the async
+    client's leaner :class:`~plivo_blocks.client.transport.Answer`."""
+
+    @property
+    def status_code(self) -> int: ...
+
+    @property
+    def reason_phrase(self) -> str: ...
+
+    @property
+    def headers(self) -> Mapping[str, str]: ...
+
+    @property
+    def content(self) -> bytes: ...
+
+
 # -- one call ------------------------------------------------------------------------------------
 
 
@@ -244,7 +289,7 @@ def _short(value: Any, limit: int = 300) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
-def _describe_non_json(response: httpx.Response) -> str:
+def _describe_non_json(response: HTTPAnswer) -> str:
     """A short description of a body that is not Plivo's JSON, e.g. ``HTML page "502 Bad Gateway"``."""
     content = response.content
     if not content.strip():
@@ -257,7 +302,7 @@ def _describe_non_json(response: httpx.Response) -> str:
     return f"non-JSON body ({content_type}, {len(content)} bytes)"
 
 
-def _body_snippet(response: httpx.Response, secrets: Sequence[str]) -> str:
+def _body_snippet(response: HTTPAnswer, secrets: Sequence[str]) -> str:
     # Scrubbed before it is cut: a secret straddling the cut must not survive in part.
     text: str = scrub(response.content.decode("utf-8", "replace"), secrets)
     return text[:_BODY_SNIPPET]
@@ -277,6 +322,8 @@ class ClientCore:
     timeout: httpx.Timeout
     retry: RetryPolicy
     on_attempt: AttemptObserver | None = None
+    #: The level of the log line of an attempt that succeeded (others: INFO).
+    success_log_level: int = logging.INFO
 
     @classmethod
     def configure(
@@ -288,6 +335,7 @@ class ClientCore:
         timeout: float | httpx.Timeout | None,
         max_retries: int,
         on_attempt: AttemptObserver | None = None,
+        success_log_level: int = logging.INFO,
     ) -> ClientCore:
         return cls(
             credentials=resolve_credentials(auth_id, auth_token),
@@ -295,6 +343,7 @@ class ClientCore:
             timeout=resolve_timeout(timeout),
             retry=RetryPolicy(max_retries=max_retries),
             on_attempt=on_attempt,
+            success_log_level=success_log_level,
         )
 
     def with_credentials(self, auth_id: str, auth_token: str) -> ClientCore:
@@ -330,27 +379,35 @@ class ClientCore:
             )
         return self.credentials
 
+    def wire_request(self, call: PlannedCall, credentials: Credentials) -> WireRequest:
+        """What goes to Plivo for ``call``, ready for any HTTP library."""
+        request = call.request
+        url = self.base_url + request.url_path(credentials.auth_id)
+        if request.query or not url.isascii():
+            # httpx encodes the query (and anything unusual in the URL): one encoding for every
+            # sender, so the sync and async clients send the same bytes.
+            url = str(httpx.URL(url, params=request.query or None))
+        body = None
+        headers = {
+            "Authorization": credentials.authorization(),
+            "User-Agent": USER_AGENT,
+            "Accept": "application/json",
+        }
+        if request.method == "POST":
+            # As httpx's json= encodes it (compact UTF-8).
+            body = _json.dumps(request.body)
+            headers["Content-Type"] = "application/json"
+        return WireRequest(request.method, url, headers, body)
+
     def build_request(self, call: PlannedCall, credentials: Credentials) -> httpx.Request:
         # An httpx.Request built directly, not via client.build_request: the pool may be shared
         # by views with other credentials, and this keeps the client's cookie jar out of it.
-        request = call.request
-        return httpx.Request(
-            request.method,
-            self.base_url + request.url_path(credentials.auth_id),
-            params=request.query or None,
-            json=request.body if request.method == "POST" else None,
-            headers={
-                "Authorization": credentials.authorization(),
-                "User-Agent": USER_AGENT,
-                "Accept": "application/json",
-            },
-            extensions={"timeout": self.timeout.as_dict()},
-        )
+        return self.wire_request(call, credentials).to_httpx(self.timeout)
 
     # -- reading the outcome of an attempt -----------------------------------------------------
 
     def after_response(
-        self, call: PlannedCall, response: httpx.Response, attempt: int, seconds: float
+        self, call: PlannedCall, response: HTTPAnswer, attempt: int, seconds: float
     ) -> Outcome:
         status = response.status_code
         if 200 <= status < 300:
@@ -372,14 +429,14 @@ class ClientCore:
         self._log(call, type(exc).__name__, attempt, seconds, outcome)
         return outcome
 
-    def _success(self, call: PlannedCall, response: httpx.Response) -> Outcome:
+    def _success(self, call: PlannedCall, response: HTTPAnswer) -> Outcome:
         content = response.content
         if not content.strip() and (response.status_code == 204 or call.block.status == 204):
             return Outcome(result={})
         try:
             # An empty body where Plivo always sends JSON (a 200/201/202 answer) is no success:
             # nothing says what was done (no message_uuid), so it is reported, not guessed at.
-            data = json.loads(content)
+            data = _json.loads(content)
         except ValueError:
             data = None
             problem = f"a body that is not valid JSON: {_describe_non_json(response)}"
@@ -399,14 +456,14 @@ class ClientCore:
             )
         )
 
-    def _api_error(self, call: PlannedCall, response: httpx.Response) -> APIError:
+    def _api_error(self, call: PlannedCall, response: HTTPAnswer) -> APIError:
         status = response.status_code
         secrets = self._secrets()
         api_id: str | None = None
         error: Any
         body: Any
         try:
-            data = json.loads(response.content) if response.content.strip() else None
+            data = _json.loads(response.content) if response.content.strip() else None
         except ValueError:
             data = None
         data = scrub(data, secrets)  # before anything below shortens a text that may hold a secret
@@ -456,8 +513,12 @@ class ClientCore:
         if self.on_attempt is not None:
             self.on_attempt(call.block.name, status, seconds, outcome.retry_in is not None)
         # Block, method, path relative to the account, status, duration, attempt: never headers.
+        level = self.success_log_level if outcome.error is None else logging.INFO
+        if not logger.isEnabledFor(level):
+            return
         then = "" if outcome.retry_in is None else f"; retrying in {outcome.retry_in:.2f}s"
-        logger.info(
+        logger.log(
+            level,
             "%s %s -> %s in %.1f ms (attempt %d of %d)%s",
             call.block.name,
             call.where,
@@ -499,11 +560,17 @@ class ClientCore:
         return PageWalk(call, limit=int(call.request.query["limit"]))
 
 
+#: Values that are already what the catalog's types expect (checked first: ABC checks are slow).
+_SCALARS = (str, int, float, bool, type(None))
+
+
 def _plain(args: Mapping[str, Any]) -> dict[str, Any]:
     """The arguments as the catalog's types expect them: any sequence as a list, any mapping as a dict."""
     out: dict[str, Any] = {}
     for name, value in args.items():
-        if isinstance(value, Mapping):
+        if type(value) in _SCALARS:
+            pass
+        elif isinstance(value, Mapping):
             value = dict(value)
         elif isinstance(value, Sequence) and not isinstance(value, str | bytes | bytearray):
             value = list(value)

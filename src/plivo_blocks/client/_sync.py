@@ -56,7 +56,9 @@ class Client(SyncBlockMethods, BaseClient):
     however often it is repeated with that key (see :mod:`plivo_blocks.client.idempotency`). Keys
     live in ``idempotency_store`` (default: this client's memory) for ``idempotency_ttl`` seconds;
     a repeat waits up to ``idempotency_wait`` seconds for a first call still in flight.
-    ``on_attempt`` is told about every attempt (block, status, seconds, retrying).
+    ``on_attempt`` is told about every attempt (block, status, seconds, retrying). Each attempt
+    is logged (``plivo_blocks.client``) at INFO; a successful one at ``success_log_level`` (the
+    gateway's DEBUG: its access log line says the same).
 
     Use it as a context manager, or call :meth:`close`.
     """
@@ -75,6 +77,7 @@ class Client(SyncBlockMethods, BaseClient):
         idempotency_wait: float = DEFAULT_WAIT,
         idempotency_ttl: float = DEFAULT_TTL,
         on_attempt: AttemptObserver | None = None,
+        success_log_level: int = logging.INFO,
     ) -> None:
         self._core = ClientCore.configure(
             auth_id,
@@ -83,6 +86,7 @@ class Client(SyncBlockMethods, BaseClient):
             timeout=timeout,
             max_retries=max_retries,
             on_attempt=on_attempt,
+            success_log_level=success_log_level,
         )
         self._http = http_client if http_client is not None else httpx.Client(timeout=self._core.timeout)
         self._owns_http = http_client is None

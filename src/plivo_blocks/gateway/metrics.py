@@ -19,6 +19,7 @@ answers a scrape adds up all of them. Labels are bounded: block names come from 
 from __future__ import annotations
 
 import os
+from typing import Any
 
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.multiprocess import MultiProcessCollector
@@ -37,6 +38,7 @@ class GatewayMetrics:
     def __init__(self) -> None:
         self.multiprocess_dir = os.environ.get(MULTIPROC_ENV) or None
         registry = self.registry = CollectorRegistry(auto_describe=True)
+        self._children: dict[tuple[int, tuple[str, ...]], Any] = {}
         self.requests = Counter(
             "plivo_blocks_requests",
             "Block requests answered, by block and outcome",
@@ -91,16 +93,25 @@ class GatewayMetrics:
     # -- what the gateway reports -----------------------------------------------------------------
 
     def request_answered(self, block: str, outcome: str, replayed: bool) -> None:
-        self.requests.labels(block, outcome).inc()
+        self._child(self.requests, block, outcome).inc()
         if replayed:
             self.replays.labels(block).inc()
 
     def attempt(self, block: str, status: str, seconds: float, retrying: bool) -> None:
         """The client's ``on_attempt`` hook."""
-        self.upstream_latency.labels(block).observe(seconds)
-        self.upstream_responses.labels(block, status).inc()
+        self._child(self.upstream_latency, block).observe(seconds)
+        self._child(self.upstream_responses, block, status).inc()
         if retrying:
             self.retries.labels(block).inc()
+
+    def _child(self, metric: Any, *labels: str) -> Any:
+        # labels() takes a lock and validates on every call; the labels are bounded (see above),
+        # so each metric's children are kept here by their labels.
+        key = (id(metric), labels)
+        child = self._children.get(key)
+        if child is None:
+            child = self._children[key] = metric.labels(*labels)
+        return child
 
     def pacing_waited(self, bucket: str, seconds: float) -> None:
         self.pacing_waits.labels(bucket).inc()

@@ -7,10 +7,11 @@ a client of your own with ``httpx.Client(transport=...)``.
 :class:`HttpxHook` reaches clients that were built without one (``plivo_blocks.Client`` and
 ``AsyncClient``, ``httpx.get``, a client made at import time): while installed, the network
 transports every httpx client uses by default (:class:`httpx.HTTPTransport` and
-:class:`httpx.AsyncHTTPTransport`, which ``plivo_blocks``' sharded pool is made of) hand requests
-for Plivo's hosts to the sandbox, refuse Plivo hosts the sandbox does not serve, and send every
-other request on as before. Uninstalling puts the original methods back. Transports that never
-reach the network (``MockTransport``, ``ASGITransport``, ...) are left alone.
+:class:`httpx.AsyncHTTPTransport`, which ``plivo_blocks``' sharded pool is made of) and
+``AsyncClient``'s own aiohttp sender (:class:`~plivo_blocks.client.transport.AiohttpSender`) hand
+requests for Plivo's hosts to the sandbox, refuse Plivo hosts the sandbox does not serve, and send
+every other request on as before. Uninstalling puts the original methods back. Transports that
+never reach the network (``MockTransport``, ``ASGITransport``, ...) are left alone.
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ from typing import Any
 
 import httpx
 
+from plivo_blocks.client._core import HTTPAnswer, WireRequest
+from plivo_blocks.client.transport import AiohttpSender
 from plivo_blocks.testing.hosts import check_served, is_plivo_host
 from plivo_blocks.testing.runner import Answer, SandboxThread, read_timeout
 
@@ -27,6 +30,7 @@ __all__ = ["AsyncSandboxTransport", "HttpxHook", "SandboxTransport"]
 
 SyncHandler = Callable[[httpx.HTTPTransport, httpx.Request], httpx.Response]
 AsyncHandler = Callable[[httpx.AsyncHTTPTransport, httpx.Request], Awaitable[httpx.Response]]
+SenderHandler = Callable[..., Awaitable[HTTPAnswer]]
 
 
 def _response(answer: Answer) -> httpx.Response:
@@ -70,7 +74,7 @@ class HttpxHook:
     def __init__(self, sandbox: SandboxThread) -> None:
         self._sync = SandboxTransport(sandbox)
         self._async = AsyncSandboxTransport(sandbox)
-        self._originals: tuple[SyncHandler, AsyncHandler] | None = None
+        self._originals: tuple[SyncHandler, AsyncHandler, SenderHandler] | None = None
 
     @property
     def installed(self) -> bool:
@@ -81,6 +85,7 @@ class HttpxHook:
             return
         original_sync: SyncHandler = httpx.HTTPTransport.handle_request
         original_async: AsyncHandler = httpx.AsyncHTTPTransport.handle_async_request
+        original_sender: SenderHandler = AiohttpSender.send
         to_sandbox, to_sandbox_async = self._sync, self._async
 
         def handle_request(transport: httpx.HTTPTransport, request: httpx.Request) -> httpx.Response:
@@ -97,16 +102,26 @@ class HttpxHook:
                 return await to_sandbox_async.handle_async_request(request)
             return await original_async(transport, request)
 
-        self._originals = (original_sync, original_async)
+        async def send(
+            sender: AiohttpSender, request: WireRequest, *, not_after: float | None = None
+        ) -> HTTPAnswer:
+            if is_plivo_host(httpx.URL(request.url).host):
+                check_served(request.method, request.url)
+                return await to_sandbox_async.handle_async_request(request.to_httpx(sender.timeout))
+            return await original_sender(sender, request, not_after=not_after)
+
+        self._originals = (original_sync, original_async, original_sender)
         _set(httpx.HTTPTransport, "handle_request", handle_request)
         _set(httpx.AsyncHTTPTransport, "handle_async_request", handle_async_request)
+        _set(AiohttpSender, "send", send)
 
     def uninstall(self) -> None:
         if self._originals is None:
             return
-        original_sync, original_async = self._originals
+        original_sync, original_async, original_sender = self._originals
         _set(httpx.HTTPTransport, "handle_request", original_sync)
         _set(httpx.AsyncHTTPTransport, "handle_async_request", original_async)
+        _set(AiohttpSender, "send", original_sender)
         self._originals = None
 
 
