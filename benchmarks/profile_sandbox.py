@@ -70,10 +70,9 @@ def parse(raw: Path) -> tuple[int, Counter[str], Counter[str], Counter[str], Cou
         stack, _, count_text = line.rpartition(" ")
         count = int(count_text)
         total += count
-        parts = stack.split(";")
-        frames = [FRAME.match(f) for f in parts]
-        thread = "event loop" if any(f and "asyncio/" in f["file"] for f in frames) else "worker threads"
+        thread, _, stack = stack.partition(";")  # recorded with --threads: "thread (0x…)" first
         threads[thread] += count
+        frames = [FRAME.match(f) for f in stack.split(";")]
         for name in {layer_of(f["file"]) for f in frames if f}:
             inclusive[name] += count
         innermost = frames[-1]
@@ -113,6 +112,7 @@ def main() -> None:
             raw = Path(workdir) / "samples.txt"
             command = [py_spy, "record", "--pid", str(process.pid), "--duration", str(int(opts.seconds))]
             command += ["--rate", str(opts.rate), "--format", "raw", "--output", str(raw), "--nonblocking"]
+            command.append("--threads")
             if opts.gil:
                 command.append("--gil")
             if opts.idle:
@@ -131,12 +131,8 @@ def main() -> None:
 
     rate = result["requests"] / result["seconds"]
     print(f"## {label}, concurrency {opts.concurrency}: {rate:,.0f} req/s, {total:,} samples\n")
-    print(
-        markdown_table(
-            ["thread", "share"], [[n, f"{100 * c / total:.1f}%"] for n, c in threads.most_common()]
-        )
-    )
-    print()
+    shares = [[n, f"{100 * c / total:.1f}%"] for n, c in threads.most_common(5)]
+    print(markdown_table(["thread (the event loop's is the busiest)", "share"], shares) + "\n")
     rows = [
         [name, f"{100 * inclusive[name] / total:.1f}%", f"{100 * own[name] / total:.1f}%"]
         for name, _ in own.most_common()

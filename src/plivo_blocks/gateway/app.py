@@ -93,8 +93,10 @@ class GatewayState:
     (idempotency keys, pacing) and one pooled client for all callers (per request,
     ``with_credentials`` gives a view with the caller's credentials)."""
 
-    def __init__(self, settings: GatewaySettings) -> None:
+    def __init__(self, settings: GatewaySettings, upstream: httpx.AsyncBaseTransport | None = None) -> None:
         self.settings = settings
+        #: How requests reach Plivo: the network (None), or e.g. a sandbox in this process.
+        self.upstream = upstream
         self.metrics = GatewayMetrics()
         self._client: AsyncClient | None = None
         self._pool: httpx.AsyncClient | None = None
@@ -118,7 +120,10 @@ class GatewayState:
             from plivo_blocks.gateway.state import CountedKeyStore, open_stores
 
             self._stores = stores = open_stores(settings)
-            self._pool = new_async_pool(httpx.Timeout(settings.timeout), limits)
+            if self.upstream is not None:
+                self._pool = httpx.AsyncClient(transport=self.upstream, timeout=settings.timeout)
+            else:
+                self._pool = new_async_pool(httpx.Timeout(settings.timeout), limits)
             self._client = AsyncClient(
                 base_url=settings.api_url,
                 timeout=settings.timeout,
@@ -476,10 +481,14 @@ class GatewayMiddleware:
 # -- the app ----------------------------------------------------------------------------------
 
 
-def create_app(settings: GatewaySettings | None = None) -> Starlette:
-    """The gateway. ``settings`` default to :meth:`GatewaySettings.from_env`."""
+def create_app(
+    settings: GatewaySettings | None = None, *, upstream: httpx.AsyncBaseTransport | None = None
+) -> Starlette:
+    """The gateway. ``settings`` default to :meth:`GatewaySettings.from_env`; ``upstream`` is the
+    httpx transport to Plivo (default: the network; ``serve --sandbox`` gives the sandbox's
+    in-process transport, :class:`plivo_blocks.sandbox.transport.InProcessTransport`)."""
     settings = settings or GatewaySettings.from_env()
-    state = GatewayState(settings)
+    state = GatewayState(settings, upstream)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
