@@ -30,6 +30,7 @@ BENCHMARKS: dict[str, str] = {
     "startup": "bench_startup.py",
     "sandbox": "bench_sandbox.py",
     "gateway-state": "bench_gateway_state.py",
+    "load": "bench_load.py",
 }
 
 

@@ -360,14 +360,17 @@ class SandboxStack:
 
 def build_sandbox_stack(url: str, db_path: str, clock: ClockSpec | None = None) -> SandboxStack:
     """The sandbox at ``db_path`` and a gateway pointed at ``url`` (where the composed app will be
-    served), with the sandbox's main account credentials."""
+    served), with the sandbox's main account credentials. The gateway reaches the sandbox in this
+    process (:class:`~plivo_blocks.sandbox.transport.InProcessTransport`), not through a loopback
+    HTTP round trip."""
     from plivo_blocks import stack_pages
     from plivo_blocks.sandbox import create_app as create_sandbox
+    from plivo_blocks.sandbox.transport import InProcessTransport
 
     sandbox = create_sandbox(db_path, clock=clock)
     state = sandbox.state.sandbox
     settings = replace(GatewaySettings.from_env(), api_url=url)
-    gateway = create_app(settings)
+    gateway = create_app(settings, upstream=InProcessTransport(sandbox))
     pages = stack_pages.StackPages(sandbox, state.accounts.main, settings.proxy_secret)
     composed = ComposedApp(gateway, sandbox, pages, stack_pages.PATHS)
     return SandboxStack(composed, url, state.accounts.main)

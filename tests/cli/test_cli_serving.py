@@ -420,3 +420,28 @@ def _json_documents(text: str) -> list[Any]:
         document, index = decoder.raw_decode(text, index)
         documents.append(document)
     return documents
+
+
+def test_sandbox_stack_gateway_reaches_the_sandbox_in_process(tmp_path: Path) -> None:
+    """The gateway of ``serve --sandbox`` calls the sandbox without a loopback round trip: the
+    stack is told a URL where nothing listens, and the gateway's calls still reach the sandbox
+    (and show in its request events, as any API request does)."""
+    nothing_listens = _loopback_socket()  # bound, never listening: a connection there is refused
+    stack = build_sandbox_stack(local_url(*nothing_listens.getsockname()), str(tmp_path / "sandbox.db"))
+    try:
+        with serve_in_thread(stack.app, _loopback_socket()) as url:
+            credentials = {"authId": stack.auth_id, "authToken": stack.auth_token}
+            sent = httpx.post(
+                f"{url}/api/Plivo/sendMessage",
+                json={
+                    "args": {**credentials, "src": "14155550100", "destination": "447700900101", "text": "hi"}
+                },
+                timeout=PATIENCE,
+            ).json()
+    finally:
+        nothing_listens.close()
+    assert sent["callback"] == "success", sent
+    (uuid,) = sent["contextWrites"]["to"]["message_uuid"]
+    api_lines = [e.summary for e in stack.state.events.recent if e.kind == "api"]
+    assert any(line.startswith(f"POST /v1/Account/{stack.auth_id}/Message/ -> 202") for line in api_lines)
+    assert any(e.ref == uuid for e in stack.state.events.recent if e.kind == "message")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 import anyio
@@ -164,3 +165,68 @@ async def test_document_repr_names_fields_and_shows_no_values(store: Store) -> N
     shown = repr(doc)
     assert "s3cr3t" not in shown and "visible-name" not in shown
     assert "'password'" in shown and "'name'" in shown and "'SA1'" in shown
+
+
+@pytest.mark.anyio
+async def test_concurrent_writes_share_a_commit_and_fail_alone(store: Store) -> None:
+    """Writes queued in the same turn of the loop run in one transaction (a group commit), each in
+    its own savepoint: the one that raises rolls back alone, its caller gets the exception, and
+    the others commit."""
+
+    def bad(tx: Tx) -> None:
+        tx.insert("thing", "bad", "MA1", {})
+        raise RuntimeError("boom")
+
+    before = store.stats()
+    results = await asyncio.gather(
+        store.insert("thing", "a", "MA1", {"n": 1}),
+        store.transaction(bad),
+        store.insert("thing", "b", "MA1", {"n": 2}),
+        store.insert("thing", "a", "MA1", {"n": 3}),  # a conflict with the first: fails alone
+        return_exceptions=True,
+    )
+    assert [type(r).__name__ for r in results] == ["Document", "RuntimeError", "Document", "Conflict"]
+    after = store.stats()
+    assert after["commits"] - before["commits"] == 1 and after["writes"] - before["writes"] == 4
+    assert sorted(d.id for d in await store.list("thing", ANY_OWNER)) == ["a", "b"]
+    kept = await store.get("thing", "a", ANY_OWNER)
+    assert kept is not None and kept.data == {"n": 1}
+
+
+@pytest.mark.anyio
+async def test_writes_in_a_group_run_in_the_order_they_were_queued(store: Store) -> None:
+    await asyncio.gather(*(store.update_where("counter", {"last": i}, ANY_OWNER) for i in range(3)))
+    await store.insert("counter", "c", "MA1", {"last": -1})
+    await asyncio.gather(*(store.update("counter", "c", {"last": i}, ANY_OWNER) for i in range(5)))
+    doc = await store.get("counter", "c", ANY_OWNER)
+    assert doc is not None and doc.data == {"last": 4}
+
+
+@pytest.mark.anyio
+async def test_a_write_cancelled_before_its_group_ran_is_not_made(store: Store) -> None:
+    task = asyncio.ensure_future(store.insert("thing", "cancelled", "MA1", {}))
+    await asyncio.sleep(0)  # queued: its group runs in the next turn of the loop
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    await store.insert("thing", "next", "MA1", {})
+    assert [d.id for d in await store.list("thing", ANY_OWNER)] == ["next"]
+
+
+@pytest.mark.anyio
+async def test_watchers_hear_of_a_group_after_its_commit(store: Store) -> None:
+    seen: list[int] = []
+    store.watch("account", lambda: seen.append(store.run_sync(lambda tx: tx.count("account", ANY_OWNER))))
+    await asyncio.gather(store.insert("account", "A", "A", {}), store.insert("account", "B", "B", {}))
+    assert seen == [2]
+
+
+@pytest.mark.anyio
+async def test_a_closed_store_fails_queued_writes(store: Store) -> None:
+    task = asyncio.ensure_future(store.insert("thing", "late", "MA1", {}))
+    await asyncio.sleep(0)
+    store.close()
+    with pytest.raises(RuntimeError, match="closed"):
+        await task
+    with pytest.raises(RuntimeError, match="closed"):
+        await store.insert("thing", "later", "MA1", {})

@@ -81,6 +81,10 @@ class HttpxSender:
     async def send(self, request: WireRequest, *, not_after: float | None = None) -> HTTPAnswer:
         outgoing = request.to_httpx(self.timeout)
         if not_after is not None:
+            # Checked here for transports that never write a head (in process), and again by the
+            # trace hook when httpcore starts writing, after any wait for a pooled connection.
+            if time.monotonic() > not_after:
+                raise LateForTurn
             outgoing.extensions["trace"] = _on_time_check(not_after)
         return await self.client.send(outgoing)
 

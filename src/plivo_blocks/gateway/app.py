@@ -47,6 +47,8 @@ from plivo_blocks.gateway.openapi import build_openapi
 from plivo_blocks.gateway.settings import GatewaySettings
 
 if TYPE_CHECKING:
+    import httpx
+
     from plivo_blocks.client import AsyncClient
     from plivo_blocks.client.transport import AsyncSender
     from plivo_blocks.gateway.state import GatewayStores
@@ -92,8 +94,10 @@ class GatewayState:
     (idempotency keys, pacing) and one pooled client for all callers (per request,
     ``with_credentials`` gives a view with the caller's credentials)."""
 
-    def __init__(self, settings: GatewaySettings) -> None:
+    def __init__(self, settings: GatewaySettings, upstream: httpx.AsyncBaseTransport | None = None) -> None:
         self.settings = settings
+        #: How requests reach Plivo: the network (None), or e.g. a sandbox in this process.
+        self.upstream = upstream
         self.metrics = GatewayMetrics()
         self._client: AsyncClient | None = None
         self._sender: AsyncSender | None = None
@@ -105,7 +109,7 @@ class GatewayState:
             import httpx
 
             from plivo_blocks.client import AsyncClient
-            from plivo_blocks.client.transport import new_async_sender
+            from plivo_blocks.client.transport import HttpxSender, new_async_sender
             from plivo_blocks.gateway.pacing import Pacer
             from plivo_blocks.gateway.state import CountedKeyStore, open_stores
 
@@ -115,7 +119,12 @@ class GatewayState:
                 max_keepalive_connections=settings.max_keepalive_connections,
             )
             self._stores = stores = open_stores(settings)
-            self._sender = new_async_sender(httpx.Timeout(settings.timeout), limits)
+            timeout = httpx.Timeout(settings.timeout)
+            if self.upstream is not None:  # e.g. the sandbox in this process (serve --sandbox)
+                in_process = httpx.AsyncClient(transport=self.upstream, timeout=timeout)
+                self._sender = HttpxSender(in_process, timeout)
+            else:
+                self._sender = new_async_sender(timeout, limits)
             self._client = AsyncClient(
                 base_url=settings.api_url,
                 timeout=settings.timeout,
@@ -495,10 +504,14 @@ class GatewayMiddleware:
 # -- the app ----------------------------------------------------------------------------------
 
 
-def create_app(settings: GatewaySettings | None = None) -> Starlette:
-    """The gateway. ``settings`` default to :meth:`GatewaySettings.from_env`."""
+def create_app(
+    settings: GatewaySettings | None = None, *, upstream: httpx.AsyncBaseTransport | None = None
+) -> Starlette:
+    """The gateway. ``settings`` default to :meth:`GatewaySettings.from_env`; ``upstream`` is the
+    httpx transport to Plivo (default: the network; ``serve --sandbox`` gives the sandbox's
+    in-process transport, :class:`plivo_blocks.sandbox.transport.InProcessTransport`)."""
     settings = settings or GatewaySettings.from_env()
-    state = GatewayState(settings)
+    state = GatewayState(settings, upstream)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:

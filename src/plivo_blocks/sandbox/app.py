@@ -46,6 +46,7 @@ from plivo_blocks.sandbox import inspector, landing
 from plivo_blocks.sandbox.accounts import resolve_main_credentials
 from plivo_blocks.sandbox.activity import RequestEvents
 from plivo_blocks.sandbox.clock import ClockSpec, SandboxClock
+from plivo_blocks.sandbox.dispatch import IndexedRouter
 from plivo_blocks.sandbox.faults import FaultMiddleware
 from plivo_blocks.sandbox.responses import PlivoError, http_exception_handler, plivo_error_handler
 from plivo_blocks.sandbox.routes import (
@@ -179,5 +180,7 @@ def create_app(
         exception_handlers=handlers,
         lifespan=lifespan,
     )
+    # Starlette's router, finding a route without trying the hundred others first.
+    app.router = IndexedRouter(app.router.routes, lifespan=lifespan)
     app.state.sandbox = state
     return app

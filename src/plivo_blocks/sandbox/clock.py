@@ -219,7 +219,8 @@ class SandboxClock:
     def call_at(self, deadline: float, callback: Callable[[], object]) -> Timer:
         timer = Timer(deadline, callback)
         heapq.heappush(self._timers, (deadline, next(self._order), timer))
-        self._signal_timers()
+        if self._timers[0][2] is timer:  # the driver waits for an earlier deadline otherwise
+            self._signal_timers()
         return timer
 
     def call_later(self, delay: float, callback: Callable[[], object]) -> Timer:

@@ -1,0 +1,58 @@
+"""The floor: a hello-world Starlette endpoint on the sandbox's own server stack.
+
+``plivo-blocks sandbox`` serves its Starlette app with :func:`plivo_blocks.serving.uvicorn_config`
+(uvicorn with the hardened protocol, the same limits). This script serves a one-route Starlette
+app (``GET /hello`` answers a small JSON object, no middleware, no database) the same way, so
+that the load generator can measure what any sandbox call costs at the least: the HTTP server and
+the framework, with nothing of the sandbox's own.
+
+    python benchmarks/floor.py --port 0     # prints "READY <port>", serves until SIGINT
+"""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+from pathlib import Path
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+HERE = Path(__file__).resolve().parent
+
+
+async def hello(request: Request) -> Response:
+    return JSONResponse({"api_id": "floor", "message": "hello"})
+
+
+def start_floor() -> tuple[subprocess.Popen[str], str]:
+    """This script in its own process; answers the process and its base URL."""
+    process = subprocess.Popen(
+        [sys.executable, str(HERE / "floor.py"), "--port", "0"], stdout=subprocess.PIPE, text=True
+    )
+    assert process.stdout is not None
+    line = process.stdout.readline()
+    if not line.startswith("READY "):
+        process.kill()
+        raise RuntimeError(f"the floor server did not start: {line!r}")
+    return process, f"http://127.0.0.1:{int(line.split()[1])}"
+
+
+def main() -> None:
+    from plivo_blocks.serving import ClosingServer, bind_socket, uvicorn_config
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--port", type=int, default=0)
+    opts = parser.parse_args()
+    sock = bind_socket("127.0.0.1", opts.port)
+    app = Starlette(routes=[Route("/hello", hello)])
+    server = ClosingServer(uvicorn_config(app, log_level="warning", configure_logging=False))
+    print(f"READY {sock.getsockname()[1]}", flush=True)
+    server.run(sockets=[sock])
+
+
+if __name__ == "__main__":
+    main()
