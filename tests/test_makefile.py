@@ -78,3 +78,11 @@ def test_make_test_installs_redis_server_only_when_it_is_missing(tmp_path: Path)
     missing = _dry_run("test", venv, chromium=Path("/bin/sh"), redis=tmp_path / "absent" / "redis-server")
     assert "apt-get install -y -qq redis-server" in missing
     assert missing.index("apt-get install") < missing.index("bin/pytest")
+
+
+def test_make_test_runs_the_suite_in_parallel_then_the_wallclock_tests_alone(tmp_path: Path) -> None:
+    commands = _dry_run("test", _venv(tmp_path, stamps="fresh"), chromium=Path("/bin/sh"))
+    parallel = commands.index('bin/pytest -n auto -m "not wallclock"')
+    alone = commands.index("bin/pytest -m wallclock")
+    # The timed tests run after the rest, not beside it: between them, every test runs once.
+    assert parallel < alone

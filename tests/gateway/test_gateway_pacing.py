@@ -21,6 +21,8 @@ from plivo_blocks.gateway.pacing import MemoryPacing, reserve
 from support.redis_server import RedisServer
 from support.upstream import RecordingUpstream
 
+pytestmark = pytest.mark.wallclock  # turns are timed on the real clock
+
 LIMIT, WINDOW, MARGIN = 5, 0.5, 0.1
 PACED = {"rate_requests": LIMIT, "rate_window": WINDOW, "pacing_margin": MARGIN}
 

@@ -20,6 +20,8 @@ from plivo_blocks.gateway import GatewaySettings, create_app
 from plivo_blocks.serving import ServerSettings, bind_socket, log_config, uvicorn_config
 from support.upstream import RecordingUpstream
 
+pytestmark = pytest.mark.wallclock  # server timeouts in real seconds
+
 #: Generous bound on any single wait in these tests; reaching it means the server failed to act.
 PATIENCE = 10.0
 

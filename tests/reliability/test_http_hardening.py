@@ -30,6 +30,8 @@ from reliability_support import AUTH_ID, AUTH_TOKEN, PATIENCE, ServedProcess, st
 
 from support.upstream import RecordingUpstream
 
+pytestmark = pytest.mark.wallclock  # slow clients cut off after real seconds
+
 HEADER_TIMEOUT = 0.5
 MAX_BODY = 64 * 1024
 BODY_TIMEOUT = 0.5

@@ -19,6 +19,8 @@ from reliability_support import PATIENCE, gateway_body, start_cli
 from support.redis_server import RedisServer
 from support.upstream import RecordingUpstream, Reply
 
+pytestmark = pytest.mark.wallclock  # a gateway killed mid-flight, leases in real seconds
+
 #: The dead request's lease: its 0.5 s upstream timeout over connect, read, write and pool (2 s),
 #: plus a 0.2 s pacing queue, with no retry.
 LEASE = 2.2

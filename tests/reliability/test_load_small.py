@@ -11,6 +11,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+pytestmark = pytest.mark.wallclock  # a timed load run
+
 ROOT = Path(__file__).resolve().parents[2]
 LOAD = ROOT / "benchmarks" / "load.py"
 

@@ -22,9 +22,12 @@ from pathlib import Path
 
 import anyio
 import httpx
+import pytest
 from reliability_support import AUTH_ID, AUTH_TOKEN, PATIENCE, ServedProcess, gateway_body, start_cli
 
 from support.redis_server import RedisServer
+
+pytestmark = pytest.mark.wallclock  # windows of real seconds
 
 LIMITED_UPSTREAM = Path(__file__).resolve().parent.parent / "support" / "limited_upstream.py"
 

@@ -25,7 +25,7 @@ from plivo_blocks.gateway.state import redis_store
 from support.redis_server import RedisServer
 from support.upstream import RecordingUpstream, Reply
 
-pytestmark = pytest.mark.anyio
+pytestmark = [pytest.mark.anyio, pytest.mark.wallclock]  # Redis killed and restarted under a timed burst
 
 STORE_TIMEOUT = 0.3
 QUEUED = {"api_id": "q", "message": "message(s) queued", "message_uuid": ["u"]}

@@ -32,7 +32,7 @@ from plivo_blocks.gateway import GatewaySettings, create_app
 from support.live_server import LiveServer
 from support.upstream import RecordingUpstream, Reply, free_port
 
-pytestmark = pytest.mark.faults
+pytestmark = [pytest.mark.faults, pytest.mark.wallclock]  # real timeouts
 
 UPSTREAM_TIMEOUT = 0.5
 MAX_RETRIES = 2

@@ -46,6 +46,7 @@ def call_with(
     ).request_uuid
     settle(sandbox)
     (answer,) = answers.wait_for("/answer", where=lambda r: r.params.get("RequestUUID") == request_uuid)
+    settle(sandbox)  # the XML fetched is run (on a loaded machine the first settle may end sooner)
     return answer.params["CallUUID"]
 
 

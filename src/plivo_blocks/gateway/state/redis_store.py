@@ -162,11 +162,13 @@ class RedisKeyStore:
     def __init__(self, state: RedisState) -> None:
         self._state = state
         self._deferred: OrderedDict[str, tuple[Any, list[Any]]] = OrderedDict()
-        self._writing_deferred = False
+        self._writing_deferred = anyio.Lock()
 
     async def _run(self, script: Any, scope: str, args: list[Any]) -> Any:
         if self._deferred:
-            await self._write_deferred()
+            # An operation on a key with a deferred write waits for it (a retry of that key must
+            # see its outcome, not the claim it replaces); the others go on while one writes them.
+            await self._write_deferred(wait=scope in self._deferred)
         try:
             return await self._state.run(script, [_key(scope)], args)
         except StoreUnavailable as exc:
@@ -180,11 +182,10 @@ class RedisKeyStore:
         while len(self._deferred) > MAX_DEFERRED:
             self._deferred.popitem(last=False)
 
-    async def _write_deferred(self) -> None:
-        if self._writing_deferred:  # one operation writes them; the others go on
+    async def _write_deferred(self, *, wait: bool) -> None:
+        if self._writing_deferred.locked() and not wait:
             return
-        self._writing_deferred = True
-        try:
+        async with self._writing_deferred:
             for scope, (script, args) in list(self._deferred.items()):
                 try:
                     await self._state.run(script, [_key(scope)], args)
@@ -192,8 +193,6 @@ class RedisKeyStore:
                     return
                 if self._deferred.get(scope) == (script, args):
                     del self._deferred[scope]
-        finally:
-            self._writing_deferred = False
 
     async def claim(self, scope: str, claim: Claim) -> KeyRecord | None:
         lease_us = round(claim.lease * 1e6)
