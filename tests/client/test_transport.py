@@ -15,6 +15,7 @@ from aiohttp.client_reqrep import ConnectionKey
 
 from plivo_blocks import AsyncClient
 from plivo_blocks.client.transport import (
+    KEEPALIVE_EXPIRY,
     AiohttpSender,
     HttpxSender,
     ShardedAsyncTransport,
@@ -22,6 +23,7 @@ from plivo_blocks.client.transport import (
     new_async_sender,
 )
 from plivo_blocks.errors import TransportError
+from plivo_blocks.serving import ServerSettings
 from support.live_server import LiveServer
 from support.upstream import RecordingUpstream, Reply
 
@@ -113,6 +115,21 @@ async def test_the_aiohttp_sender_keeps_within_max_connections_and_reuses_them()
     assert len(app.ports) == 9
     assert app.most_in_flight == 3
     assert len(set(app.ports)) == 3  # kept alive and reused
+
+
+@pytest.mark.anyio
+async def test_idle_connections_expire_before_the_servers_own_idle_timeout() -> None:
+    """A pooled connection reused just as the server closes it for idleness fails mid-request (and
+    a POST is then not resent): the gateway paced to the next 5 s window met exactly that against
+    uvicorn's 5 s keep-alive. Our senders drop idle connections sooner than our servers close them."""
+    sender = AiohttpSender(httpx.Timeout(5))
+    assert sender.limits.keepalive_expiry == KEEPALIVE_EXPIRY
+    assert ServerSettings().timeout_keep_alive > KEEPALIVE_EXPIRY
+    session = sender._open_session()
+    try:
+        assert session.connector is not None and session.connector._keepalive_timeout == KEEPALIVE_EXPIRY
+    finally:
+        await session.close()
 
 
 def _timed_out(kind: str) -> BaseException:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
+import time
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -150,6 +151,24 @@ def _run_burst(
         return outcomes, upstream.stats(), _upstream_429s(gateways)
 
 
+def _stored_messages(sandbox_url: str) -> int:
+    """How many messages the sandbox holds, asked through Plivo's API as any client would: the
+    burst may have filled the account's window, so a 429 is waited out as its Retry-After says."""
+    for _ in range(3):
+        answer = httpx.get(
+            f"{sandbox_url}/v1/Account/{AUTH_ID}/Message/",
+            params={"limit": 1},
+            auth=(AUTH_ID, AUTH_TOKEN),
+            timeout=PATIENCE,
+        )
+        if answer.status_code != 429:
+            break
+        time.sleep(float(answer.headers["Retry-After"]))
+    assert answer.status_code == 200, answer.text
+    total: int = answer.json()["meta"]["total_count"]
+    return total
+
+
 def test_a_burst_across_two_gateways_sharing_redis_collects_no_429_from_the_sandbox(
     redis_server: RedisServer, tmp_path: Path
 ) -> None:
@@ -163,14 +182,10 @@ def test_a_burst_across_two_gateways_sharing_redis_collects_no_429_from_the_sand
     ):
         answers = anyio.run(_burst, [g.url for g in gateways], 1000)
         seen_429 = _upstream_429s(gateways)
-        stored = httpx.get(
-            f"{sandbox.url}/v1/Account/{AUTH_ID}/Message/",
-            params={"limit": 1},
-            auth=(AUTH_ID, AUTH_TOKEN),
-            timeout=PATIENCE,
-        ).json()["meta"]["total_count"]
+        stored = _stored_messages(sandbox.url)
     outcomes = Counter("success" if "message_uuid" in a else str(a.get("status_code")) for a in answers)
-    assert set(outcomes) <= {"success", "RATE_LIMITED"}, outcomes
+    odd = [a for a in answers if "message_uuid" not in a and a.get("status_code") != "RATE_LIMITED"]
+    assert set(outcomes) <= {"success", "RATE_LIMITED"}, (outcomes, odd[:3])
     assert sum(outcomes.values()) == 1000
     assert seen_429 == 0
     # 600 on a quiet machine: 300 at once, 300 one window later. On a busy one, a request that would

@@ -128,7 +128,14 @@ class ShardedAsyncTransport(httpx.AsyncBaseTransport):
             await shard.aclose()
 
 
-DEFAULT_LIMITS = httpx.Limits(max_connections=100, max_keepalive_connections=20)  # httpx's own defaults
+#: Idle connections close after 4 s: below the 5 s after which common servers (uvicorn, Node,
+#: Apache) close an idle one, so that the client never reuses a connection just as the server
+#: closes it. Such a request fails mid-write, and a POST that may have reached Plivo is not resent.
+KEEPALIVE_EXPIRY = 4.0
+#: httpx's own defaults but for the idle expiry (httpx: 5 s).
+DEFAULT_LIMITS = httpx.Limits(
+    max_connections=100, max_keepalive_connections=20, keepalive_expiry=KEEPALIVE_EXPIRY
+)
 
 
 def _proxy_in_environment() -> bool:

@@ -109,7 +109,7 @@ class GatewayState:
             import httpx
 
             from plivo_blocks.client import AsyncClient
-            from plivo_blocks.client.transport import HttpxSender, new_async_sender
+            from plivo_blocks.client.transport import KEEPALIVE_EXPIRY, HttpxSender, new_async_sender
             from plivo_blocks.gateway.pacing import Pacer
             from plivo_blocks.gateway.state import CountedKeyStore, open_stores
 
@@ -117,6 +117,7 @@ class GatewayState:
             limits = httpx.Limits(
                 max_connections=settings.max_connections,
                 max_keepalive_connections=settings.max_keepalive_connections,
+                keepalive_expiry=KEEPALIVE_EXPIRY,
             )
             self._stores = stores = open_stores(settings)
             timeout = httpx.Timeout(settings.timeout)
