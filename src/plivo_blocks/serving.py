@@ -14,6 +14,7 @@ it), and keep-alive is short. Request bodies are bounded by the gateway itself (
 from __future__ import annotations
 
 import copy
+import gc
 import json
 import logging
 import os
@@ -361,16 +362,15 @@ class SandboxStack:
 def build_sandbox_stack(url: str, db_path: str, clock: ClockSpec | None = None) -> SandboxStack:
     """The sandbox at ``db_path`` and a gateway pointed at ``url`` (where the composed app will be
     served), with the sandbox's main account credentials. The gateway reaches the sandbox in this
-    process (:class:`~plivo_blocks.sandbox.transport.InProcessTransport`), not through a loopback
+    process (:class:`~plivo_blocks.client.in_process.InProcessSender`), not through a loopback
     HTTP round trip."""
     from plivo_blocks import stack_pages
     from plivo_blocks.sandbox import create_app as create_sandbox
-    from plivo_blocks.sandbox.transport import InProcessTransport
 
     sandbox = create_sandbox(db_path, clock=clock)
     state = sandbox.state.sandbox
     settings = replace(GatewaySettings.from_env(), api_url=url)
-    gateway = create_app(settings, upstream=InProcessTransport(sandbox))
+    gateway = create_app(settings, upstream=sandbox)
     pages = stack_pages.StackPages(sandbox, state.accounts.main, settings.proxy_secret)
     composed = ComposedApp(gateway, sandbox, pages, stack_pages.PATHS)
     return SandboxStack(composed, url, state.accounts.main)
@@ -419,6 +419,23 @@ def client_env(url: str, credentials: MainCredentials) -> str:
     )
 
 
+#: The cyclic garbage collector's thresholds in a process that serves the sandbox. With Python's
+#: (700, 10, 10), ``serve --sandbox`` under 200 clients ran a full collection three times a second,
+#: 80-130 ms each, a quarter of its time and most of its p99, and freed nothing: the sandbox's
+#: objects live long (state, timers, caches) and its requests' garbage goes by reference counting.
+#: Collecting the young generation every 50,000 net allocations instead of 700 leaves the older
+#: generations rarely touched (README, Performance: p99 -50%, req/s +40%, memory still levelling).
+SANDBOX_GC_THRESHOLDS = (50_000, 20, 10)
+
+
+def tune_collector() -> None:
+    """Before serving the sandbox: what start-up built is moved out of the collector's sight
+    (``gc.freeze``: it lives as long as the process), and collections come less often."""
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(*SANDBOX_GC_THRESHOLDS)
+
+
 def serve_with_sandbox(
     host: str = "127.0.0.1",
     port: int = 8000,
@@ -453,6 +470,7 @@ def serve_with_sandbox(
     server = ClosingServer(
         uvicorn_config(stack.app, settings=settings, log_level=log_level), (stack.state.events.close,)
     )
+    tune_collector()
     server.run(sockets=[sock])
 
 
@@ -479,7 +497,7 @@ def serve_sandbox(
         sock.close()
         raise
     credentials = sandbox.state.sandbox.accounts.main
-    clock_label = (clock or ClockSpec()).label
+    clock_label = clock.label if clock else "real"
     announce(
         f"plivo-blocks sandbox (a local fake Plivo API) on {url} (database {db_path}, clock {clock_label})"
     )
@@ -496,4 +514,5 @@ def serve_sandbox(
     server = ClosingServer(
         uvicorn_config(sandbox, settings=settings, log_level=log_level), (state.events.close,)
     )
+    tune_collector()
     server.run(sockets=[sock])

@@ -47,8 +47,6 @@ from plivo_blocks.gateway.openapi import build_openapi
 from plivo_blocks.gateway.settings import GatewaySettings
 
 if TYPE_CHECKING:
-    import httpx
-
     from plivo_blocks.client import AsyncClient
     from plivo_blocks.client.transport import AsyncSender
     from plivo_blocks.gateway.state import GatewayStores
@@ -94,9 +92,9 @@ class GatewayState:
     (idempotency keys, pacing) and one pooled client for all callers (per request,
     ``with_credentials`` gives a view with the caller's credentials)."""
 
-    def __init__(self, settings: GatewaySettings, upstream: httpx.AsyncBaseTransport | None = None) -> None:
+    def __init__(self, settings: GatewaySettings, upstream: ASGIApp | None = None) -> None:
         self.settings = settings
-        #: How requests reach Plivo: the network (None), or e.g. a sandbox in this process.
+        #: Where requests go: Plivo over the network (None), or an app in this process (the sandbox).
         self.upstream = upstream
         self.metrics = GatewayMetrics()
         self._client: AsyncClient | None = None
@@ -109,7 +107,8 @@ class GatewayState:
             import httpx
 
             from plivo_blocks.client import AsyncClient
-            from plivo_blocks.client.transport import KEEPALIVE_EXPIRY, HttpxSender, new_async_sender
+            from plivo_blocks.client.in_process import InProcessSender
+            from plivo_blocks.client.transport import KEEPALIVE_EXPIRY, new_async_sender
             from plivo_blocks.gateway.pacing import Pacer
             from plivo_blocks.gateway.state import CountedKeyStore, open_stores
 
@@ -121,9 +120,8 @@ class GatewayState:
             )
             self._stores = stores = open_stores(settings)
             timeout = httpx.Timeout(settings.timeout)
-            if self.upstream is not None:  # e.g. the sandbox in this process (serve --sandbox)
-                in_process = httpx.AsyncClient(transport=self.upstream, timeout=timeout)
-                self._sender = HttpxSender(in_process, timeout)
+            if self.upstream is not None:  # the sandbox in this process (serve --sandbox)
+                self._sender = InProcessSender(self.upstream, timeout)
             else:
                 self._sender = new_async_sender(timeout, limits)
             self._client = AsyncClient(
@@ -505,12 +503,11 @@ class GatewayMiddleware:
 # -- the app ----------------------------------------------------------------------------------
 
 
-def create_app(
-    settings: GatewaySettings | None = None, *, upstream: httpx.AsyncBaseTransport | None = None
-) -> Starlette:
-    """The gateway. ``settings`` default to :meth:`GatewaySettings.from_env`; ``upstream`` is the
-    httpx transport to Plivo (default: the network; ``serve --sandbox`` gives the sandbox's
-    in-process transport, :class:`plivo_blocks.sandbox.transport.InProcessTransport`)."""
+def create_app(settings: GatewaySettings | None = None, *, upstream: ASGIApp | None = None) -> Starlette:
+    """The gateway. ``settings`` default to :meth:`GatewaySettings.from_env`; ``upstream``: Plivo's
+    API as an app in this process (``serve --sandbox`` gives the sandbox, reached through
+    :class:`plivo_blocks.client.in_process.InProcessSender`), instead of ``settings.api_url`` over
+    the network."""
     settings = settings or GatewaySettings.from_env()
     state = GatewayState(settings, upstream)
 
