@@ -1,6 +1,6 @@
 """Benchmark 8: ``serve --sandbox`` under 200 clients for 30 s (``benchmarks/load.py``), as a benchmark.
 
-The gateway and the sandbox in one process, a SQLite file; 200 concurrent clients (httpx, each on
+The gateway and the sandbox in one process, a SQLite file; 200 concurrent clients (raw asyncio HTTP/1.1, each on
 its own keep-alive connection, in one process) loop three ``sendMessage`` and one
 ``getSingleMessage`` through the gateway for 30 s; then every acknowledged message is looked for
 in the sandbox (nothing lost, nothing stored twice, nothing stored unacknowledged) and the

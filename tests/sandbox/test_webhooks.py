@@ -17,6 +17,8 @@ from sandbox_server import Server
 from starlette.applications import Starlette
 
 from plivo_blocks.sandbox import SandboxSettings, create_app
+from plivo_blocks.sandbox.store import Tx
+from plivo_blocks.sandbox.webhooks.delivery import Callback
 
 FROM, TO = "14155550100", "14155550111"
 HANGUP_XML = "<Response><Hangup/></Response>"
@@ -208,6 +210,42 @@ def test_pending_deliveries_survive_a_restart(
         flush(client)
         (logged,) = deliveries(client, kind="hangup")
     assert logged["status"] == "delivered" and logged["attempts"] == 2
+
+
+def test_a_callback_committed_with_its_change_but_never_tried_is_delivered_after_a_restart(
+    tmp_path: Path, serve: Callable[[Starlette], Server], answers: AnswerServer
+) -> None:
+    """The crash window the outbox closes: a callback is written in the same transaction as the
+    change it reports, so a sandbox that dies after that commit and before its first try (here: it
+    never starts; the transaction commits and nothing dispatches it) still delivers it."""
+    database = str(tmp_path / "sandbox.db")
+    crashed = create_app(database)
+    state = crashed.state.sandbox
+    callback = Callback.of(
+        answers.url("/status"),
+        "POST",
+        {"Status": "queued", "MessageUUID": "m-1"},
+        auth_id=state.main_auth_id,
+        kind="message_status",
+        ref="m-1",
+    )
+
+    def change_and_its_callback(tx: Tx) -> None:
+        tx.insert("thing", "changed", state.main_auth_id, {"n": 1})
+        state.outbox.enqueue(tx, callback)
+
+    state.store.run_sync(change_and_its_callback)
+    state.store.close()  # the process is gone: no try was made
+    assert answers.requests_to("/status") == []
+
+    second = serve(create_app(database))
+    (request,) = answers.wait_for("/status", 1)
+    assert request.params["Status"] == "queued" and request.params["MessageUUID"] == "m-1"
+    assert request.signed_by(second.state.main_auth_token)
+    with second.main_client() as client:
+        flush(client)
+        (logged,) = deliveries(client, kind="message_status")
+    assert logged["status"] == "delivered" and logged["attempts"] == 1
 
 
 def test_the_delivery_log_lists_fetches_and_filters(sandbox: Server, answers: AnswerServer) -> None:
