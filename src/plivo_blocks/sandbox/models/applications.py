@@ -55,12 +55,11 @@ class Application:
     public_uri: bool = False
     log_incoming_messages: bool = True  # taken and kept, not shown (as on Plivo)
 
-    def render(self, sub_account: str | None) -> dict[str, Any]:
-        """As ``GET Application/{app_id}/`` shows it (``sub_account``: the subaccount's URI, if any)."""
+    def _settings(self) -> dict[str, Any]:
+        """The application's own fields, shown and stored alike."""
         return {
             "answer_method": self.answer_method,
             "answer_url": self.answer_url,
-            "app_id": self.id,
             "app_name": self.app_name,
             "default_app": self.default_app,
             "default_endpoint_app": self.default_endpoint_app,
@@ -72,6 +71,13 @@ class Application:
             "message_method": self.message_method,
             "message_url": self.message_url,
             "public_uri": self.public_uri,
+        }
+
+    def render(self, sub_account: str | None) -> dict[str, Any]:
+        """As ``GET Application/{app_id}/`` shows it (``sub_account``: the subaccount's URI, if any)."""
+        return {
+            **self._settings(),
+            "app_id": self.id,
             "resource_uri": resource_uri(self.owner, f"Application/{self.id}/"),
             "sip_uri": f"sip:{self.id}@app.plivo.com",
             "sub_account": sub_account,
@@ -100,22 +106,7 @@ class Application:
         )
 
     def to_data(self) -> dict[str, Any]:
-        return {
-            "answer_method": self.answer_method,
-            "answer_url": self.answer_url,
-            "app_name": self.app_name,
-            "default_app": self.default_app,
-            "default_endpoint_app": self.default_endpoint_app,
-            "enabled": self.enabled,
-            "fallback_answer_url": self.fallback_answer_url,
-            "fallback_method": self.fallback_method,
-            "hangup_method": self.hangup_method,
-            "hangup_url": self.hangup_url,
-            "message_method": self.message_method,
-            "message_url": self.message_url,
-            "public_uri": self.public_uri,
-            "log_incoming_messages": self.log_incoming_messages,
-        }
+        return {**self._settings(), "log_incoming_messages": self.log_incoming_messages}
 
 
 def new_application(tx: Tx, owner: str, fields: Mapping[str, Any]) -> Application:

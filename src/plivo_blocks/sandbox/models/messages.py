@@ -174,8 +174,8 @@ class Message:
     expires_at: float | None = None  # ``message_expiry`` runs out (outbound)
     requester_ip: str = ""
 
-    def render(self) -> dict[str, Any]:
-        """As ``GET Message/{uuid}/`` shows it."""
+    def _plivo_fields(self) -> dict[str, Any]:
+        """The fields Plivo shows, as they are stored too (in Plivo's order)."""
         return {
             "error_code": self.error_code,
             "from_number": self.from_number,
@@ -190,6 +190,12 @@ class Message:
             "message_sent_time": self.message_sent_time,
             "message_updated_time": self.message_updated_time,
             "error_message": self.error_message,
+        }
+
+    def render(self) -> dict[str, Any]:
+        """As ``GET Message/{uuid}/`` shows it."""
+        return {
+            **self._plivo_fields(),
             "message_uuid": self.id,
             "resource_uri": resource_uri(self.owner, f"Message/{self.id}/"),
         }
@@ -292,19 +298,7 @@ class Message:
 
     def to_data(self) -> dict[str, Any]:
         return {
-            "error_code": self.error_code,
-            "from_number": self.from_number,
-            "message_direction": self.message_direction,
-            "message_state": self.message_state,
-            "message_time": self.message_time,
-            "message_type": self.message_type,
-            "to_number": self.to_number,
-            "total_amount": self.total_amount,
-            "total_rate": self.total_rate,
-            "units": self.units,
-            "message_sent_time": self.message_sent_time,
-            "message_updated_time": self.message_updated_time,
-            "error_message": self.error_message,
+            **self._plivo_fields(),
             "_time": self.time,
             "_queued_at": self.queued_at,
             "_sent_at": self.sent_at,
