@@ -203,21 +203,27 @@ def stop(process: subprocess.Popen[Any]) -> None:
             process.wait()
 
 
+def start_ready(args: list[str], what: str, **popen: Any) -> tuple[subprocess.Popen[str], str]:
+    """Start a benchmark server that prints ``READY <port>`` once it listens on loopback; answer
+    the process and its base URL (the process is killed if its first line says otherwise)."""
+    process = subprocess.Popen(args, stdout=subprocess.PIPE, text=True, **popen)
+    assert process.stdout is not None
+    line = process.stdout.readline()
+    if not line.startswith("READY "):
+        process.kill()
+        raise RuntimeError(f"{what} did not start: {line!r}")
+    return process, f"http://127.0.0.1:{int(line.split()[1])}"
+
+
 @contextmanager
 def fast_upstream(delay_ms: float = 0.0) -> Iterator[str]:
     """The fast upstream in its own process; yields its base URL (``http://127.0.0.1:<port>``),
     which :data:`UPSTREAM_PIDS` maps to the process's pid meanwhile."""
-    process = subprocess.Popen(
+    process, url = start_ready(
         [PYTHON, str(HERE / "fast_upstream.py"), "--port", "0", "--delay-ms", str(delay_ms)],
-        stdout=subprocess.PIPE,
-        text=True,
+        "the fast upstream",
     )
     try:
-        assert process.stdout is not None
-        line = process.stdout.readline()
-        if not line.startswith("READY "):
-            raise RuntimeError(f"the fast upstream did not start: {line!r}")
-        url = f"http://127.0.0.1:{int(line.split()[1])}"
         UPSTREAM_PIDS[url] = process.pid
         yield url
     finally:
@@ -231,18 +237,12 @@ UPSTREAM_PIDS: dict[str, int] = {}
 @contextmanager
 def floor_server(mode: str, upstream_url: str) -> Iterator[tuple[str, int]]:
     """``floor_servers.py --mode hello|proxy`` in its own process; yields its URL and pid."""
-    process = subprocess.Popen(
+    process, url = start_ready(
         [PYTHON, str(HERE / "floor_servers.py"), "--mode", mode, "--upstream", upstream_url],
-        stdout=subprocess.PIPE,
+        f"the {mode} floor server",
         stderr=subprocess.DEVNULL,
-        text=True,
     )
     try:
-        assert process.stdout is not None
-        line = process.stdout.readline()
-        if not line.startswith("READY "):
-            raise RuntimeError(f"the {mode} floor server did not start: {line!r}")
-        url = f"http://127.0.0.1:{int(line.split()[1])}"
         wait_until_up(url + "/healthz")
         yield url, process.pid
     finally:

@@ -17,6 +17,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from common import start_ready
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -31,15 +32,7 @@ async def hello(request: Request) -> Response:
 
 def start_floor() -> tuple[subprocess.Popen[str], str]:
     """This script in its own process; answers the process and its base URL."""
-    process = subprocess.Popen(
-        [sys.executable, str(HERE / "floor.py"), "--port", "0"], stdout=subprocess.PIPE, text=True
-    )
-    assert process.stdout is not None
-    line = process.stdout.readline()
-    if not line.startswith("READY "):
-        process.kill()
-        raise RuntimeError(f"the floor server did not start: {line!r}")
-    return process, f"http://127.0.0.1:{int(line.split()[1])}"
+    return start_ready([sys.executable, str(HERE / "floor.py"), "--port", "0"], "the floor server")
 
 
 def main() -> None:

@@ -150,14 +150,23 @@ class _InProcess:
         headers: list[tuple[bytes, bytes]],
         body: bytes,
         read_timeout: float | None,
+        request: httpx.Request | None = None,
     ) -> _Exchange:
-        """The app's answer; ``TimeoutError`` after ``read_timeout`` seconds, :class:`_Unfinished`."""
+        """The app's answer; after ``read_timeout`` seconds :class:`httpx.ReadTimeout`, and for an
+        unfinished answer :class:`httpx.RemoteProtocolError` (about ``request``, when there is one)."""
         task = asyncio.ensure_future(_run(self.app, _scope(method, url, headers, self.client), body))
         self._running.add(task)
         task.add_done_callback(self._forget)
-        # Shielded: the app finishes the request whatever happens to this wait.
-        async with asyncio.timeout(read_timeout):
-            return await asyncio.shield(task)
+        try:
+            # Shielded: the app finishes the request whatever happens to this wait.
+            async with asyncio.timeout(read_timeout):
+                return await asyncio.shield(task)
+        except TimeoutError:
+            raise httpx.ReadTimeout("the app did not answer in time", request=request) from None
+        except _Unfinished:
+            raise httpx.RemoteProtocolError(
+                "the app closed the connection without finishing its answer", request=request
+            ) from None
 
     def _forget(self, task: asyncio.Task[_Exchange]) -> None:
         self._running.discard(task)
@@ -208,16 +217,9 @@ class InProcessSender:
     async def send(self, request: WireRequest, *, not_after: float | None = None) -> HTTPAnswer:
         if not_after is not None and time.monotonic() > not_after:
             raise LateForTurn
-        try:
-            exchange = await self._in_process.call(
-                request.method, request.url, _wire_headers(request), request.body or b"", self._read_timeout
-            )
-        except TimeoutError:
-            raise httpx.ReadTimeout("the app did not answer in time") from None
-        except _Unfinished:
-            raise httpx.RemoteProtocolError(
-                "the app closed the connection without finishing its answer"
-            ) from None
+        exchange = await self._in_process.call(
+            request.method, request.url, _wire_headers(request), request.body or b"", self._read_timeout
+        )
         return Answer(
             exchange.status, _reason(exchange.status), Headers(raw=exchange.headers), bytes(exchange.body)
         )
@@ -242,20 +244,10 @@ class InProcessTransport(httpx.AsyncBaseTransport):
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         body = await request.aread()
-        try:
-            exchange = await self._in_process.call(
-                request.method,
-                str(request.url),
-                [(k.lower(), v) for k, v in request.headers.raw],
-                body,
-                _read_timeout(request),
-            )
-        except TimeoutError:
-            raise httpx.ReadTimeout("the app did not answer in time", request=request) from None
-        except _Unfinished:
-            raise httpx.RemoteProtocolError(
-                "the app closed the connection without finishing its answer", request=request
-            ) from None
+        headers = [(name.lower(), value) for name, value in request.headers.raw]
+        exchange = await self._in_process.call(
+            request.method, str(request.url), headers, body, _read_timeout(request), request
+        )
         return httpx.Response(
             exchange.status, headers=exchange.headers, content=bytes(exchange.body), request=request
         )
